@@ -1,0 +1,203 @@
+//! The result of resolution: one restic invocation with provenance for every part.
+
+use std::path::PathBuf;
+
+/// Where a value was defined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "snake_case"))]
+pub enum Origin {
+    /// A key in a config file.
+    File {
+        /// The config file.
+        path: PathBuf,
+        /// 1-based line of the key.
+        line: usize,
+        /// 1-based column of the key.
+        column: usize,
+        /// The section (table path) that holds the key, e.g. `home@.backup` or `home.environ`.
+        section: String,
+    },
+    /// The command line after COMMAND.
+    CommandLine {
+        /// 0-based index of the token among the arguments after COMMAND.
+        index: usize,
+    },
+}
+
+/// A lower-priority definition that a resolved value replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Overridden {
+    /// Where the replaced definition was.
+    pub origin: Origin,
+    /// The replaced value, rendered as it appeared (TOML or command-line text).
+    pub value: String,
+}
+
+/// A resolved value with the place it came from and what it replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Setting<T> {
+    /// The value.
+    pub value: T,
+    /// Where the winning definition was.
+    pub origin: Origin,
+    /// Lower-priority definitions it replaced, highest priority first.
+    pub overridden: Vec<Overridden>,
+}
+
+/// The value part of a restic flag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(tag = "kind", content = "values", rename_all = "snake_case"))]
+pub enum FlagValue {
+    /// A switch with no value: `--quiet`.
+    Switch,
+    /// One argv pair per value: `--tag a --tag b`.
+    Values(Vec<String>),
+    /// A counting switch given N times: `verbose = 2` is `--verbose --verbose`
+    /// (restic's `--verbose` counts; `--verbose 2` would make `2` a path).
+    Count(u32),
+}
+
+/// One restic flag as it will appear on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Flag {
+    /// The key as configured or typed, without dashes (`repo`, `r`, `tag`).
+    pub key: String,
+    /// The flag's value(s).
+    pub value: FlagValue,
+    /// Where the flag came from and what it replaced.
+    pub origin: Origin,
+    /// Lower-priority definitions it replaced, highest priority first.
+    pub overridden: Vec<Overridden>,
+}
+
+impl Flag {
+    /// The spelling used on the command line: `-r` for one-letter keys, `--repo` otherwise.
+    pub fn spelling(&self) -> String {
+        if self.key.chars().count() == 1 {
+            format!("-{}", self.key)
+        } else {
+            format!("--{}", self.key)
+        }
+    }
+
+    /// The argv elements for this flag, e.g. `["--tag", "a", "--tag", "b"]`.
+    pub fn argv(&self) -> Vec<String> {
+        let spelling = self.spelling();
+        match &self.value {
+            FlagValue::Switch => vec![spelling],
+            FlagValue::Count(times) => (0..*times).map(|_| spelling.clone()).collect(),
+            FlagValue::Values(values) => values
+                .iter()
+                .flat_map(|value| [spelling.clone(), value.clone()])
+                .collect(),
+        }
+    }
+}
+
+/// The value of an environment variable set by the config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(tag = "kind", content = "text", rename_all = "snake_case"))]
+pub enum EnvValue {
+    /// A literal value.
+    Literal(String),
+    /// Shell text (from `NAME_COMMAND`) whose standard output, less one trailing newline,
+    /// becomes the value. Not run by this crate.
+    Command(String),
+}
+
+/// One environment variable set by the config's `environ` sections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct EnvVar {
+    /// The variable name restic will see (`FOO` for a configured `FOO_COMMAND`).
+    pub name: String,
+    /// Its value, or the command that produces it.
+    pub value: EnvValue,
+    /// Where it came from.
+    pub origin: Origin,
+    /// Lower-priority definitions it replaced, highest priority first.
+    pub overridden: Vec<Overridden>,
+}
+
+/// A warning that does not stop resolution (e.g. a key that is no flag of the command).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Warning {
+    /// What is odd, e.g. `"tagg" is not a flag of restic backup`.
+    pub message: String,
+    /// What to do, e.g. `did you mean "tag"?`.
+    pub help: Option<String>,
+    /// Where, when it comes from a file.
+    pub origin: Option<Origin>,
+}
+
+/// One restic invocation, fully resolved from config and command line.
+///
+/// Nothing in it has been run: `_COMMAND` variables are still [`EnvValue::Command`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ResolvedConfig {
+    /// The preset that was resolved, if any (`home`, `home@cloud`, `@cloud`).
+    pub preset: Option<String>,
+    /// COMMAND as typed (`nightly`), which names the command sections.
+    pub typed_command: String,
+    /// The restic command that will run (`backup`), after `_command` aliasing.
+    pub command: String,
+    /// Flags in argv order (sorted by key; command-line flags as given).
+    pub flags: Vec<Flag>,
+    /// Positional arguments (`_arguments` or the command line's), if any.
+    pub arguments: Option<Setting<Vec<String>>>,
+    /// Working directory for restic, hooks and `_COMMAND`s.
+    pub workdir: Option<Setting<PathBuf>>,
+    /// Environment variables the config sets, sorted by name.
+    pub environ: Vec<EnvVar>,
+    /// Pre-hooks, when some section defines `_pre_hooks` (an empty list clears).
+    pub pre_hooks: Option<Setting<Vec<String>>>,
+    /// Post-hooks, when some section defines `_post_hooks`.
+    pub post_hooks: Option<Setting<Vec<String>>>,
+    /// Config files read, lowest priority first.
+    pub files: Vec<PathBuf>,
+    /// Sections that exist and applied, lowest priority first (`global`, `home.backup`, ...).
+    pub sections: Vec<String>,
+    /// Non-fatal findings.
+    pub warnings: Vec<Warning>,
+}
+
+impl ResolvedConfig {
+    /// The argv after the program name: `<command> <flags...> <arguments...>`.
+    pub fn args(&self) -> Vec<String> {
+        let mut argv = vec![self.command.clone()];
+        argv.extend(self.flags.iter().flat_map(Flag::argv));
+        if let Some(arguments) = &self.arguments {
+            argv.extend(arguments.value.iter().cloned());
+        }
+        argv
+    }
+
+    /// Whether backup hooks apply: the command that will run is `backup`.
+    pub fn hooks_apply(&self) -> bool {
+        self.command == "backup"
+    }
+
+    /// The pre-hooks that will run (empty unless [`Self::hooks_apply`]).
+    pub fn active_pre_hooks(&self) -> &[String] {
+        match &self.pre_hooks {
+            Some(setting) if self.hooks_apply() => &setting.value,
+            _ => &[],
+        }
+    }
+
+    /// The post-hooks that will run (empty unless [`Self::hooks_apply`]).
+    pub fn active_post_hooks(&self) -> &[String] {
+        match &self.post_hooks {
+            Some(setting) if self.hooks_apply() => &setting.value,
+            _ => &[],
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! The backup lifecycle: pre-hooks, restic, post-hooks.
+//!
+//! CONTRACT STUB: being written.
+#![warn(missing_docs)]
