@@ -1,17 +1,86 @@
 //! Layered TOML configuration for keld, resolved into one restic invocation.
 //!
-//! CONTRACT STUB: the public API below is fixed; bodies are being written.
+//! # How it works
+//!
+//! 1. **Discovery** ([`Config::load`]) finds the config files in ascending priority:
+//!    system directories, the user directory, `KELD_CONFIG_PATHS`; or only the file
+//!    named by `--config` / `KELD_CONFIG_FILE`.
+//! 2. **Parsing** keeps every key's file, line and column (`toml_edit` spans) and checks
+//!    the structure of every file: value types, unknown `_` keys, nesting, preset names.
+//! 3. **Merging** combines the files: tables merge recursively, other values are replaced
+//!    whole, and each replaced definition is kept for provenance.
+//! 4. **Resolution** ([`Config::resolve`]) stacks the sections that apply to a preset and
+//!    command, lowest priority first (`global`, `global.backup`, `@cloud`, ... `home@cloud.backup`).
+//!    The order of that list *is* the precedence. The winning value of each key is
+//!    interpolated (`${section.key}`, `${NAME}`), turned into restic flags, and
+//!    the command line after COMMAND overrides it.
+//!
+//! The result, [`ResolvedConfig`], says for every flag, argument list, variable,
+//! working directory and hook list where it was defined and what it replaced. Nothing
+//! here reads the process environment or runs anything: the environment comes in as
+//! an [`Environment`] value and `_COMMAND` variables stay unrun.
+//!
+//! # Example
+//!
+//! ```
+//! use keld_config::{Config, Environment, FlagValue, Origin, Request, Source};
+//!
+//! let config = Config::from_sources([Source {
+//!     path: "/etc/keld/config.toml".into(),
+//!     text: r#"
+//! [global]
+//! repo = "/srv/restic"
+//!
+//! [home.backup]
+//! tag = ["daily", "home"]
+//! _arguments = "~/Documents ~/Pictures"
+//! "#
+//!     .into(),
+//! }])?;
+//!
+//! let env = Environment { home: Some("/home/ann".into()), ..Environment::default() };
+//! let request = Request { command: "backup".into(), ..Request::default() };
+//! // One preset is defined, so it is chosen without --preset.
+//! let resolved = config.resolve(&request, &env)?;
+//!
+//! assert_eq!(resolved.preset.as_deref(), Some("home"));
+//! assert_eq!(
+//!     resolved.args(),
+//!     ["backup", "--repo", "/srv/restic", "--tag", "daily", "--tag", "home",
+//!      "/home/ann/Documents", "/home/ann/Pictures"],
+//! );
+//! let tag = &resolved.flags[1];
+//! assert_eq!(tag.value, FlagValue::Values(vec!["daily".into(), "home".into()]));
+//! assert!(matches!(&tag.origin, Origin::File { line: 6, section, .. } if section == "home.backup"));
+//! # Ok::<(), keld_config::Error>(())
+//! ```
 #![warn(missing_docs)]
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use document::Table;
+
+mod discover;
+mod document;
+mod error;
+mod flags;
+mod interpolate;
+mod merge;
+mod overrides;
+mod presets;
+mod resolve;
 pub mod resolved;
 pub mod restic;
+mod source;
+mod values;
 
+pub use error::Error;
+pub use flags::FlagData;
 pub use resolved::{
     EnvValue, EnvVar, Flag, FlagValue, Origin, Overridden, ResolvedConfig, Setting, Warning,
 };
+pub use source::SourceText;
 
 /// The outside world resolution may look at, passed in as a value.
 ///
@@ -91,4 +160,91 @@ pub struct PresetInfo {
     pub runnable: bool,
     /// Sections (of any file) that apply to it, in precedence order.
     pub sections: Vec<SectionLocation>,
+}
+
+/// A config file given as text (read from disk by [`Config::load`], or built in memory).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// The path shown in provenance and diagnostics.
+    pub path: PathBuf,
+    /// The TOML text.
+    pub text: String,
+}
+
+/// Config files, parsed, checked and merged; ready to resolve any preset and command.
+#[derive(Debug, Clone)]
+pub struct Config {
+    files: Vec<PathBuf>,
+    root: Table,
+    warnings: Vec<Warning>,
+}
+
+impl Config {
+    /// Finds, reads and merges the config files (spec section 2).
+    ///
+    /// With `options.config_file` (or `KELD_CONFIG_FILE` in `env`) that file is the only
+    /// one read, and it must exist. Otherwise missing files are skipped.
+    pub fn load(env: &Environment, options: &LoadOptions) -> Result<Config, Error> {
+        let discovered = discover::discover(env, options)?;
+        let mut sources = Vec::with_capacity(discovered.files.len());
+        for path in discovered.files {
+            let text = std::fs::read_to_string(&path).map_err(|source| Error::Unreadable {
+                path: path.clone(),
+                source,
+            })?;
+            sources.push(Source { path, text });
+        }
+        let mut config = Self::from_sources(sources)?;
+        config.warnings.splice(0..0, discovered.warnings);
+        Ok(config)
+    }
+
+    /// Parses and merges files given in ascending priority (a later one overrides an
+    /// earlier one key by key). Every file is checked for structure.
+    pub fn from_sources(sources: impl IntoIterator<Item = Source>) -> Result<Config, Error> {
+        let mut files = Vec::new();
+        let mut root = Table::default();
+        for (order, source) in sources.into_iter().enumerate() {
+            let text = SourceText::new(order, source.path.clone(), source.text);
+            let table = document::parse(&text)?;
+            merge::merge(&mut root, table);
+            files.push(source.path);
+        }
+        Ok(Config {
+            files,
+            root,
+            warnings: Vec::new(),
+        })
+    }
+
+    /// The files read, lowest priority first.
+    pub fn files(&self) -> &[PathBuf] {
+        &self.files
+    }
+
+    /// Every preset name: plain names, halves, full split names and prefix × suffix
+    /// combinations, sorted by name.
+    pub fn presets(&self) -> Vec<PresetInfo> {
+        presets::infos(&self.root)
+    }
+
+    /// Resolves one restic invocation using keld's built-in knowledge of restic's flags.
+    pub fn resolve(&self, request: &Request, env: &Environment) -> Result<ResolvedConfig, Error> {
+        self.resolve_with_flags(request, env, &FlagData::restic())
+    }
+
+    /// Resolves one restic invocation with a given table of restic's commands and flags.
+    pub fn resolve_with_flags(
+        &self,
+        request: &Request,
+        env: &Environment,
+        flags: &FlagData<'_>,
+    ) -> Result<ResolvedConfig, Error> {
+        resolve::resolve(&self.root, &self.files, request, env, flags)
+    }
+
+    /// File-level warnings found while loading (e.g. a missing `KELD_CONFIG_PATHS` entry).
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
 }

@@ -50,7 +50,10 @@ pub struct Setting<T> {
 /// The value part of a restic flag.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[cfg_attr(feature = "serde", serde(tag = "kind", content = "values", rename_all = "snake_case"))]
+#[cfg_attr(
+    feature = "serde",
+    serde(tag = "kind", content = "values", rename_all = "snake_case")
+)]
 pub enum FlagValue {
     /// A switch with no value: `--quiet`.
     Switch,
@@ -102,7 +105,10 @@ impl Flag {
 /// The value of an environment variable set by the config.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[cfg_attr(feature = "serde", serde(tag = "kind", content = "text", rename_all = "snake_case"))]
+#[cfg_attr(
+    feature = "serde",
+    serde(tag = "kind", content = "text", rename_all = "snake_case")
+)]
 pub enum EnvValue {
     /// A literal value.
     Literal(String),
@@ -171,10 +177,20 @@ pub struct ResolvedConfig {
 
 impl ResolvedConfig {
     /// The argv after the program name: `<command> <flags...> <arguments...>`.
+    ///
+    /// When an argument starts with `-` (given after `--`, or configured), a `--` goes
+    /// before the arguments so restic does not read it as a flag.
     pub fn args(&self) -> Vec<String> {
         let mut argv = vec![self.command.clone()];
         argv.extend(self.flags.iter().flat_map(Flag::argv));
         if let Some(arguments) = &self.arguments {
+            if arguments
+                .value
+                .iter()
+                .any(|argument| argument.starts_with('-'))
+            {
+                argv.push("--".to_owned());
+            }
             argv.extend(arguments.value.iter().cloned());
         }
         argv

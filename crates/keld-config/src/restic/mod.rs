@@ -172,13 +172,13 @@ mod tests {
         for spec in commands() {
             let mut shorts: BTreeMap<char, &str> = BTreeMap::new();
             for flag in global_flags().iter().chain(spec.flags) {
-                if let Some(short) = flag.short {
-                    if let Some(other) = shorts.insert(short, flag.long) {
-                        problems.push(format!(
-                            "{}: -{short} is both --{other} and --{}",
-                            spec.name, flag.long
-                        ));
-                    }
+                if let Some(short) = flag.short
+                    && let Some(other) = shorts.insert(short, flag.long)
+                {
+                    problems.push(format!(
+                        "{}: -{short} is both --{other} and --{}",
+                        spec.name, flag.long
+                    ));
                 }
             }
             for flag in spec.flags {

@@ -1,0 +1,393 @@
+//! One config file: parsed with `toml_edit` (keeping spans) and checked for structure.
+//!
+//! Structural checks run on every file, whether or not a resolution uses it: value
+//! types, unknown `_` keys, nesting depth and preset names.
+
+use std::collections::BTreeMap;
+
+use toml_edit::{Document, Item, Key};
+
+use crate::error::Error;
+use crate::source::{SourceText, Span};
+
+/// A config value of a type keld accepts.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Value {
+    String(String),
+    Integer(i64),
+    Float(f64),
+    Boolean(bool),
+    /// Homogeneous: all strings, all integers or all floats.
+    Array(Vec<Value>),
+}
+
+impl Value {
+    /// Scalar text as restic would receive it.
+    pub(crate) fn scalar_text(&self) -> Option<String> {
+        match self {
+            Value::String(text) => Some(text.clone()),
+            Value::Integer(number) => Some(number.to_string()),
+            Value::Float(number) => Some(number.to_string()),
+            Value::Boolean(flag) => Some(flag.to_string()),
+            Value::Array(_) => None,
+        }
+    }
+}
+
+/// One definition of a key in one file.
+#[derive(Debug, Clone)]
+pub(crate) struct Definition {
+    pub(crate) value: Value,
+    /// The key as written.
+    pub(crate) key: Span,
+    /// The value as written.
+    pub(crate) span: Span,
+}
+
+/// A table of a file, or of the merged files.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Table {
+    pub(crate) entries: BTreeMap<String, Node>,
+    /// Where the table is defined, one entry per file, lowest priority first.
+    pub(crate) headers: Vec<Span>,
+}
+
+/// An entry of a table.
+#[derive(Debug, Clone)]
+pub(crate) enum Node {
+    Table(Table),
+    /// Definitions in file order; the last one wins.
+    Value(Vec<Definition>),
+}
+
+impl Table {
+    pub(crate) fn table(&self, name: &str) -> Option<&Table> {
+        match self.entries.get(name) {
+            Some(Node::Table(table)) => Some(table),
+            _ => None,
+        }
+    }
+
+    /// Follows a path of table names.
+    pub(crate) fn table_at<'a>(&self, path: impl IntoIterator<Item = &'a str>) -> Option<&Table> {
+        path.into_iter()
+            .try_fold(self, |table, name| table.table(name))
+    }
+
+    pub(crate) fn values(&self) -> impl Iterator<Item = (&str, &[Definition])> {
+        self.entries.iter().filter_map(|(name, node)| match node {
+            Node::Value(definitions) => Some((name.as_str(), definitions.as_slice())),
+            Node::Table(_) => None,
+        })
+    }
+}
+
+/// The keys keld itself understands.
+pub(crate) const SPECIAL_KEYS: &[&str] = &[
+    "_arguments",
+    "_command",
+    "_post_hooks",
+    "_pre_hooks",
+    "_workdir",
+];
+
+/// Where in the fixed section layout a table sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    /// `[home]`, `[global]`
+    Preset,
+    /// `[home.backup]`
+    Command,
+    /// `[home.environ]`, `[home.backup.environ]`
+    Environ,
+}
+
+/// Parses one file and checks its structure.
+pub(crate) fn parse(source: &SourceText) -> Result<Table, Error> {
+    let document = Document::parse(source.text()).map_err(|error| {
+        let range = error.span().unwrap_or(0..0);
+        let span = Span::new(source, range);
+        let message = error.message().trim().to_owned();
+        if message.starts_with("duplicate key") {
+            let key = span.text().trim().trim_matches(['"', '\'']).to_owned();
+            Error::DuplicateKey {
+                key,
+                at: span.location(),
+                src: span.source.clone(),
+                span: span.miette(),
+            }
+        } else {
+            Error::Syntax {
+                message: message.lines().next().unwrap_or_default().to_owned(),
+                at: span.location(),
+                src: span.source.clone(),
+                span: span.miette(),
+            }
+        }
+    })?;
+    let root = document.as_table();
+    let mut table = Table::default();
+    for (name, item) in root.iter() {
+        let key = key_span(source, root.key(name));
+        match item {
+            Item::Table(section) => {
+                if name != "global" {
+                    check_preset_name(name, section_span(source, section, &key))?;
+                }
+                let converted = convert_table(source, section, name, Level::Preset, &key)?;
+                table
+                    .entries
+                    .insert(name.to_owned(), Node::Table(converted));
+            }
+            Item::Value(toml_edit::Value::InlineTable(_)) | Item::ArrayOfTables(_) => {
+                return Err(structure_error(source, name, item, &key));
+            }
+            Item::Value(_) => {
+                return Err(Error::OutsideSection {
+                    key: name.to_owned(),
+                    at: key.location(),
+                    src: source.clone(),
+                    span: key.miette(),
+                });
+            }
+            Item::None => {}
+        }
+    }
+    Ok(table)
+}
+
+/// What is wrong with a preset name (from a file or from `--preset`), if anything.
+pub(crate) fn preset_name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("the name is empty")
+    } else if name == "@" {
+        Some("`@` alone names neither a prefix nor a suffix")
+    } else if name.matches('@').count() > 1 {
+        Some("a name holds at most one `@`")
+    } else {
+        None
+    }
+}
+
+fn check_preset_name(name: &str, span: Span) -> Result<(), Error> {
+    match preset_name_problem(name) {
+        Some(reason) => Err(Error::InvalidSectionName {
+            name: name.to_owned(),
+            reason: reason.to_owned(),
+            at: span.location(),
+            src: span.source.clone(),
+            span: span.miette(),
+        }),
+        None => Ok(()),
+    }
+}
+
+fn key_span(source: &SourceText, key: Option<&Key>) -> Span {
+    Span::new(source, key.and_then(Key::span).unwrap_or(0..0))
+}
+
+/// The header of a table, or its first key when it has no header of its own.
+fn section_span(source: &SourceText, table: &toml_edit::Table, key: &Span) -> Span {
+    if let Some(range) = table.span() {
+        return Span::new(source, range);
+    }
+    let first_key = table
+        .iter()
+        .filter_map(|(name, _)| table.key(name).and_then(Key::span))
+        .min_by_key(|range| range.start);
+    first_key.map_or_else(|| key.clone(), |range| Span::new(source, range))
+}
+
+fn convert_table(
+    source: &SourceText,
+    table: &toml_edit::Table,
+    path: &str,
+    level: Level,
+    key: &Span,
+) -> Result<Table, Error> {
+    let mut converted = Table {
+        entries: BTreeMap::new(),
+        headers: vec![section_span(source, table, key)],
+    };
+    for (name, item) in table.iter() {
+        let key = key_span(source, table.key(name));
+        let full = format!("{path}.{name}");
+        let node = match item {
+            Item::Table(sub) => {
+                let sub_level = match (level, name) {
+                    (Level::Preset | Level::Command, "environ") => Level::Environ,
+                    (Level::Preset, _) => Level::Command,
+                    _ => {
+                        let span = section_span(source, sub, &key);
+                        return Err(Error::NestedTooDeep {
+                            table: full,
+                            at: span.location(),
+                            src: source.clone(),
+                            span: span.miette(),
+                        });
+                    }
+                };
+                Node::Table(convert_table(source, sub, &full, sub_level, &key)?)
+            }
+            Item::Value(value) => {
+                let definition = convert_entry(source, name, &full, value, level, key)?;
+                Node::Value(vec![definition])
+            }
+            Item::ArrayOfTables(_) => return Err(structure_error(source, &full, item, &key)),
+            Item::None => continue,
+        };
+        converted.entries.insert(name.to_owned(), node);
+    }
+    Ok(converted)
+}
+
+fn convert_entry(
+    source: &SourceText,
+    name: &str,
+    full: &str,
+    value: &toml_edit::Value,
+    level: Level,
+    key: Span,
+) -> Result<Definition, Error> {
+    let span = Span::new(source, value.span().unwrap_or_else(|| key.range.clone()));
+    let unsupported = |what: &str, help: &str| Error::UnsupportedValue {
+        key: full.to_owned(),
+        what: what.to_owned(),
+        help: help.to_owned(),
+        at: span.location(),
+        src: source.clone(),
+        span: span.miette(),
+    };
+    let converted = convert_value(value).map_err(|what| {
+        let help = if what == "an inline table" {
+            "a sub-table is a section of its own: write it as a [section.name] header"
+        } else {
+            "use a string, number, boolean, or an array of strings or numbers"
+        };
+        unsupported(what, help)
+    })?;
+    if level == Level::Environ {
+        if matches!(converted, Value::Array(_)) {
+            return Err(unsupported(
+                "an array",
+                "an environment variable holds one string, number or boolean",
+            ));
+        }
+    } else if name.starts_with('_') {
+        check_special(name, &converted).map_err(|error| match error {
+            SpecialProblem::Unknown(help) => Error::UnknownSpecialKey {
+                key: name.to_owned(),
+                help,
+                at: key.location(),
+                src: source.clone(),
+                span: key.miette(),
+            },
+            SpecialProblem::Type(what, help) => unsupported(what, help),
+        })?;
+    }
+    Ok(Definition {
+        value: converted,
+        key,
+        span,
+    })
+}
+
+enum SpecialProblem {
+    Unknown(String),
+    Type(&'static str, &'static str),
+}
+
+fn check_special(name: &str, value: &Value) -> Result<(), SpecialProblem> {
+    let strings = |items: &[Value]| items.iter().all(|item| matches!(item, Value::String(_)));
+    let ok = match name {
+        "_arguments" => match value {
+            Value::String(_) => true,
+            Value::Array(items) => strings(items),
+            _ => false,
+        },
+        "_workdir" | "_command" => matches!(value, Value::String(_)),
+        "_pre_hooks" | "_post_hooks" => matches!(value, Value::Array(items) if strings(items)),
+        _ => {
+            let nearest = SPECIAL_KEYS
+                .iter()
+                .map(|known| (strsim::jaro_winkler(name, known), known))
+                .filter(|(score, _)| *score > 0.8)
+                .max_by(|a, b| a.0.total_cmp(&b.0));
+            let help = match nearest {
+                Some((_, known)) => format!("did you mean {known:?}?"),
+                None => format!(
+                    "keys starting with `_` belong to keld; known keys: {}",
+                    SPECIAL_KEYS.join(", ")
+                ),
+            };
+            return Err(SpecialProblem::Unknown(help));
+        }
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(match name {
+        "_arguments" => SpecialProblem::Type(
+            "not a string or an array of strings",
+            "_arguments is an array of strings, or one string split on whitespace",
+        ),
+        "_workdir" => SpecialProblem::Type("not a string", "_workdir is a directory path string"),
+        "_command" => SpecialProblem::Type("not a string", "_command is a restic command name"),
+        _ => SpecialProblem::Type(
+            "not an array of strings",
+            "hooks are an array of shell commands: [\"cmd one\", \"cmd two\"]",
+        ),
+    })
+}
+
+/// Converts a TOML value; `Err` describes an unsupported one.
+fn convert_value(value: &toml_edit::Value) -> Result<Value, &'static str> {
+    Ok(match value {
+        toml_edit::Value::String(text) => Value::String(text.value().clone()),
+        toml_edit::Value::Integer(number) => Value::Integer(*number.value()),
+        toml_edit::Value::Float(number) => Value::Float(*number.value()),
+        toml_edit::Value::Boolean(flag) => Value::Boolean(*flag.value()),
+        toml_edit::Value::Datetime(_) => return Err("a date-time"),
+        toml_edit::Value::InlineTable(_) => return Err("an inline table"),
+        toml_edit::Value::Array(array) => {
+            let items = array
+                .iter()
+                .map(|item| match item {
+                    toml_edit::Value::Array(_) => Err("a nested array"),
+                    toml_edit::Value::Boolean(_) => Err("an array of booleans"),
+                    other => convert_value(other),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let same_kind = items
+                .windows(2)
+                .all(|pair| std::mem::discriminant(&pair[0]) == std::mem::discriminant(&pair[1]));
+            if !same_kind {
+                return Err("an array of mixed types");
+            }
+            Value::Array(items)
+        }
+    })
+}
+
+fn structure_error(source: &SourceText, name: &str, item: &Item, key: &Span) -> Error {
+    let range = item.span().unwrap_or_else(|| key.range.clone());
+    let span = Span::new(source, range);
+    let (what, help) = match item {
+        Item::ArrayOfTables(_) => (
+            "an array of tables",
+            "keld sections are plain tables: write [name], not [[name]]",
+        ),
+        _ => (
+            "an inline table",
+            "write the section as a [name] header with one key per line",
+        ),
+    };
+    Error::UnsupportedValue {
+        key: name.to_owned(),
+        what: what.to_owned(),
+        help: help.to_owned(),
+        at: span.location(),
+        src: source.clone(),
+        span: span.miette(),
+    }
+}

@@ -1,0 +1,316 @@
+//! Everything that can stop loading or resolving a config, as diagnostics.
+
+use std::path::PathBuf;
+
+use miette::{Diagnostic, SourceSpan};
+
+use crate::source::SourceText;
+
+/// Why a config could not be loaded or resolved.
+///
+/// Every variant that concerns a config file carries the file's text, a labelled
+/// span and a `path:line:column` location, so a rendered report underlines the
+/// offending text and says how to fix it.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[non_exhaustive]
+pub enum Error {
+    /// `--config` or `KELD_CONFIG_FILE` names a file that does not exist.
+    #[error("config file {} does not exist", .path.display())]
+    #[diagnostic(
+        code(keld::config::file_missing),
+        help("check the path given with --config or KELD_CONFIG_FILE")
+    )]
+    ConfigFileMissing {
+        /// The file that was asked for.
+        path: PathBuf,
+    },
+
+    /// A config file (or a `conf.d` directory) exists but cannot be read.
+    #[error("cannot read config file {}", .path.display())]
+    #[diagnostic(
+        code(keld::config::unreadable),
+        help("check that the file is a readable regular file (permissions, UTF-8 text)")
+    )]
+    Unreadable {
+        /// The file or directory.
+        path: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// An entry of `KELD_CONFIG_PATHS` is not a valid glob pattern.
+    #[error("invalid pattern {pattern:?} in KELD_CONFIG_PATHS: {message}")]
+    #[diagnostic(
+        code(keld::config::invalid_glob),
+        help("KELD_CONFIG_PATHS holds `:`-separated files or glob patterns such as ~/keld/*.toml")
+    )]
+    InvalidGlob {
+        /// The pattern as given.
+        pattern: String,
+        /// What is wrong with it.
+        message: String,
+    },
+
+    /// The file is not valid TOML.
+    #[error("{at}: invalid TOML: {message}")]
+    #[diagnostic(
+        code(keld::config::syntax),
+        help("fix the TOML syntax at the marked place (see https://toml.io)")
+    )]
+    Syntax {
+        /// The parser's message.
+        message: String,
+        /// `path:line:column`.
+        at: String,
+        /// The file.
+        #[source_code]
+        src: SourceText,
+        /// The offending text.
+        #[label("here")]
+        span: SourceSpan,
+    },
+
+    /// A key is defined twice in the same table of one file.
+    #[error("{at}: duplicate key {key:?}")]
+    #[diagnostic(
+        code(keld::config::duplicate_key),
+        help("a key may appear once per table in a file; remove one of the definitions")
+    )]
+    DuplicateKey {
+        /// The key.
+        key: String,
+        /// `path:line:column`.
+        at: String,
+        /// The file.
+        #[source_code]
+        src: SourceText,
+        /// The second definition.
+        #[label("defined again here")]
+        span: SourceSpan,
+    },
+
+    /// A value keld cannot turn into restic arguments (inline table, datetime, ...).
+    #[error("{at}: unsupported value for {key:?}: {what}")]
+    #[diagnostic(code(keld::config::unsupported_value))]
+    UnsupportedValue {
+        /// The key (table path included).
+        key: String,
+        /// What kind of value it is.
+        what: String,
+        /// How to fix it.
+        #[help]
+        help: String,
+        /// `path:line:column`.
+        at: String,
+        /// The file.
+        #[source_code]
+        src: SourceText,
+        /// The value.
+        #[label("{what}")]
+        span: SourceSpan,
+    },
+
+    /// A key at the top level of a file, outside any `[section]`.
+    #[error("{at}: key {key:?} is outside any section")]
+    #[diagnostic(
+        code(keld::config::outside_section),
+        help("put it under [global] (applies to every preset) or under a [preset] header")
+    )]
+    OutsideSection {
+        /// The key.
+        key: String,
+        /// `path:line:column`.
+        at: String,
+        /// The file.
+        #[source_code]
+        src: SourceText,
+        /// The key.
+        #[label("not in a section")]
+        span: SourceSpan,
+    },
+
+    /// A key starting with `_` that keld does not know.
+    #[error("{at}: unknown keld key {key:?}")]
+    #[diagnostic(code(keld::config::unknown_key))]
+    UnknownSpecialKey {
+        /// The key.
+        key: String,
+        /// Did-you-mean, or the list of keld keys.
+        #[help]
+        help: String,
+        /// `path:line:column`.
+        at: String,
+        /// The file.
+        #[source_code]
+        src: SourceText,
+        /// The key.
+        #[label("unknown key")]
+        span: SourceSpan,
+    },
+
+    /// A table below a command section (other than `environ`), or below an `environ` table.
+    #[error("{at}: table [{table}] is nested too deep")]
+    #[diagnostic(
+        code(keld::config::nested_too_deep),
+        help(
+            "sections are [preset], [preset.COMMAND], [preset.environ] and [preset.COMMAND.environ]; nothing deeper"
+        )
+    )]
+    NestedTooDeep {
+        /// The table path.
+        table: String,
+        /// `path:line:column`.
+        at: String,
+        /// The file.
+        #[source_code]
+        src: SourceText,
+        /// The table.
+        #[label("too deep")]
+        span: SourceSpan,
+    },
+
+    /// A section name in a file that is no valid preset name.
+    #[error("{at}: invalid preset name {name:?}: {reason}")]
+    #[diagnostic(
+        code(keld::config::invalid_section_name),
+        help("a preset is NAME, PREFIX@, @SUFFIX or PREFIX@SUFFIX: non-empty, at most one `@`")
+    )]
+    InvalidSectionName {
+        /// The name.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+        /// `path:line:column`.
+        at: String,
+        /// The file.
+        #[source_code]
+        src: SourceText,
+        /// The section header.
+        #[label("{reason}")]
+        span: SourceSpan,
+    },
+
+    /// `--preset` is no valid preset name.
+    #[error("invalid preset name {name:?}: {reason}")]
+    #[diagnostic(
+        code(keld::config::invalid_preset_name),
+        help("pass --preset NAME, PREFIX@SUFFIX, PREFIX@ or @SUFFIX (non-empty, at most one `@`)")
+    )]
+    InvalidPresetName {
+        /// The name as given.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// Several runnable presets exist and none was chosen.
+    #[error("several presets are defined; choose one with --preset")]
+    #[diagnostic(
+        code(keld::config::preset_required),
+        help("pass --preset with one of: {}", .presets.join(", "))
+    )]
+    PresetRequired {
+        /// The runnable presets, sorted by name.
+        presets: Vec<String>,
+    },
+
+    /// `--preset` names a preset none of whose sections exists.
+    #[error("unknown preset {name:?}")]
+    #[diagnostic(code(keld::config::unknown_preset), help("{}", unknown_preset_help(.name, .known)))]
+    UnknownPreset {
+        /// The name as given.
+        name: String,
+        /// The presets that exist, nearest match first.
+        known: Vec<String>,
+    },
+
+    /// `${section.key}` names a value that does not exist.
+    #[error("{at}: reference ${{{reference}}} points to nothing")]
+    #[diagnostic(code(keld::config::missing_reference))]
+    MissingReference {
+        /// The reference text between `${` and `}`.
+        reference: String,
+        /// What exists instead, or how to write a reference.
+        #[help]
+        help: String,
+        /// `path:line:column`.
+        at: String,
+        /// The file.
+        #[source_code]
+        src: SourceText,
+        /// The reference.
+        #[label("no such value")]
+        span: SourceSpan,
+    },
+
+    /// References that lead back to themselves.
+    #[error("{at}: reference cycle: {chain}")]
+    #[diagnostic(
+        code(keld::config::reference_cycle),
+        help("break the cycle: one of these values must not refer back")
+    )]
+    ReferenceCycle {
+        /// The reference that closes the cycle.
+        reference: String,
+        /// The values on the cycle: `a.x -> b.y -> a.x`.
+        chain: String,
+        /// `path:line:column`.
+        at: String,
+        /// The file.
+        #[source_code]
+        src: SourceText,
+        /// The reference.
+        #[label("refers back")]
+        span: SourceSpan,
+    },
+
+    /// `${NAME}` names an environment variable that is not set.
+    #[error("{at}: environment variable {name} is not set")]
+    #[diagnostic(
+        code(keld::config::unset_variable),
+        help("set {name} in keld's environment; `$${{` is a literal `${{`")
+    )]
+    UnsetVariable {
+        /// The variable.
+        name: String,
+        /// `path:line:column`.
+        at: String,
+        /// The file.
+        #[source_code]
+        src: SourceText,
+        /// The reference.
+        #[label("not set")]
+        span: SourceSpan,
+    },
+
+    /// A malformed `${...}` or a reference whose value cannot be used there.
+    #[error("{at}: {message}")]
+    #[diagnostic(code(keld::config::invalid_reference))]
+    InvalidReference {
+        /// What is wrong.
+        message: String,
+        /// How to fix it.
+        #[help]
+        help: String,
+        /// `path:line:column`.
+        at: String,
+        /// The file.
+        #[source_code]
+        src: SourceText,
+        /// The reference.
+        #[label("here")]
+        span: SourceSpan,
+    },
+}
+
+fn unknown_preset_help(name: &str, known: &[String]) -> String {
+    match known {
+        [] => "the config defines no presets; add a [NAME] section".to_owned(),
+        [first, ..] if strsim::jaro_winkler(name, first) > 0.7 => format!(
+            "did you mean {first:?}? presets that exist: {}",
+            known.join(", ")
+        ),
+        _ => format!("presets that exist: {}", known.join(", ")),
+    }
+}

@@ -1,0 +1,246 @@
+//! `${section.key}`, `${NAME}` and `$$` in string values (spec 3.3).
+//!
+//! Only the values a resolution uses pass through here, so an unset variable in a
+//! preset that is not being run does no harm.
+
+use std::collections::BTreeMap;
+
+use crate::document::{Definition, Node, Table, Value};
+use crate::error::Error;
+use crate::source::Span;
+
+/// Resolves references against the merged files and the environment.
+pub(crate) struct Interpolator<'a> {
+    root: &'a Table,
+    vars: &'a BTreeMap<String, String>,
+    /// The values being resolved, outermost first, to detect cycles.
+    stack: Vec<String>,
+}
+
+enum Piece<'t> {
+    Text(&'t str),
+    Reference(&'t str),
+}
+
+impl<'a> Interpolator<'a> {
+    pub(crate) fn new(root: &'a Table, vars: &'a BTreeMap<String, String>) -> Self {
+        Self {
+            root,
+            vars,
+            stack: Vec::new(),
+        }
+    }
+
+    /// The value of `definition` (key `key` of `section`) with references resolved.
+    pub(crate) fn resolve(
+        &mut self,
+        section: &str,
+        key: &str,
+        definition: &Definition,
+    ) -> Result<Value, Error> {
+        self.stack.push(format!("{section}.{key}"));
+        let result = self.value(&definition.value, definition);
+        self.stack.pop();
+        result
+    }
+
+    fn value(&mut self, value: &Value, definition: &Definition) -> Result<Value, Error> {
+        match value {
+            Value::String(text) => self.string(text, definition),
+            Value::Array(items) => items
+                .iter()
+                .map(|item| match item {
+                    Value::String(text) => {
+                        let resolved = self.string(text, definition)?;
+                        let text = self.scalar(&resolved, text, definition)?;
+                        Ok(Value::String(text))
+                    }
+                    other => Ok(other.clone()),
+                })
+                .collect::<Result<_, _>>()
+                .map(Value::Array),
+            other => Ok(other.clone()),
+        }
+    }
+
+    fn string(&mut self, text: &str, definition: &Definition) -> Result<Value, Error> {
+        if !text.contains('$') {
+            return Ok(Value::String(text.to_owned()));
+        }
+        let pieces = split(text).map_err(|(message, help, reference)| {
+            let span = reference_span(definition, reference);
+            Error::InvalidReference {
+                message: message.to_owned(),
+                help: help.to_owned(),
+                at: span.location(),
+                src: span.source.clone(),
+                span: span.miette(),
+            }
+        })?;
+        if let [Piece::Reference(reference)] = pieces.as_slice() {
+            return self.reference(reference, definition);
+        }
+        let mut out = String::with_capacity(text.len());
+        for piece in &pieces {
+            match piece {
+                Piece::Text(literal) => out.push_str(literal),
+                Piece::Reference(reference) => {
+                    let value = self.reference(reference, definition)?;
+                    out.push_str(&self.scalar(&value, reference, definition)?);
+                }
+            }
+        }
+        Ok(Value::String(out))
+    }
+
+    fn scalar(
+        &self,
+        value: &Value,
+        reference: &str,
+        definition: &Definition,
+    ) -> Result<String, Error> {
+        value.scalar_text().ok_or_else(|| {
+            let span = reference_span(definition, &format!("${{{reference}}}"));
+            Error::InvalidReference {
+                message: format!("${{{reference}}} is an array and cannot be part of a longer string"),
+                help: "use the reference as the whole value to keep the array, or point it at a string"
+                    .to_owned(),
+                at: span.location(),
+                src: span.source.clone(),
+                span: span.miette(),
+            }
+        })
+    }
+
+    fn reference(&mut self, reference: &str, definition: &Definition) -> Result<Value, Error> {
+        let span = || reference_span(definition, &format!("${{{reference}}}"));
+        let Some((section, key)) = reference.rsplit_once('.') else {
+            return match self.vars.get(reference) {
+                Some(value) => Ok(Value::String(value.clone())),
+                None => {
+                    let span = span();
+                    Err(Error::UnsetVariable {
+                        name: reference.to_owned(),
+                        at: span.location(),
+                        src: span.source.clone(),
+                        span: span.miette(),
+                    })
+                }
+            };
+        };
+        let table = self.root.table_at(section.split('.'));
+        let target = table.and_then(|table| match table.entries.get(key) {
+            Some(Node::Value(definitions)) => definitions.last(),
+            _ => None,
+        });
+        let Some(target) = target else {
+            let span = span();
+            return Err(Error::MissingReference {
+                reference: reference.to_owned(),
+                help: missing_help(table, section, key),
+                at: span.location(),
+                src: span.source.clone(),
+                span: span.miette(),
+            });
+        };
+        if self.stack.iter().any(|entry| entry == reference) {
+            let span = span();
+            let start = self
+                .stack
+                .iter()
+                .position(|entry| entry == reference)
+                .unwrap_or(0);
+            let mut chain: Vec<&str> = self.stack[start..].iter().map(String::as_str).collect();
+            chain.push(reference);
+            return Err(Error::ReferenceCycle {
+                reference: reference.to_owned(),
+                chain: chain.join(" -> "),
+                at: span.location(),
+                src: span.source.clone(),
+                span: span.miette(),
+            });
+        }
+        if !is_interpolated(section, key) {
+            return Ok(target.value.clone());
+        }
+        self.resolve(section, key, target)
+    }
+}
+
+/// Hooks and `*_COMMAND` values are shell text: `${VAR}` there is the shell's.
+pub(crate) fn is_interpolated(section: &str, key: &str) -> bool {
+    let environ = section == "environ" || section.ends_with(".environ");
+    !(matches!(key, "_pre_hooks" | "_post_hooks") || (environ && key.ends_with("_COMMAND")))
+}
+
+fn missing_help(table: Option<&Table>, section: &str, key: &str) -> String {
+    let Some(table) = table else {
+        return format!(
+            "there is no section [{section}]; a reference is ${{section.key}}, or ${{NAME}} for an environment variable"
+        );
+    };
+    let nearest = table
+        .values()
+        .map(|(name, _)| (strsim::jaro_winkler(key, name), name))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    match nearest {
+        Some((_, name)) => format!("did you mean ${{{section}.{name}}}?"),
+        None => format!("section [{section}] has no value named {key:?}"),
+    }
+}
+
+/// Splits text into literal pieces and references; `Err` = (message, help, offending text).
+fn split(text: &str) -> Result<Vec<Piece<'_>>, (&'static str, &'static str, &str)> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while let Some(dollar) = rest.find('$') {
+        let after = &rest[dollar + 1..];
+        if let Some(escaped) = after.strip_prefix('$') {
+            pieces.push(Piece::Text(&rest[..=dollar]));
+            rest = escaped;
+        } else if let Some(inner) = after.strip_prefix('{') {
+            if dollar > 0 {
+                pieces.push(Piece::Text(&rest[..dollar]));
+            }
+            let Some(end) = inner.find('}') else {
+                return Err((
+                    "unterminated reference: `${` without `}`",
+                    "close the reference with `}`, or write `$${` for a literal `${`",
+                    &rest[dollar..],
+                ));
+            };
+            let reference = &inner[..end];
+            if reference.trim().is_empty() || reference.starts_with('.') || reference.ends_with('.')
+            {
+                return Err((
+                    "empty or incomplete reference",
+                    "write ${section.key} for a config value or ${NAME} for an environment variable",
+                    &rest[dollar..dollar + end + 3],
+                ));
+            }
+            pieces.push(Piece::Reference(reference));
+            rest = &inner[end + 1..];
+        } else {
+            pieces.push(Piece::Text(&rest[..=dollar]));
+            rest = after;
+        }
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Text(rest));
+    }
+    Ok(pieces)
+}
+
+/// The reference's own text inside the value, or the whole value when it cannot be
+/// found literally (an escape sequence in between).
+fn reference_span(definition: &Definition, needle: &str) -> Span {
+    let text = definition.span.text();
+    match text.find(needle) {
+        Some(offset) => {
+            let start = definition.span.range.start + offset;
+            Span::new(&definition.span.source, start..start + needle.len())
+        }
+        None => definition.span.clone(),
+    }
+}

@@ -1,0 +1,465 @@
+//! One resolution: the applicable sections as an ordered stack whose order *is* the
+//! precedence, then flags, special keys, environment and command-line overrides.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::document::{Definition, Node, Table};
+use crate::error::Error;
+use crate::flags::FlagData;
+use crate::interpolate::Interpolator;
+use crate::overrides::{self, CliArgs};
+use crate::presets;
+use crate::source::Span;
+use crate::values::{self, expand_home};
+use crate::{
+    EnvValue, EnvVar, Environment, Flag, Origin, Overridden, Request, ResolvedConfig, Setting,
+    Warning,
+};
+
+/// restic's own `_COMMAND` variables, passed through unrun.
+const RESTIC_COMMAND_VARS: &[&str] = &["RESTIC_PASSWORD_COMMAND", "RESTIC_FROM_PASSWORD_COMMAND"];
+
+/// One existing section of the stack.
+struct Layer<'a> {
+    section: String,
+    table: &'a Table,
+}
+
+/// A definition together with the section it sits in.
+#[derive(Clone, Copy)]
+struct Found<'a> {
+    section: &'a str,
+    key: &'a str,
+    definition: &'a Definition,
+}
+
+impl Found<'_> {
+    fn origin(&self) -> Origin {
+        file_origin(self.section, &self.definition.key)
+    }
+
+    fn overridden(&self) -> Overridden {
+        Overridden {
+            origin: self.origin(),
+            value: self.definition.span.text().to_owned(),
+        }
+    }
+}
+
+fn file_origin(section: &str, key: &Span) -> Origin {
+    let (line, column) = key.source.line_column(key.range.start);
+    Origin::File {
+        path: key.source.path().to_owned(),
+        line,
+        column,
+        section: section.to_owned(),
+    }
+}
+
+/// Every definition of `key` in the stack, lowest priority first (the last one wins).
+fn definitions<'a>(layers: &'a [Layer<'a>], key: &str) -> Vec<Found<'a>> {
+    layers
+        .iter()
+        .filter_map(|layer| match layer.table.entries.get_key_value(key) {
+            Some((name, Node::Value(definitions))) => Some((layer, name, definitions)),
+            _ => None,
+        })
+        .flat_map(|(layer, name, definitions)| {
+            definitions.iter().map(|definition| Found {
+                section: &layer.section,
+                key: name,
+                definition,
+            })
+        })
+        .collect()
+}
+
+/// Lower-priority definitions, highest priority first.
+fn overridden_by(found: &[Found<'_>]) -> Vec<Overridden> {
+    found.iter().rev().skip(1).map(Found::overridden).collect()
+}
+
+fn setting<T>(found: &[Found<'_>], value: T) -> Option<Setting<T>> {
+    let winner = found.last()?;
+    Some(Setting {
+        value,
+        origin: winner.origin(),
+        overridden: overridden_by(found),
+    })
+}
+
+fn unsupported(found: &Found<'_>, what: &str, help: &str) -> Error {
+    let span = &found.definition.span;
+    Error::UnsupportedValue {
+        key: format!("{}.{}", found.section, found.key),
+        what: what.to_owned(),
+        help: help.to_owned(),
+        at: span.location(),
+        src: span.source.clone(),
+        span: span.miette(),
+    }
+}
+
+/// Resolves `request` against the merged files.
+pub(crate) fn resolve(
+    root: &Table,
+    files: &[PathBuf],
+    request: &Request,
+    env: &Environment,
+    flags: &FlagData<'_>,
+) -> Result<ResolvedConfig, Error> {
+    let preset = choose_preset(root, request.preset.as_deref())?;
+    let home = env.home.as_deref();
+    let mut stack = Vec::new();
+    let mut environ_stack = Vec::new();
+    let mut sections = Vec::new();
+    let mut preset_found = false;
+    for path in presets::section_paths(preset.as_deref(), &request.command) {
+        let Some(table) = root.table_at(path.iter().map(String::as_str)) else {
+            continue;
+        };
+        preset_found |= path[0] != "global";
+        let section = path.join(".");
+        sections.push(section.clone());
+        stack.push(Layer {
+            section: section.clone(),
+            table,
+        });
+        if let Some(environ) = table.table("environ") {
+            let section = format!("{section}.environ");
+            sections.push(section.clone());
+            environ_stack.push(Layer {
+                section,
+                table: environ,
+            });
+        }
+    }
+    if let Some(name) = &preset
+        && !preset_found
+    {
+        return Err(Error::UnknownPreset {
+            name: name.clone(),
+            known: presets::nearest(root, name),
+        });
+    }
+
+    let mut interpolator = Interpolator::new(root, &env.vars);
+    let command_definitions = definitions(&stack, "_command");
+    let command = match command_definitions.last() {
+        Some(found) => Some(text_of(&mut interpolator, found)?).filter(|name| !name.is_empty()),
+        None => None,
+    }
+    .unwrap_or_else(|| request.command.clone());
+
+    let workdir_definitions = definitions(&stack, "_workdir");
+    let workdir = match workdir_definitions.last() {
+        Some(found) => {
+            let text = text_of(&mut interpolator, found)?;
+            setting(
+                &workdir_definitions,
+                PathBuf::from(expand_home(&text, home)),
+            )
+        }
+        None => None,
+    };
+
+    let argument_definitions = definitions(&stack, "_arguments");
+    let mut arguments = match argument_definitions.last() {
+        Some(found) => {
+            let value = interpolator.resolve(found.section, "_arguments", found.definition)?;
+            let list = values::arguments(&value, home)
+                .map_err(|what| unsupported(found, what, "_arguments is a list of strings"))?;
+            setting(&argument_definitions, list)
+        }
+        None => None,
+    };
+
+    let hooks = |key: &str| -> Option<Setting<Vec<String>>> {
+        let found = definitions(&stack, key);
+        let list = values::string_list(&found.last()?.definition.value)?;
+        setting(&found, list)
+    };
+    let pre_hooks = hooks("_pre_hooks");
+    let post_hooks = hooks("_post_hooks");
+
+    let mut warnings = Vec::new();
+    let configured = config_flags(
+        &stack,
+        &command,
+        flags,
+        home,
+        &mut interpolator,
+        &mut warnings,
+    )?;
+    let cli = overrides::parse(&request.args, &command, flags);
+    let flags_out = apply_cli_flags(configured, &cli, &command, flags);
+    if let Some((first, _)) = cli.positionals.first() {
+        let mut overridden = Vec::new();
+        if let Some(configured) = arguments.take() {
+            overridden.push(Overridden {
+                origin: configured.origin,
+                value: render_list(&configured.value),
+            });
+            overridden.extend(configured.overridden);
+        }
+        arguments = Some(Setting {
+            value: cli.positionals.iter().map(|(_, arg)| arg.clone()).collect(),
+            origin: Origin::CommandLine { index: *first },
+            overridden,
+        });
+    }
+
+    let environ = environment(&environ_stack, home, &mut interpolator)?;
+
+    Ok(ResolvedConfig {
+        preset,
+        typed_command: request.command.clone(),
+        command,
+        flags: flags_out,
+        arguments,
+        workdir,
+        environ,
+        pre_hooks,
+        post_hooks,
+        files: files.to_vec(),
+        sections,
+        warnings,
+    })
+}
+
+/// A string-valued special key (`_command`, `_workdir`), interpolated.
+fn text_of(interpolator: &mut Interpolator<'_>, found: &Found<'_>) -> Result<String, Error> {
+    let value = interpolator.resolve(found.section, found.key, found.definition)?;
+    value
+        .scalar_text()
+        .ok_or_else(|| unsupported(found, "an array", "this key holds one string"))
+}
+
+/// `--preset`, or the single runnable preset, or none (spec 3.1).
+fn choose_preset(root: &Table, requested: Option<&str>) -> Result<Option<String>, Error> {
+    if let Some(name) = requested {
+        let reason = crate::document::preset_name_problem(name)
+            .or((name == "global").then_some("[global] applies to every preset; it is not one"));
+        if let Some(reason) = reason {
+            return Err(Error::InvalidPresetName {
+                name: name.to_owned(),
+                reason: reason.to_owned(),
+            });
+        }
+        return Ok(Some(name.to_owned()));
+    }
+    let mut runnable = presets::runnable(root);
+    match runnable.len() {
+        0 => Ok(None),
+        1 => Ok(runnable.pop()),
+        _ => Err(Error::PresetRequired { presets: runnable }),
+    }
+}
+
+/// (section position, file position, is the long name): sorts definitions of one flag.
+type Rank = (usize, usize, bool);
+
+/// A configured flag after resolution, before command-line overrides.
+struct Configured {
+    canonical: String,
+    /// `None` when the winning value emits nothing (`false`, `[]`).
+    flag: Option<Flag>,
+    /// Every definition, highest priority first (the winner included).
+    definitions: Vec<Overridden>,
+}
+
+fn config_flags(
+    stack: &[Layer<'_>],
+    command: &str,
+    flags: &FlagData<'_>,
+    home: Option<&Path>,
+    interpolator: &mut Interpolator<'_>,
+    warnings: &mut Vec<Warning>,
+) -> Result<Vec<Configured>, Error> {
+    // (layer, file, long name?) orders the definitions of one flag: a later section
+    // wins, then a later file, and within one table of one file the long name wins
+    // over its short alias (`repo` over `r`).
+    let mut groups: BTreeMap<String, Vec<(Rank, Found<'_>)>> = BTreeMap::new();
+    for (position, layer) in stack.iter().enumerate() {
+        for (key, found) in layer.table.values() {
+            if key.starts_with('_') {
+                continue;
+            }
+            let canonical = flags.canonical(command, key);
+            let is_long = canonical == key;
+            groups
+                .entry(canonical)
+                .or_default()
+                .extend(found.iter().map(|definition| {
+                    let rank = (position, definition.key.source.order(), is_long);
+                    let found = Found {
+                        section: &layer.section,
+                        key,
+                        definition,
+                    };
+                    (rank, found)
+                }));
+        }
+    }
+    let groups = groups.into_iter().map(|(canonical, mut ranked)| {
+        ranked.sort_by_key(|(rank, _)| *rank);
+        let found: Vec<Found<'_>> = ranked.into_iter().map(|(_, found)| found).collect();
+        (canonical, found)
+    });
+    let command_known = flags.command(command).is_some();
+    let mut configured = Vec::with_capacity(groups.len());
+    for (canonical, found) in groups {
+        let Some(winner) = found.last() else { continue };
+        let key = winner.key.to_owned();
+        let kind = flags.kind(command, &key);
+        if command_known && kind.is_none() {
+            warnings.push(unknown_flag_warning(&key, command, flags, winner.origin()));
+        }
+        let value = interpolator.resolve(winner.section, &key, winner.definition)?;
+        let flag_value = values::flag_value(&value, kind, home)
+            .map_err(|what| unsupported(winner, what, "use a count of 0 or more"))?;
+        let flag = flag_value.map(|value| Flag {
+            key: key.clone(),
+            value,
+            origin: winner.origin(),
+            overridden: overridden_by(&found),
+        });
+        configured.push(Configured {
+            canonical,
+            flag,
+            definitions: found.iter().rev().map(Found::overridden).collect(),
+        });
+    }
+    configured.sort_by(|a, b| {
+        let key = |c: &Configured| c.flag.as_ref().map(|flag| flag.key.clone());
+        key(a).cmp(&key(b))
+    });
+    Ok(configured)
+}
+
+fn unknown_flag_warning(key: &str, command: &str, flags: &FlagData<'_>, origin: Origin) -> Warning {
+    let nearest = flags
+        .long_names(command)
+        .map(|name| (strsim::jaro_winkler(key, name), name))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    Warning {
+        message: format!("{key:?} is not a flag of restic {command}"),
+        help: Some(match nearest {
+            Some((_, name)) => format!("did you mean {name:?}?"),
+            None => format!("see `restic {command} --help` for its flags"),
+        }),
+        origin: Some(origin),
+    }
+}
+
+/// Command-line flags replace configured flags of the same identity whole, and come
+/// after them in the order given.
+fn apply_cli_flags(
+    configured: Vec<Configured>,
+    cli: &CliArgs,
+    command: &str,
+    flags: &FlagData<'_>,
+) -> Vec<Flag> {
+    let cli_canonical: Vec<String> = cli
+        .flags
+        .iter()
+        .map(|flag| flags.canonical(command, &flag.key))
+        .collect();
+    let mut replaced: BTreeMap<&str, Vec<Overridden>> = BTreeMap::new();
+    let mut out = Vec::new();
+    for entry in &configured {
+        if cli_canonical.contains(&entry.canonical) {
+            replaced.insert(&entry.canonical, entry.definitions.clone());
+        } else if let Some(flag) = &entry.flag {
+            out.push(flag.clone());
+        }
+    }
+    for (flag, canonical) in cli.flags.iter().zip(&cli_canonical) {
+        let Some(value) = flag.value.clone() else {
+            continue;
+        };
+        out.push(Flag {
+            key: flag.key.clone(),
+            value,
+            origin: Origin::CommandLine { index: flag.index },
+            overridden: replaced.remove(canonical.as_str()).unwrap_or_default(),
+        });
+    }
+    out
+}
+
+/// `environ` sections: later sections win; `FOO_COMMAND` becomes `FOO` produced by a command.
+fn environment(
+    stack: &[Layer<'_>],
+    home: Option<&Path>,
+    interpolator: &mut Interpolator<'_>,
+) -> Result<Vec<EnvVar>, Error> {
+    let mut names: Vec<&str> = stack
+        .iter()
+        .flat_map(|layer| layer.table.values().map(|(name, _)| name))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let bases: Vec<&str> = names.iter().filter_map(|name| is_command(name)).collect();
+    let mut out: BTreeMap<String, EnvVar> = BTreeMap::new();
+    let mut shadowed: BTreeMap<String, Vec<Overridden>> = BTreeMap::new();
+    for name in names {
+        let found = definitions(stack, name);
+        let Some(winner) = found.last() else { continue };
+        if let Some(base) = is_command(name) {
+            let text = winner.definition.value.scalar_text().ok_or_else(|| {
+                unsupported(winner, "an array", "a _COMMAND value is one shell command")
+            })?;
+            let mut overridden = overridden_by(&found);
+            overridden.extend(shadowed.remove(base).unwrap_or_default());
+            out.insert(
+                base.to_owned(),
+                EnvVar {
+                    name: base.to_owned(),
+                    value: EnvValue::Command(text),
+                    origin: winner.origin(),
+                    overridden,
+                },
+            );
+        } else if bases.contains(&name) {
+            // The command wins over a plain variable of the same name; the plain
+            // definitions are kept as overridden, and never interpolated.
+            shadowed.insert(
+                name.to_owned(),
+                found.iter().rev().map(Found::overridden).collect(),
+            );
+        } else {
+            let value = interpolator.resolve(winner.section, name, winner.definition)?;
+            let text = value.scalar_text().ok_or_else(|| {
+                unsupported(
+                    winner,
+                    "an array",
+                    "an environment variable holds one string",
+                )
+            })?;
+            out.insert(
+                name.to_owned(),
+                EnvVar {
+                    name: name.to_owned(),
+                    value: EnvValue::Literal(expand_home(&text, home)),
+                    origin: winner.origin(),
+                    overridden: overridden_by(&found),
+                },
+            );
+        }
+    }
+    Ok(out.into_values().collect())
+}
+
+fn render_list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|item| format!("{item:?}")).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// `FOO` for a `FOO_COMMAND` keld runs; `None` for other names and restic's own.
+fn is_command(name: &str) -> Option<&str> {
+    name.strip_suffix("_COMMAND")
+        .filter(|base| !base.is_empty() && !RESTIC_COMMAND_VARS.contains(&name))
+}

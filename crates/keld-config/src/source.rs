@@ -1,0 +1,136 @@
+//! Config file text kept for provenance and diagnostics.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+
+/// One config file's text, shared by every value and diagnostic that points into it.
+///
+/// Cloning is cheap. As [`SourceCode`] it names itself by the file path, so a
+/// rendered diagnostic shows `path/to/config.toml:12:5`.
+#[derive(Clone)]
+pub struct SourceText(Arc<Inner>);
+
+struct Inner {
+    /// Position among the files read: a higher one has priority.
+    order: usize,
+    path: PathBuf,
+    name: String,
+    text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceText {
+    pub(crate) fn new(order: usize, path: PathBuf, text: String) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(index, _)| index + 1))
+            .collect();
+        let name = path.display().to_string();
+        Self(Arc::new(Inner {
+            order,
+            path,
+            name,
+            text,
+            line_starts,
+        }))
+    }
+
+    /// The file this text was read from.
+    pub fn path(&self) -> &Path {
+        &self.0.path
+    }
+
+    /// Position of the file among the files read, lowest priority first.
+    pub(crate) fn order(&self) -> usize {
+        self.0.order
+    }
+
+    /// The whole text of the file.
+    pub fn text(&self) -> &str {
+        &self.0.text
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub(crate) fn line_column(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.0.text.len());
+        let line = self.0.line_starts.partition_point(|&start| start <= offset) - 1;
+        let start = self.0.line_starts[line];
+        let column = self
+            .0
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
+        (line + 1, column)
+    }
+
+    /// `path:line:column` for a byte offset.
+    pub(crate) fn location(&self, offset: usize) -> String {
+        let (line, column) = self.line_column(offset);
+        format!("{}:{line}:{column}", self.0.name)
+    }
+
+    /// The text of a span, or "" when the span does not fit the text.
+    pub(crate) fn slice(&self, range: &Range<usize>) -> &str {
+        self.0.text.get(range.clone()).unwrap_or("")
+    }
+}
+
+impl fmt::Debug for SourceText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("SourceText").field(&self.0.path).finish()
+    }
+}
+
+impl SourceCode for SourceText {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self
+            .0
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.0.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+/// A span inside one config file.
+#[derive(Debug, Clone)]
+pub(crate) struct Span {
+    pub(crate) source: SourceText,
+    pub(crate) range: Range<usize>,
+}
+
+impl Span {
+    pub(crate) fn new(source: &SourceText, range: Range<usize>) -> Self {
+        Self {
+            source: source.clone(),
+            range,
+        }
+    }
+
+    pub(crate) fn location(&self) -> String {
+        self.source.location(self.range.start)
+    }
+
+    pub(crate) fn miette(&self) -> SourceSpan {
+        (self.range.start, self.range.len()).into()
+    }
+
+    pub(crate) fn text(&self) -> &str {
+        self.source.slice(&self.range)
+    }
+}

@@ -1,0 +1,108 @@
+//! Command-line overrides (spec 3.6).
+
+use insta::assert_snapshot;
+
+use crate::render::resolve_one;
+
+const CONFIG: &str = r#"
+[global]
+repo = "/srv/configured"
+tag = ["configured-1", "configured-2"]
+verbose = 1
+quiet = true
+[home.backup]
+_arguments = ["/home/ann"]
+exclude = ["*.tmp"]
+"#;
+
+fn cli(args: &[&str]) -> String {
+    resolve_one(CONFIG, Some("home"), "backup", args)
+}
+
+#[test]
+fn equals_and_space_forms_are_the_same() {
+    let equals = cli(&["--tag=x"]);
+    let space = cli(&["--tag", "x"]);
+    assert_eq!(equals, space);
+    assert_snapshot!("cli_tag_replaces_list", equals);
+}
+
+#[test]
+fn a_flag_given_twice_passes_twice() {
+    assert_snapshot!(
+        "cli_repeated",
+        cli(&["--tag", "a", "--exclude", "e", "--tag=b"])
+    );
+}
+
+#[test]
+fn short_aliases_replace_long_keys_and_back() {
+    let short = cli(&["-r", "/cli"]);
+    let attached = cli(&["-r/cli"]);
+    let equals = cli(&["-r=/cli"]);
+    assert_eq!(short, attached);
+    assert_eq!(short, equals);
+    let long_over_short = resolve_one(
+        "[home]\nr = \"/short\"\n",
+        Some("home"),
+        "backup",
+        &["--repo", "/long"],
+    );
+    assert_snapshot!("cli_short_alias", format!("{short}---\n{long_over_short}"));
+}
+
+#[test]
+fn switches_never_swallow_the_next_token() {
+    assert_snapshot!(
+        "cli_switches",
+        cli(&["--one-file-system", "/data", "-q", "/more", "-n"])
+    );
+}
+
+#[test]
+fn double_dash_ends_flags() {
+    assert_snapshot!(
+        "cli_double_dash",
+        cli(&["--tag", "t", "--", "--not-a-flag", "-r", "/x"])
+    );
+}
+
+#[test]
+fn unknown_flags_pass_through() {
+    assert_snapshot!(
+        "cli_unknown",
+        cli(&[
+            "--new-flag",
+            "value",
+            "--other",
+            "--third",
+            "-Z",
+            "/path",
+            "--kk=v"
+        ])
+    );
+}
+
+#[test]
+fn positionals_replace_arguments() {
+    let replaced = cli(&["/cli/one", "--tag", "t", "/cli/two"]);
+    let kept = cli(&["--tag", "t"]);
+    assert_snapshot!("cli_positionals", format!("{replaced}---\n{kept}"));
+}
+
+#[test]
+fn counts_and_switch_values() {
+    let counts = cli(&["-vvv"]);
+    let count_value = cli(&["--verbose=2", "-v"]);
+    let quiet_off = cli(&["--quiet=false"]);
+    let grouped = cli(&["-qxn"]);
+    assert_snapshot!(
+        "cli_counts_and_switches",
+        format!("{counts}---\n{count_value}---\n{quiet_off}---\n{grouped}")
+    );
+}
+
+#[test]
+fn value_flag_takes_a_dash_token_as_its_value() {
+    assert_snapshot!("cli_value_dash", cli(&["--exclude", "-weird", "--host"]));
+}
