@@ -1,7 +1,248 @@
-//! The `keld` command-line program.
-#![allow(missing_docs)]
+//! The `keld` command-line program: a friendly, TOML-configured wrapper around restic.
+//!
+//! # How it works
+//!
+//! 1. [`main`] takes one snapshot of the process (environment, terminals) and passes it
+//!    down; nothing below reads the process environment again.
+//! 2. clap parses keld's own options. The first word that is not one of keld's own
+//!    subcommands (`presets`, `completions`, `man`) is COMMAND; it and every later
+//!    token go to the config library untouched.
+//! 3. `keld-config` loads the layered config files and resolves the preset, COMMAND
+//!    and arguments into one restic invocation with provenance.
+//! 4. `--show-command` (or `KELD_DRYRUN`) prints that invocation and runs nothing;
+//!    otherwise the run pipeline executes `_COMMAND`s, hooks and restic and its exit
+//!    code becomes keld's.
+//!
+//! Keld's own failures are miette diagnostics on stderr with exit code 1; clap usage
+//! errors exit 2; a reader closing stdout early (`keld presets | head -1`) is success.
+//!
+//! ```no_run
+//! // src/main.rs
+//! fn main() -> std::process::ExitCode {
+//!     keld_cli::main()
+//! }
+//! ```
+
+mod cli;
+mod completions;
+mod context;
+mod error;
+mod interactive;
+mod origin;
+mod presets;
+mod quote;
+mod run;
+mod secret;
+mod show;
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::error::ErrorKind;
+use clap::{ColorChoice, CommandFactory, FromArgMatches};
+use keld_config::{Config, LoadOptions, Request, ResolvedConfig};
+
+use crate::cli::{Cli, Sub};
+use crate::context::Context;
+use crate::error::CliError;
 
 /// Run keld with the process's arguments and environment.
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+pub fn main() -> ExitCode {
+    let ctx = Context::capture();
+    ExitCode::from(run_with(std::env::args_os(), &ctx))
+}
+
+/// Parse `args` and do what they ask; returns the exit code.
+fn run_with(args: impl IntoIterator<Item = OsString>, ctx: &Context) -> u8 {
+    let colour = if ctx.colour() {
+        ColorChoice::Always
+    } else {
+        ColorChoice::Never
+    };
+    let parsed = Cli::command()
+        .color(colour)
+        .try_get_matches_from(args)
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
+        Ok(cli) => cli,
+        Err(err) => return clap_exit(&err),
+    };
+    let show_command = cli.show_command || ctx.is_set("KELD_DRYRUN");
+    let runs_restic = matches!(cli.command, Some(Sub::Restic(_)));
+    if runs_restic && !show_command && (cli.json || cli.verbose) {
+        let err = Cli::command().color(colour).error(
+            ErrorKind::ArgumentConflict,
+            "--json and --verbose before COMMAND apply to --show-command only; \
+             to pass them to restic, put them after COMMAND",
+        );
+        return clap_exit(&err);
+    }
+    match dispatch(&cli, show_command, ctx) {
+        Ok(code) => code,
+        Err(err) if err.is_broken_pipe() => 0,
+        Err(err) => {
+            error::report(&err, ctx);
+            1
+        }
+    }
+}
+
+/// Print a clap error, help or version text and return its exit code (0 or 2).
+fn clap_exit(err: &clap::Error) -> u8 {
+    // Help on stdout may meet a closed pipe (`keld --help | head -1`); that is fine.
+    let _ = err.print();
+    u8::try_from(err.exit_code()).unwrap_or(2)
+}
+
+fn dispatch(cli: &Cli, show_command: bool, ctx: &Context) -> Result<u8, CliError> {
+    match &cli.command {
+        None => Err(unresolved(Missing::Command, ctx)),
+        Some(Sub::Man) => write_stdout(&completions::man_page()),
+        Some(Sub::Completions { shell }) => write_stdout(completions::script(*shell).as_bytes()),
+        Some(Sub::Presets { json, names }) => {
+            let config = load(cli, ctx)?;
+            let format = if *names {
+                presets::Format::Names
+            } else if *json || cli.json {
+                presets::Format::Json
+            } else {
+                presets::Format::Text
+            };
+            write_stdout(presets::render(&config.presets(), format).as_bytes())
+        }
+        Some(Sub::Restic(words)) => restic(cli, words, show_command, ctx),
+    }
+}
+
+/// Resolve COMMAND and its arguments, then show or run the result.
+fn restic(
+    cli: &Cli,
+    words: &[OsString],
+    show_command: bool,
+    ctx: &Context,
+) -> Result<u8, CliError> {
+    let mut words = words.iter().enumerate().map(|(index, word)| {
+        word.to_str()
+            .map(str::to_owned)
+            .ok_or_else(|| CliError::NonUtf8Argument {
+                what: match index {
+                    0 => "COMMAND".to_owned(),
+                    n => format!("argument {n} after COMMAND"),
+                },
+                lossy: word.to_string_lossy().into_owned(),
+            })
+    });
+    let command = words.next().transpose()?.unwrap_or_default();
+    let args = words.collect::<Result<Vec<_>, _>>()?;
+
+    let config = load(cli, ctx)?;
+    let request = Request {
+        preset: cli.preset.clone(),
+        command,
+        args,
+    };
+    let resolved = match config.resolve(&request, &ctx.env) {
+        Ok(resolved) => resolved,
+        Err(keld_config::Error::PresetRequired { presets }) => {
+            return Err(unresolved(Missing::Preset(presets), ctx));
+        }
+        Err(err) => return Err(err.into()),
+    };
+    error::report_warnings(&resolved.warnings, ctx);
+
+    let no_paths = backup_without_paths(&resolved);
+    if show_command {
+        if no_paths {
+            error::report(
+                &error::WarningReport::new(
+                    "restic backup would run without paths to back up".to_owned(),
+                    Some("pass paths after the command or set `_arguments`".to_owned()),
+                ),
+                ctx,
+            );
+        }
+        let form = show::Form {
+            json: cli.json,
+            verbose: cli.verbose,
+        };
+        let text = show::render(&resolved, &ctx.restic_program(), form);
+        return write_stdout(text.as_bytes());
+    }
+    if no_paths {
+        return Err(unresolved(
+            Missing::BackupPaths {
+                preset: resolved.preset.clone(),
+            },
+            ctx,
+        ));
+    }
+    Ok(run::execute(&resolved, &ctx.process_env))
+}
+
+/// Load the config files: `--config` wins over `KELD_CONFIG_FILE` (which the library
+/// reads from the environment snapshot), else the layered defaults.
+fn load(cli: &Cli, ctx: &Context) -> Result<Config, CliError> {
+    let options = LoadOptions {
+        config_file: cli.config.clone(),
+        ..LoadOptions::default()
+    };
+    let config = Config::load(&ctx.env, &options)?;
+    error::report_warnings(config.warnings(), ctx);
+    Ok(config)
+}
+
+/// A value keld needs and nobody gave.
+enum Missing {
+    /// Bare `keld`: no COMMAND.
+    Command,
+    /// Several runnable presets and no `--preset`.
+    Preset(Vec<String>),
+    /// `backup` with no paths from the command line or `_arguments`.
+    BackupPaths { preset: Option<String> },
+}
+
+/// What happens when a needed value is missing.
+///
+/// This is where the interactive mode (spec section 7) asks on a terminal
+/// (`ctx.interactive()`). This version of keld has no interactive mode, so with or
+/// without a terminal the answer is the error the non-interactive rules prescribe.
+fn unresolved(missing: Missing, _ctx: &Context) -> CliError {
+    match missing {
+        Missing::Command => CliError::NoCommand,
+        Missing::Preset(presets) => keld_config::Error::PresetRequired { presets }.into(),
+        Missing::BackupPaths { preset } => CliError::BackupWithoutPaths { preset },
+    }
+}
+
+/// restic flags that name the files to back up instead of positional paths.
+const BACKUP_SOURCE_FLAGS: [&str; 5] = [
+    "files-from",
+    "files-from-raw",
+    "files-from-verbatim",
+    "stdin",
+    "stdin-from-command",
+];
+
+/// `backup` with no positional paths and no flag that names its sources.
+fn backup_without_paths(resolved: &ResolvedConfig) -> bool {
+    resolved.command == "backup"
+        && resolved
+            .arguments
+            .as_ref()
+            .is_none_or(|arguments| arguments.value.is_empty())
+        && !resolved
+            .flags
+            .iter()
+            .any(|flag| BACKUP_SOURCE_FLAGS.contains(&flag.key.as_str()))
+}
+
+/// Write all of `bytes` to stdout; exit code 0.
+fn write_stdout(bytes: &[u8]) -> Result<u8, CliError> {
+    let mut stdout = io::stdout().lock();
+    stdout
+        .write_all(bytes)
+        .and_then(|()| stdout.flush())
+        .map_err(CliError::Stdout)?;
+    Ok(0)
 }

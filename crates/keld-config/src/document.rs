@@ -104,12 +104,16 @@ enum Level {
 
 /// Parses one file and checks its structure.
 pub(crate) fn parse(source: &SourceText) -> Result<Table, Error> {
-    let document = Document::parse(source.text()).map_err(|error| {
+    let document = Document::parse(source.raw_text()).map_err(|error| {
         let range = error.span().unwrap_or(0..0);
         let span = Span::new(source, range);
         let message = error.message().trim().to_owned();
         if message.starts_with("duplicate key") {
-            let key = span.text().trim().trim_matches(['"', '\'']).to_owned();
+            let key = span
+                .shown_text()
+                .trim()
+                .trim_matches(['"', '\''])
+                .to_owned();
             Error::DuplicateKey {
                 key,
                 at: span.location(),

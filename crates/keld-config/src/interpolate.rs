@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::document::{Definition, Node, Table, Value};
 use crate::error::Error;
+use crate::redact;
 use crate::source::Span;
 
 /// Resolves references against the merged files and the environment.
@@ -120,7 +121,7 @@ impl<'a> Interpolator<'a> {
                 None => {
                     let span = span();
                     Err(Error::UnsetVariable {
-                        name: reference.to_owned(),
+                        name: shown(definition, reference),
                         at: span.location(),
                         src: span.source.clone(),
                         span: span.miette(),
@@ -135,9 +136,14 @@ impl<'a> Interpolator<'a> {
         });
         let Some(target) = target else {
             let span = span();
+            let help = if definition.span.is_secret() {
+                SECRET_REFERENCE_HELP.to_owned()
+            } else {
+                missing_help(table, section, key)
+            };
             return Err(Error::MissingReference {
-                reference: reference.to_owned(),
-                help: missing_help(table, section, key),
+                reference: shown(definition, reference),
+                help,
                 at: span.location(),
                 src: span.source.clone(),
                 span: span.miette(),
@@ -164,6 +170,21 @@ impl<'a> Interpolator<'a> {
             return Ok(target.value.clone());
         }
         self.resolve(section, key, target)
+    }
+}
+
+/// Help for a missing reference inside a secret value, which must not be quoted.
+const SECRET_REFERENCE_HELP: &str = "the value is secret, so the reference is not shown; a reference is ${section.key}, or ${NAME} for an environment variable, and `$${` is a literal `${`";
+
+/// Text taken from a value, for an error message: masked when the value is secret,
+/// because a password may contain `${` by chance. (A reference that exists is a key
+/// path or variable name, never part of a secret, so only the references that point
+/// to nothing need this.)
+fn shown(definition: &Definition, text: &str) -> String {
+    if definition.span.is_secret() {
+        redact::stars(text)
+    } else {
+        text.to_owned()
     }
 }
 

@@ -57,6 +57,7 @@
 #![warn(missing_docs)]
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::PathBuf;
 
 use document::Table;
@@ -69,6 +70,7 @@ mod interpolate;
 mod merge;
 mod overrides;
 mod presets;
+mod redact;
 mod resolve;
 pub mod resolved;
 pub mod restic;
@@ -163,7 +165,10 @@ pub struct PresetInfo {
 }
 
 /// A config file given as text (read from disk by [`Config::load`], or built in memory).
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Its `Debug` output shows the path and the length of the text, never the text: a
+/// config file may hold passwords.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Source {
     /// The path shown in provenance and diagnostics.
     pub path: PathBuf,
@@ -171,12 +176,33 @@ pub struct Source {
     pub text: String,
 }
 
+impl fmt::Debug for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Source")
+            .field("path", &self.path)
+            .field("text", &format_args!("<{} bytes>", self.text.len()))
+            .finish()
+    }
+}
+
 /// Config files, parsed, checked and merged; ready to resolve any preset and command.
-#[derive(Debug, Clone)]
+///
+/// Its `Debug` output names the files and sections, never the values: they may be secret.
+#[derive(Clone)]
 pub struct Config {
     files: Vec<PathBuf>,
     root: Table,
     warnings: Vec<Warning>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("files", &self.files)
+            .field("sections", &self.root.entries.keys().collect::<Vec<_>>())
+            .field("warnings", &self.warnings)
+            .finish()
+    }
 }
 
 impl Config {

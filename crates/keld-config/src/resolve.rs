@@ -42,7 +42,8 @@ impl Found<'_> {
     fn overridden(&self) -> Overridden {
         Overridden {
             origin: self.origin(),
-            value: self.definition.span.text().to_owned(),
+            // As written, with a secret value masked: provenance is for showing.
+            value: self.definition.span.shown_text().to_owned(),
         }
     }
 }

@@ -7,10 +7,17 @@ use std::sync::Arc;
 
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
+use crate::redact::{self, Masked};
+
 /// One config file's text, shared by every value and diagnostic that points into it.
 ///
 /// Cloning is cheap. As [`SourceCode`] it names itself by the file path, so a
 /// rendered diagnostic shows `path/to/config.toml:12:5`.
+///
+/// What it shows is the file with its secret values masked: every byte of a password,
+/// key or token becomes `*`, so a diagnostic can quote the lines around a mistake
+/// without quoting a secret. The masked text has the same length and line breaks, so
+/// every span still points at the same place.
 #[derive(Clone)]
 pub struct SourceText(Arc<Inner>);
 
@@ -20,6 +27,8 @@ struct Inner {
     path: PathBuf,
     name: String,
     text: String,
+    /// The text as shown: secret values masked, computed once per file.
+    masked: Masked,
     line_starts: Vec<usize>,
 }
 
@@ -29,11 +38,13 @@ impl SourceText {
             .chain(text.match_indices('\n').map(|(index, _)| index + 1))
             .collect();
         let name = path.display().to_string();
+        let masked = redact::mask(&text);
         Self(Arc::new(Inner {
             order,
             path,
             name,
             text,
+            masked,
             line_starts,
         }))
     }
@@ -48,9 +59,20 @@ impl SourceText {
         self.0.order
     }
 
-    /// The whole text of the file.
+    /// The whole text of the file as diagnostics show it: secret values masked with `*`
+    /// (same length and lines as the file).
     pub fn text(&self) -> &str {
+        self.0.masked.text.as_deref().unwrap_or(&self.0.text)
+    }
+
+    /// The file's own text, secrets included: for parsing, never for showing.
+    pub(crate) fn raw_text(&self) -> &str {
         &self.0.text
+    }
+
+    /// Whether a span touches a secret value.
+    pub(crate) fn is_secret(&self, range: &Range<usize>) -> bool {
+        self.0.masked.overlaps(range)
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -77,6 +99,11 @@ impl SourceText {
     pub(crate) fn slice(&self, range: &Range<usize>) -> &str {
         self.0.text.get(range.clone()).unwrap_or("")
     }
+
+    /// The text of a span as shown (secrets masked), or "" when it does not fit.
+    pub(crate) fn shown_slice(&self, range: &Range<usize>) -> &str {
+        self.text().get(range.clone()).unwrap_or("")
+    }
 }
 
 impl fmt::Debug for SourceText {
@@ -92,9 +119,9 @@ impl SourceCode for SourceText {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        // Diagnostics read the masked text: the same offsets, no secrets.
         let inner = self
-            .0
-            .text
+            .text()
             .read_span(span, context_lines_before, context_lines_after)?;
         Ok(Box::new(MietteSpanContents::new_named(
             self.0.name.clone(),
@@ -130,7 +157,18 @@ impl Span {
         (self.range.start, self.range.len()).into()
     }
 
+    /// The file's own text of the span: for reading values, never for showing.
     pub(crate) fn text(&self) -> &str {
         self.source.slice(&self.range)
+    }
+
+    /// The span's text as shown, secret values masked.
+    pub(crate) fn shown_text(&self) -> &str {
+        self.source.shown_slice(&self.range)
+    }
+
+    /// Whether the span touches a secret value.
+    pub(crate) fn is_secret(&self) -> bool {
+        self.source.is_secret(&self.range)
     }
 }

@@ -7,3 +7,4 @@ mod overrides;
 mod properties;
 mod render;
 mod resolution;
+mod secrets;

@@ -1,0 +1,204 @@
+//! Building restic's environment: literal values and `NAME_COMMAND` outputs.
+
+use std::ffi::OsString;
+use std::io::{self, Read};
+use std::os::unix::ffi::OsStringExt;
+use std::path::Path;
+use std::process::Stdio;
+
+use keld_status::Outcome;
+
+use crate::env;
+use crate::supervisor::{ChildCommand, outcome_of};
+
+/// Largest standard output a `_COMMAND` may print (1 MiB); environment values are
+/// secrets and paths, not documents.
+pub const OUTPUT_LIMIT: usize = 1024 * 1024;
+
+/// How much of a failing command's standard error is quoted in the error.
+pub const STDERR_QUOTE_LIMIT: usize = 2000;
+
+/// Where an environment variable's value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvSource {
+    /// A value given as is.
+    Literal(OsString),
+    /// Shell text run with `sh -c`; its standard output less one trailing newline is
+    /// the value.
+    Command(String),
+}
+
+/// One variable the config sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvEntry {
+    /// The name restic sees (`FOO` for a configured `FOO_COMMAND`).
+    pub name: String,
+    /// Its value or the command producing it.
+    pub source: EnvSource,
+}
+
+/// A `_COMMAND` failed; nothing else ran. Never contains the command's output.
+#[derive(Debug, thiserror::Error)]
+pub enum EnvCommandError {
+    /// `sh` could not be started or its output could not be read.
+    #[error("{name}_COMMAND could not run: {source}")]
+    Io {
+        /// The variable the command was to set.
+        name: String,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+    /// The command did not succeed.
+    #[error("{name}_COMMAND failed: {outcome}{}", quote_stderr(stderr))]
+    Failed {
+        /// The variable the command was to set.
+        name: String,
+        /// How the command ended.
+        outcome: Outcome,
+        /// The start of its standard error, lossily decoded and trimmed.
+        stderr: String,
+    },
+    /// The command printed more than the limit and was stopped.
+    #[error("{name}_COMMAND printed more than {limit} bytes; it was stopped")]
+    TooLarge {
+        /// The variable the command was to set.
+        name: String,
+        /// The limit in bytes.
+        limit: usize,
+    },
+}
+
+impl EnvCommandError {
+    /// The name of the variable whose command failed.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Io { name, .. } | Self::Failed { name, .. } | Self::TooLarge { name, .. } => name,
+        }
+    }
+}
+
+fn quote_stderr(stderr: &str) -> String {
+    if stderr.is_empty() {
+        " (nothing on stderr)".to_owned()
+    } else {
+        format!("; stderr: {stderr}")
+    }
+}
+
+/// Add the config's variables to `base`: literals first, then each command in name
+/// order with the environment built so far, in `workdir`.
+///
+/// Literals go first so that a command can use any variable the config sets (a
+/// `PASSWORD_STORE_DIR` for `pass`, say) whatever the names' order.
+pub fn resolve_environ(
+    entries: &[EnvEntry],
+    base: &[(OsString, OsString)],
+    workdir: Option<&Path>,
+) -> Result<Vec<(OsString, OsString)>, EnvCommandError> {
+    resolve_environ_with_limit(entries, base, workdir, OUTPUT_LIMIT)
+}
+
+/// [`resolve_environ`] with a chosen output limit in bytes.
+pub fn resolve_environ_with_limit(
+    entries: &[EnvEntry],
+    base: &[(OsString, OsString)],
+    workdir: Option<&Path>,
+    limit: usize,
+) -> Result<Vec<(OsString, OsString)>, EnvCommandError> {
+    let mut environment = base.to_vec();
+    let mut commands = Vec::new();
+    for entry in entries {
+        match &entry.source {
+            EnvSource::Literal(value) => env::set(&mut environment, &entry.name, value.clone()),
+            EnvSource::Command(script) => commands.push((entry.name.as_str(), script.as_str())),
+        }
+    }
+    commands.sort_by_key(|(name, _)| *name);
+    for (name, script) in commands {
+        let value = run_env_command(name, script, &environment, workdir, limit)?;
+        env::set(&mut environment, name, value);
+    }
+    Ok(environment)
+}
+
+fn run_env_command(
+    name: &str,
+    script: &str,
+    environment: &[(OsString, OsString)],
+    workdir: Option<&Path>,
+    limit: usize,
+) -> Result<OsString, EnvCommandError> {
+    let io_error = |source| EnvCommandError::Io {
+        name: name.to_owned(),
+        source,
+    };
+    let mut command = ChildCommand::shell(script);
+    command.env = environment.to_vec();
+    command.workdir = workdir.map(Path::to_path_buf);
+    let mut child = command
+        .to_std()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(io_error)?;
+
+    let stderr = child.stderr.take().map(|mut pipe| {
+        std::thread::spawn(move || {
+            // Keep the start for the message, drain the rest so the child never blocks.
+            let mut kept = Vec::new();
+            let _ = (&mut pipe)
+                .take(STDERR_QUOTE_LIMIT as u64)
+                .read_to_end(&mut kept);
+            let _ = io::copy(&mut pipe, &mut io::sink());
+            kept
+        })
+    });
+
+    let mut output = Vec::new();
+    let read = match child.stdout.take() {
+        Some(pipe) => pipe.take(limit as u64 + 1).read_to_end(&mut output),
+        None => Ok(0),
+    };
+    if let Err(source) = read {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(io_error(source));
+    }
+    if output.len() > limit {
+        // Dropping our end of stdout and killing sh stops the flood; a grandchild that
+        // still holds stderr must not keep keld waiting, so that reader is left alone.
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(EnvCommandError::TooLarge {
+            name: name.to_owned(),
+            limit,
+        });
+    }
+    let status = child.wait().map_err(io_error)?;
+    let stderr = stderr
+        .and_then(|reader| reader.join().ok())
+        .unwrap_or_default();
+    let outcome = outcome_of(status);
+    if !outcome.success() {
+        return Err(EnvCommandError::Failed {
+            name: name.to_owned(),
+            outcome,
+            stderr: tidy_stderr(&stderr),
+        });
+    }
+    if output.last() == Some(&b'\n') {
+        output.pop();
+    }
+    Ok(OsString::from_vec(output))
+}
+
+fn tidy_stderr(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.trim();
+    if bytes.len() >= STDERR_QUOTE_LIMIT {
+        format!("{text}…")
+    } else {
+        text.to_owned()
+    }
+}

@@ -1,0 +1,180 @@
+//! The command line as clap sees it.
+//!
+//! Keld's own options come before COMMAND. Any word that is not one of keld's own
+//! subcommands is COMMAND (a restic command or a `_command` alias), and clap collects
+//! it and every later token untouched, so `keld -p home backup --help` reaches restic.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Usage line shown in help and in the "no command" error.
+pub(crate) const USAGE: &str = "keld [OPTIONS] [COMMAND [RESTIC-ARGS...]]";
+
+const AFTER_HELP: &str = "\
+COMMAND is a restic command (backup, snapshots, forget, restore, ...) or an alias defined
+with `_command` in the config. Every token after COMMAND is passed to restic, even -p and
+--help: `keld -p home backup --help` shows restic's help for backup.
+
+Environment:
+  KELD_CONFIG_FILE     the only config file read (like --config)
+  KELD_CONFIG_PATHS    ':'-separated extra config files or globs
+  KELD_DRYRUN          any non-empty value: behave as --show-command
+  KELD_EXECUTABLE      the restic binary to run (default: restic, looked up in PATH)
+  KELD_NONINTERACTIVE  any non-empty value: never start the interactive mode
+  XDG_CONFIG_HOME      where the user config lives (default: ~/.config)";
+
+/// `keld [OPTIONS] [COMMAND [RESTIC-ARGS...]]`
+#[derive(Debug, Parser)]
+#[command(
+    name = "keld",
+    version,
+    about = "A friendly, TOML-configured wrapper around restic",
+    override_usage = USAGE,
+    after_help = AFTER_HELP,
+    subcommand_value_name = "COMMAND",
+    subcommand_help_heading = "Keld's own commands (any other COMMAND goes to restic)",
+    // restic has a `help` command; keld must not shadow it.
+    disable_help_subcommand = true,
+)]
+pub(crate) struct Cli {
+    /// Preset to resolve: NAME, PREFIX@SUFFIX, PREFIX@ or @SUFFIX
+    #[arg(short, long, value_name = "NAME")]
+    pub(crate) preset: Option<String>,
+
+    /// Read only this config file (like KELD_CONFIG_FILE)
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+
+    /// Print what would run (config files, sections, environment names, hooks, the restic
+    /// command) and run nothing; exit 0
+    #[arg(short = 'n', long)]
+    pub(crate) show_command: bool,
+
+    /// With --show-command (or for `keld presets`): print JSON for scripts
+    #[arg(long)]
+    pub(crate) json: bool,
+
+    /// With --show-command: show where every value came from, and what it overrode
+    #[arg(long)]
+    pub(crate) verbose: bool,
+
+    #[command(subcommand)]
+    pub(crate) command: Option<Sub>,
+}
+
+/// Keld's own subcommands, and the catch-all for restic commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Sub {
+    /// List the presets the config defines, with the sections and files that define them
+    Presets {
+        /// Print JSON for scripts
+        #[arg(long)]
+        json: bool,
+        /// Print only the preset names, one per line (used by shell completion)
+        #[arg(long, conflicts_with = "json")]
+        names: bool,
+    },
+    /// Print a shell completion script (preset names are completed from your config)
+    Completions {
+        /// The shell to complete for
+        shell: Shell,
+    },
+    /// Print keld's manual page (roff) to stdout, e.g. `keld man | man -l -`
+    Man,
+    /// A restic command or `_command` alias, and everything after it.
+    #[command(external_subcommand)]
+    Restic(Vec<OsString>),
+}
+
+/// Shells `keld completions` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+/// The names of keld's own subcommands (never restic commands).
+#[cfg(test)]
+pub(crate) fn own_subcommands() -> Vec<String> {
+    use clap::CommandFactory;
+    Cli::command()
+        .get_subcommands()
+        .map(|sub| sub.get_name().to_owned())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn own_subcommands_never_shadow_restic_commands() {
+        let own = own_subcommands();
+        assert_eq!(own, ["presets", "completions", "man"]);
+        for name in &own {
+            assert!(
+                keld_config::restic::command(name).is_none(),
+                "keld's `{name}` would shadow restic's `{name}`"
+            );
+        }
+        // Names restic has used in any release keld supports, in case the data table
+        // is incomplete.
+        for restic in [
+            "backup",
+            "cache",
+            "cat",
+            "check",
+            "copy",
+            "diff",
+            "dump",
+            "features",
+            "find",
+            "forget",
+            "generate",
+            "help",
+            "init",
+            "key",
+            "list",
+            "ls",
+            "migrate",
+            "mount",
+            "options",
+            "prune",
+            "recover",
+            "repair",
+            "restore",
+            "rewrite",
+            "self-update",
+            "snapshots",
+            "stats",
+            "tag",
+            "unlock",
+            "version",
+        ] {
+            assert!(
+                !own.iter().any(|name| name == restic),
+                "{restic} is restic's"
+            );
+        }
+    }
+
+    #[test]
+    fn everything_after_command_is_untouched() {
+        let cli = Cli::try_parse_from(["keld", "-p", "home", "backup", "--help", "-p", "x"])
+            .expect("parses");
+        assert_eq!(cli.preset.as_deref(), Some("home"));
+        let Some(Sub::Restic(words)) = cli.command else {
+            panic!("expected a restic command, got {:?}", cli.command);
+        };
+        assert_eq!(words, ["backup", "--help", "-p", "x"]);
+    }
+}

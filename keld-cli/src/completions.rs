@@ -1,0 +1,242 @@
+//! `keld completions <shell>` and `keld man`: generated from the clap definition.
+//!
+//! clap_complete writes the static part (options, keld's own commands, and restic's
+//! commands, which keld knows as data). Preset names live in the user's config and
+//! change, so each script gets a small shell-specific addition that asks
+//! `keld presets --names` at completion time.
+
+use clap::CommandFactory;
+use clap_complete::Generator;
+
+use crate::cli::{Cli, Shell};
+
+/// The completion script for `shell`.
+pub(crate) fn script(shell: Shell) -> String {
+    let mut command = command_with_restic_commands();
+    let mut out = Vec::new();
+    match shell {
+        Shell::Bash => generate(clap_complete::Shell::Bash, &mut command, &mut out),
+        Shell::Zsh => generate(clap_complete::Shell::Zsh, &mut command, &mut out),
+        Shell::Fish => generate(clap_complete::Shell::Fish, &mut command, &mut out),
+    }
+    let generated = String::from_utf8_lossy(&out).into_owned();
+    match shell {
+        Shell::Bash => generated + BASH_PRESETS,
+        Shell::Fish => generated + FISH_PRESETS,
+        Shell::Zsh => wire_zsh_presets(&generated),
+    }
+}
+
+/// clap writes `:NAME:_default` as the action of `-p`/`--preset`; point it at
+/// `_keld_presets` instead, defined before `_keld` so both autoloading (`fpath`) and
+/// sourcing find it.
+fn wire_zsh_presets(generated: &str) -> String {
+    let mut out = String::with_capacity(generated.len() + ZSH_PRESETS.len());
+    for (index, line) in generated.lines().enumerate() {
+        if line.contains("[Preset to resolve") {
+            out.push_str(&line.replace(":NAME:_default'", ":NAME:_keld_presets'"));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+        if index == 0 {
+            out.push_str(ZSH_PRESETS);
+        }
+    }
+    out
+}
+
+fn generate(generator: impl Generator, command: &mut clap::Command, out: &mut Vec<u8>) {
+    clap_complete::generate(generator, command, "keld", out);
+}
+
+/// keld's clap command plus one entry per restic command, so COMMAND completes too.
+fn command_with_restic_commands() -> clap::Command {
+    let mut command = Cli::command();
+    for restic in keld_config::restic::commands() {
+        command = command.subcommand(
+            clap::Command::new(restic.name)
+                .about(format!("restic {}", restic.name))
+                .disable_help_flag(true),
+        );
+    }
+    command
+}
+
+/// keld's manual page in roff: clap's sections for the synopsis, options and
+/// subcommands, and keld's own for COMMAND, the environment and the exit status.
+pub(crate) fn man_page() -> Vec<u8> {
+    let man = clap_mangen::Man::new(Cli::command());
+    let mut out = Vec::new();
+    // Rendering into a Vec cannot fail for I/O reasons.
+    let _ = man
+        .render_title(&mut out)
+        .and_then(|()| man.render_name_section(&mut out))
+        .and_then(|()| man.render_synopsis_section(&mut out))
+        .and_then(|()| man.render_description_section(&mut out))
+        .and_then(|()| man.render_options_section(&mut out))
+        .and_then(|()| man.render_subcommands_section(&mut out));
+    out.extend_from_slice(MAN_SECTIONS.as_bytes());
+    let _ = man.render_version_section(&mut out);
+    out
+}
+
+/// The sections clap cannot know, in roff (`\-` is a literal minus sign).
+const MAN_SECTIONS: &str = r#".SH "COMMAND AND RESTIC ARGUMENTS"
+COMMAND is a restic command (backup, snapshots, forget, restore, ...) or an alias
+defined with \fB_command\fR in the config.
+Keld's own options come before COMMAND; every token after it is passed to restic,
+even \fB\-p\fR and \fB\-\-help\fR: \fBkeld \-p home backup \-\-help\fR shows restic's
+help for backup.
+Flags after COMMAND replace the configured key of the same name; positional arguments
+replace \fB_arguments\fR.
+.SH ENVIRONMENT
+.TP
+.B KELD_CONFIG_FILE
+The only config file read; replaces every other source (like \fB\-\-config\fR).
+.TP
+.B KELD_CONFIG_PATHS
+Colon\-separated extra config files or globs, read after the defaults.
+.TP
+.B KELD_DRYRUN
+Any non\-empty value: behave as \fB\-\-show\-command\fR.
+.TP
+.B KELD_EXECUTABLE
+Path or name of the restic binary (default \fBrestic\fR, looked up in \fBPATH\fR).
+.TP
+.B KELD_NONINTERACTIVE
+Any non\-empty value: never start the interactive mode, even on a terminal.
+.TP
+.B XDG_CONFIG_HOME
+Where the user config lives (default \fI~/.config\fR, so \fI~/.config/keld/config.toml\fR).
+.TP
+.B NO_COLOR
+Any non\-empty value: no colour in keld's messages.
+.SH "EXIT STATUS"
+.TP
+.B 0
+Success; also \fB\-\-show\-command\fR, and a backup a pre\-hook skipped by exiting 75.
+.TP
+.I restic's code
+restic ran and exited non\-zero; kept even when a post\-hook failed.
+.TP
+.B 128+N
+restic (or a pre\-hook) was killed by signal N.
+.TP
+.B 1
+Keld's own error before restic (config, \fB_COMMAND\fR, a failing pre\-hook, no command,
+no preset, no paths), or restic exited 0 and a post\-hook failed.
+.TP
+.B 2
+Usage error in keld's own options.
+.TP
+.B 126
+restic exists but could not be executed.
+.TP
+.B 127
+restic was not found; nothing ran.
+.SH FILES
+.TP
+.I /usr/share/keld/config.toml, /etc/keld/config.toml
+System configs (and their \fIconf.d/*.toml\fR), read first.
+.TP
+.I $XDG_CONFIG_HOME/keld/config.toml
+The user config (and its \fIconf.d/*.toml\fR).
+.SH "SEE ALSO"
+.BR restic (1)
+"#;
+
+/// Bash: wrap clap's `_keld` so `-p`/`--preset` before COMMAND completes preset names.
+const BASH_PRESETS: &str = r#"
+# Preset names come from the config at completion time. After COMMAND every word is
+# restic's (its -p is --password-file), so only keld's own -p completes presets.
+_keld_with_presets() {
+    local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"
+    local i skip=0
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        if ((skip)); then skip=0; continue; fi
+        case "${COMP_WORDS[i]}" in
+            -p|--preset|-c|--config) skip=1 ;;
+            -*) ;;
+            *) _keld "$@"; return ;;
+        esac
+    done
+    if [[ "$prev" == "-p" || "$prev" == "--preset" ]]; then
+        local IFS=$'\n'
+        COMPREPLY=($(compgen -W "$(keld presets --names 2>/dev/null)" -- "$cur"))
+        return 0
+    fi
+    _keld "$@"
+}
+complete -F _keld_with_presets -o bashdefault -o default keld
+"#;
+
+/// Zsh: a function the `--preset` argument spec calls (wired in by [`script`]).
+const ZSH_PRESETS: &str = r#"
+# Preset names come from the config at completion time.
+(( $+functions[_keld_presets] )) ||
+_keld_presets() {
+    local -a presets
+    presets=(${(f)"$(keld presets --names 2>/dev/null)"})
+    _describe -t presets 'preset' presets
+}
+"#;
+
+/// Fish: an extra rule for keld's own `-p`, before COMMAND only.
+const FISH_PRESETS: &str = r#"
+# Preset names come from the config at completion time.
+complete -c keld -n "__fish_keld_needs_command" -s p -l preset -x -a '(keld presets --names 2>/dev/null)' -d 'preset'
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zsh_preset_option_completes_with_keld_presets() {
+        let script = script(Shell::Zsh);
+        let wired = script
+            .lines()
+            .filter(|line| line.contains(":NAME:_keld_presets'"))
+            .count();
+        assert_eq!(wired, 2, "both -p and --preset: {script}");
+        assert!(script.starts_with("#compdef keld\n"));
+    }
+
+    #[test]
+    fn restic_commands_are_completed() {
+        let script = script(Shell::Fish);
+        for command in keld_config::restic::commands() {
+            assert!(
+                script.contains(&format!("-a \"{}\"", command.name)),
+                "{} missing",
+                command.name
+            );
+        }
+        assert!(!keld_config::restic::commands().is_empty());
+    }
+
+    #[test]
+    fn man_page_is_roff_for_keld() {
+        let page = String::from_utf8(man_page()).expect("utf-8");
+        assert!(page.contains(".TH keld 1"), "{page}");
+        for section in [
+            "NAME",
+            "SYNOPSIS",
+            "OPTIONS",
+            "\"Keld's own commands (any other COMMAND goes to restic)\"",
+            "ENVIRONMENT",
+            "\"EXIT STATUS\"",
+            "VERSION",
+        ] {
+            assert!(
+                page.contains(&format!(".SH {section}")),
+                "{section}: {page}"
+            );
+        }
+        assert!(
+            !page.contains(".SH EXTRA"),
+            "the environment is not repeated"
+        );
+    }
+}

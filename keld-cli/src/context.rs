@@ -1,0 +1,150 @@
+//! One snapshot of the process's outside world, taken once at start-up.
+//!
+//! Everything below `lib.rs` receives this value instead of reading the process
+//! environment, so behaviour depends only on what was passed in.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use keld_config::Environment;
+
+/// The process environment and terminal facts keld decides by.
+#[derive(Debug, Clone)]
+pub(crate) struct Context {
+    /// Every variable exactly as the process received it (for the restic child).
+    pub(crate) process_env: Vec<(OsString, OsString)>,
+    /// The UTF-8 variables and home directory, as the config library wants them.
+    pub(crate) env: Environment,
+    /// Standard input is a terminal.
+    pub(crate) stdin_terminal: bool,
+    /// Standard output is a terminal.
+    pub(crate) stdout_terminal: bool,
+    /// Standard error is a terminal.
+    pub(crate) stderr_terminal: bool,
+}
+
+impl Context {
+    /// Read the process environment and terminal state once.
+    pub(crate) fn capture() -> Self {
+        Self::from_parts(
+            std::env::vars_os().collect(),
+            std::io::stdin().is_terminal(),
+            std::io::stdout().is_terminal(),
+            std::io::stderr().is_terminal(),
+        )
+    }
+
+    /// Build a context from given parts (the process's, or a test's).
+    pub(crate) fn from_parts(
+        process_env: Vec<(OsString, OsString)>,
+        stdin_terminal: bool,
+        stdout_terminal: bool,
+        stderr_terminal: bool,
+    ) -> Self {
+        // Variables that are not UTF-8 cannot be referenced from TOML (`${NAME}`) and
+        // keld's own variables are paths and flags, so the library sees only UTF-8 ones;
+        // restic still receives every variable through `process_env`.
+        let vars: BTreeMap<String, String> = process_env
+            .iter()
+            .filter_map(|(name, value)| {
+                Some((name.to_str()?.to_owned(), value.to_str()?.to_owned()))
+            })
+            .collect();
+        let home = process_env
+            .iter()
+            .find(|(name, value)| name == "HOME" && !value.is_empty())
+            .map(|(_, value)| PathBuf::from(value));
+        Self {
+            process_env,
+            env: Environment { vars, home },
+            stdin_terminal,
+            stdout_terminal,
+            stderr_terminal,
+        }
+    }
+
+    /// The value of a UTF-8 variable.
+    pub(crate) fn var(&self, name: &str) -> Option<&str> {
+        self.env.vars.get(name).map(String::as_str)
+    }
+
+    /// Whether a variable is set to a non-empty value (`KELD_DRYRUN=1`).
+    pub(crate) fn is_set(&self, name: &str) -> bool {
+        self.process_env
+            .iter()
+            .any(|(key, value)| key == name && !value.is_empty())
+    }
+
+    /// Whether keld may ask questions: both ends of the conversation are a terminal
+    /// and `KELD_NONINTERACTIVE` is not set.
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "the interactive mode asks through `unresolved` in lib.rs"
+        )
+    )]
+    pub(crate) fn interactive(&self) -> bool {
+        self.stdin_terminal && self.stdout_terminal && !self.is_set("KELD_NONINTERACTIVE")
+    }
+
+    /// Whether diagnostics on stderr may use colour (<https://no-color.org>).
+    pub(crate) fn colour(&self) -> bool {
+        self.stderr_terminal && !self.is_set("NO_COLOR")
+    }
+
+    /// The program name shown in `command:` lines: `KELD_EXECUTABLE` or `restic`.
+    pub(crate) fn restic_program(&self) -> String {
+        match self.var("KELD_EXECUTABLE") {
+            Some(exe) if !exe.is_empty() => exe.to_owned(),
+            _ => "restic".to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context(vars: &[(&str, &str)], terminals: bool) -> Context {
+        Context::from_parts(
+            vars.iter()
+                .map(|(name, value)| (OsString::from(name), OsString::from(value)))
+                .collect(),
+            terminals,
+            terminals,
+            terminals,
+        )
+    }
+
+    #[test]
+    fn snapshot_carries_home_and_vars() {
+        let ctx = context(&[("HOME", "/home/u"), ("KELD_DRYRUN", "")], false);
+        assert_eq!(ctx.env.home, Some(PathBuf::from("/home/u")));
+        assert_eq!(ctx.var("KELD_DRYRUN"), Some(""));
+        assert!(!ctx.is_set("KELD_DRYRUN"), "an empty value is not set");
+    }
+
+    #[test]
+    fn interactive_needs_terminals_and_no_opt_out() {
+        assert!(context(&[], true).interactive());
+        assert!(!context(&[], false).interactive());
+        assert!(!context(&[("KELD_NONINTERACTIVE", "1")], true).interactive());
+    }
+
+    #[test]
+    fn colour_follows_terminal_and_no_color() {
+        assert!(context(&[], true).colour());
+        assert!(!context(&[("NO_COLOR", "1")], true).colour());
+        assert!(!context(&[], false).colour());
+    }
+
+    #[test]
+    fn program_defaults_to_restic() {
+        assert_eq!(context(&[], false).restic_program(), "restic");
+        let custom = context(&[("KELD_EXECUTABLE", "/opt/restic")], false);
+        assert_eq!(custom.restic_program(), "/opt/restic");
+    }
+}

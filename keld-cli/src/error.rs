@@ -1,0 +1,136 @@
+//! Keld's own failures and how they reach the user: miette diagnostics on stderr.
+
+use std::io::{self, Write};
+
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
+use thiserror::Error;
+
+use crate::cli::USAGE;
+use crate::context::Context;
+
+/// A failure of keld itself (not of restic): exit code 1 unless said otherwise.
+#[derive(Debug, Error, Diagnostic)]
+pub(crate) enum CliError {
+    /// Config loading or resolution failed; the library's diagnostic says where.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Config(#[from] keld_config::Error),
+
+    /// Bare `keld` with nobody to ask.
+    #[error("no command given")]
+    #[diagnostic(
+        code(keld::no_command),
+        help(
+            "usage: {USAGE}\n\
+             give a restic command, for example `keld -p home backup` or `keld snapshots`; \
+             `keld presets` lists your presets and `keld --help` shows every option"
+        )
+    )]
+    NoCommand,
+
+    /// `restic backup` with nothing to back up.
+    #[error("restic backup needs paths to back up, and none were given{}", .preset.as_ref().map(|p| format!(" (preset {p})")).unwrap_or_default())]
+    #[diagnostic(
+        code(keld::backup_without_paths),
+        help(
+            "pass the paths after the command (`keld {} backup ~/Documents`), \
+             or set `_arguments = [\"~/Documents\"]` in the preset's section of your config",
+            .preset.as_ref().map(|p| format!("-p {p}")).unwrap_or_default()
+        )
+    )]
+    BackupWithoutPaths {
+        /// The preset in use, if any.
+        preset: Option<String>,
+    },
+
+    /// An argument after COMMAND that is not valid UTF-8.
+    #[error("{what} is not valid UTF-8: {lossy}")]
+    #[diagnostic(
+        code(keld::argument_encoding),
+        help(
+            "keld passes arguments through its config resolution as text; rename the file or pass it with restic's --files-from"
+        )
+    )]
+    NonUtf8Argument {
+        /// `COMMAND` or `argument N after COMMAND`.
+        what: String,
+        /// The argument with invalid bytes replaced.
+        lossy: String,
+    },
+
+    /// Writing to stdout failed (a closed pipe is handled before this is shown).
+    #[error("writing to standard output failed")]
+    #[diagnostic(code(keld::stdout))]
+    Stdout(#[source] io::Error),
+}
+
+impl CliError {
+    /// Whether this failure is a reader closing the pipe (`keld presets | head -1`),
+    /// which is normal and ends keld quietly with success.
+    pub(crate) fn is_broken_pipe(&self) -> bool {
+        matches!(self, Self::Stdout(err) if err.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// A finding that does not stop keld (e.g. an unknown restic flag).
+#[derive(Debug, Error, Diagnostic)]
+#[error("{message}")]
+#[diagnostic(severity(Warning))]
+pub(crate) struct WarningReport {
+    message: String,
+    #[help]
+    help: Option<String>,
+}
+
+impl WarningReport {
+    /// A warning of keld's own.
+    pub(crate) fn new(message: String, help: Option<String>) -> Self {
+        Self { message, help }
+    }
+}
+
+impl From<&keld_config::Warning> for WarningReport {
+    fn from(warning: &keld_config::Warning) -> Self {
+        let message = match &warning.origin {
+            Some(origin) => format!("{} ({})", warning.message, crate::origin::describe(origin)),
+            None => warning.message.clone(),
+        };
+        Self {
+            message,
+            help: warning.help.clone(),
+        }
+    }
+}
+
+/// Render a diagnostic the way every keld message looks: miette's graphical report,
+/// coloured only when stderr is a terminal and `NO_COLOR` is not set.
+pub(crate) fn render(diagnostic: &dyn Diagnostic, ctx: &Context) -> String {
+    let theme = if ctx.colour() {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let mut out = String::new();
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    if handler.render_report(&mut out, diagnostic).is_err() {
+        // Rendering into a String only fails if a Display impl fails; fall back to text.
+        out = format!("Error: {diagnostic}\n");
+    }
+    out
+}
+
+/// Print a diagnostic to stderr. A failing stderr has nowhere left to report to.
+pub(crate) fn report(diagnostic: &dyn Diagnostic, ctx: &Context) {
+    let text = render(diagnostic, ctx);
+    let _ = io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Print non-fatal warnings to stderr (never stdout, which may be parsed).
+pub(crate) fn report_warnings<'a>(
+    warnings: impl IntoIterator<Item = &'a keld_config::Warning>,
+    ctx: &Context,
+) {
+    for warning in warnings {
+        report(&WarningReport::from(warning), ctx);
+    }
+}

@@ -1,0 +1,172 @@
+//! Running a resolved configuration: the bridge from `keld-config` to `keld-hooks`.
+//!
+//! Everything keld reports on the way (a failing pre-hook, a skipped backup, a restic
+//! that cannot start, a failing post-hook) is a miette diagnostic on stderr with a
+//! `help` that says what to do; restic's own exit code stays keld's.
+
+use std::ffi::OsString;
+use std::io::IsTerminal;
+
+use keld_config::{EnvValue, ResolvedConfig};
+use keld_hooks::{EnvEntry, EnvSource, Event, HookError, RunError, RunOptions};
+use miette::Diagnostic;
+use thiserror::Error;
+
+use crate::context::Context;
+use crate::error;
+use crate::origin::describe;
+
+/// Run `resolved` (restic with its `_COMMAND`s and hooks) and return keld's exit code.
+pub(crate) fn execute(resolved: &ResolvedConfig, process_env: &[(OsString, OsString)]) -> u8 {
+    let ctx = Context::from_parts(
+        process_env.to_vec(),
+        std::io::stdin().is_terminal(),
+        std::io::stdout().is_terminal(),
+        std::io::stderr().is_terminal(),
+    );
+    let options = options(resolved, process_env);
+    let result = keld_hooks::run(&options, &mut |event| {
+        error::report(&RunReport::from_event(&event), &ctx);
+    });
+    match result {
+        Ok(finished) => finished.exit_code,
+        Err(err) => {
+            error::report(&RunReport::from_error(&err, resolved), &ctx);
+            err.exit_code()
+        }
+    }
+}
+
+/// The lifecycle's options for a resolved configuration. Hooks are only the active
+/// ones, so commands other than backup run with none.
+fn options(resolved: &ResolvedConfig, process_env: &[(OsString, OsString)]) -> RunOptions {
+    let program = process_env
+        .iter()
+        .rev()
+        .find(|(name, value)| name == keld_supervise::EXECUTABLE_VAR && !value.is_empty())
+        .map(|(_, value)| value.clone());
+    let environ = resolved
+        .environ
+        .iter()
+        .map(|var| EnvEntry {
+            name: var.name.clone(),
+            source: match &var.value {
+                EnvValue::Literal(value) => EnvSource::Literal(value.into()),
+                EnvValue::Command(script) => EnvSource::Command(script.clone()),
+            },
+        })
+        .collect();
+    RunOptions {
+        program,
+        args: resolved.args().into_iter().map(OsString::from).collect(),
+        base_env: process_env.to_vec(),
+        environ,
+        workdir: resolved
+            .workdir
+            .as_ref()
+            .map(|setting| setting.value.clone()),
+        pre_hooks: resolved.active_pre_hooks().to_vec(),
+        post_hooks: resolved.active_post_hooks().to_vec(),
+        preset: resolved.preset.clone(),
+        command: resolved.typed_command.clone(),
+    }
+}
+
+/// One message of the run, rendered like every keld diagnostic.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{message}")]
+struct RunReport {
+    message: String,
+    #[help]
+    help: Option<String>,
+    #[diagnostic(severity)]
+    severity: Option<miette::Severity>,
+}
+
+impl RunReport {
+    fn new(message: String, help: impl Into<String>) -> Self {
+        Self {
+            message,
+            help: Some(help.into()),
+            severity: None,
+        }
+    }
+
+    fn from_event(event: &Event<'_>) -> Self {
+        match event {
+            Event::Skipped { hook } => Self {
+                message: format!(
+                    "backup skipped: pre-hook {hook:?} exited {}",
+                    keld_hooks::SKIP_EXIT_CODE
+                ),
+                help: Some(
+                    "restic and the post-hooks did not run; a pre-hook exits 75 to skip a \
+                     backup on purpose"
+                        .to_owned(),
+                ),
+                severity: Some(miette::Severity::Advice),
+            },
+            Event::ResticStartFailed(err) => Self::new(
+                format!("starting restic: {err}"),
+                "check that restic (or KELD_EXECUTABLE) is an executable file for this \
+                 machine; the post-hooks ran with KELD_RESTIC_STATUS=start_failed",
+            ),
+            Event::PostHookFailed(err) => Self::new(
+                err.to_string(),
+                "the remaining post-hooks still ran; keld exits with restic's code, or 1 \
+                 when restic succeeded",
+            ),
+        }
+    }
+
+    fn from_error(err: &RunError, resolved: &ResolvedConfig) -> Self {
+        let message = err.to_string();
+        match err {
+            RunError::NotFound(_) => Self::new(
+                message,
+                "install restic, or set KELD_EXECUTABLE to the restic program (a path or a \
+                 name in PATH); nothing was run",
+            ),
+            RunError::Workdir { .. } => {
+                let place = resolved
+                    .workdir
+                    .as_ref()
+                    .map(|setting| format!(" (set at {})", describe(&setting.origin)))
+                    .unwrap_or_default();
+                Self::new(
+                    message,
+                    format!("create the directory or change `_workdir`{place}"),
+                )
+            }
+            RunError::Supervise(_) => Self::new(
+                message,
+                "keld could not prepare to supervise restic; nothing was run",
+            ),
+            RunError::EnvCommand(env_err) => {
+                let place = resolved
+                    .environ
+                    .iter()
+                    .find(|var| var.name == env_err.name())
+                    .map(|var| format!(" (set at {})", describe(&var.origin)))
+                    .unwrap_or_default();
+                Self::new(
+                    message,
+                    format!(
+                        "run the command in a shell to see why it fails, or fix {}_COMMAND{place}; \
+                         no hook and no restic ran",
+                        env_err.name()
+                    ),
+                )
+            }
+            RunError::PreHook(HookError { .. }) => Self::new(
+                message,
+                "fix the hook or its `_pre_hooks` entry; restic and the post-hooks did not \
+                 run (a pre-hook exits 75 to skip the backup without an error)",
+            ),
+            RunError::Interrupted { .. } => Self::new(
+                message,
+                "restic and the post-hooks did not run; start keld again to back up",
+            ),
+        }
+    }
+}

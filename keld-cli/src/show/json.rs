@@ -1,0 +1,109 @@
+//! The `--json` form of `--show-command`, for scripts and other tools.
+//!
+//! The top-level keys are the same with and without `--verbose`; `--verbose` adds one
+//! `provenance` object, so a script written against the short form keeps working.
+
+use keld_config::{Origin, Setting};
+use serde_json::{Value, json};
+
+use super::{ShownValue, View};
+
+pub(super) fn render(view: &View<'_>, verbose: bool) -> String {
+    let resolved = view.resolved;
+    let environment: Vec<Value> = view
+        .environ
+        .iter()
+        .map(|var| match &var.value {
+            ShownValue::Literal(value) => json!({ "name": var.name, "value": value }),
+            ShownValue::Redacted => {
+                json!({ "name": var.name, "value": crate::secret::REDACTED, "redacted": true })
+            }
+            ShownValue::Command(command) => json!({ "name": var.name, "command": command }),
+        })
+        .collect();
+    let mut document = json!({
+        "preset": resolved.preset,
+        "typed_command": resolved.typed_command,
+        "command": resolved.command,
+        "config_files": resolved.files,
+        "sections": resolved.sections,
+        "workdir": view.workdir(),
+        "environment": environment,
+        "pre_hooks": view.active_hooks(&resolved.pre_hooks),
+        "post_hooks": view.active_hooks(&resolved.post_hooks),
+        "argv": view.argv,
+        "shell": view.shell_line(),
+    });
+    if verbose {
+        document["provenance"] = provenance(view);
+    }
+    let mut text = serde_json::to_string_pretty(&document)
+        .unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"));
+    text.push('\n');
+    text
+}
+
+fn provenance(view: &View<'_>) -> Value {
+    let resolved = view.resolved;
+    let flags: Vec<Value> = resolved
+        .flags
+        .iter()
+        .map(|flag| {
+            json!({
+                "key": flag.key,
+                "argv": flag.argv(),
+                "origin": origin(&flag.origin),
+                "overridden": overridden(flag.overridden.iter().map(|o| (&o.origin, o.value.clone()))),
+            })
+        })
+        .collect();
+    let environment: Vec<Value> = view
+        .environ
+        .iter()
+        .map(|var| {
+            json!({
+                "name": var.name,
+                "origin": origin(var.origin),
+                "overridden": overridden(var.overridden.iter().map(|(o, v)| (*o, v.clone()))),
+            })
+        })
+        .collect();
+    json!({
+        "flags": flags,
+        "arguments": resolved.arguments.as_ref().map(setting),
+        "workdir": resolved.workdir.as_ref().map(setting),
+        "environment": environment,
+        "pre_hooks": resolved.pre_hooks.as_ref().map(setting),
+        "post_hooks": resolved.post_hooks.as_ref().map(setting),
+        "hooks_apply": resolved.hooks_apply(),
+    })
+}
+
+fn setting<T: serde::Serialize>(setting: &Setting<T>) -> Value {
+    json!({
+        "value": setting.value,
+        "origin": origin(&setting.origin),
+        "overridden": overridden(setting.overridden.iter().map(|o| (&o.origin, o.value.clone()))),
+    })
+}
+
+fn overridden<'a>(items: impl Iterator<Item = (&'a Origin, String)>) -> Value {
+    Value::Array(
+        items
+            .map(|(at, value)| json!({ "value": value, "origin": origin(at) }))
+            .collect(),
+    )
+}
+
+/// `{"file": ..., "line": ..., "column": ..., "section": ...}` or `{"argument": N}`.
+fn origin(origin: &Origin) -> Value {
+    match origin {
+        Origin::File {
+            path,
+            line,
+            column,
+            section,
+        } => json!({ "file": path, "line": line, "column": column, "section": section }),
+        Origin::CommandLine { index } => json!({ "command_line_argument": index + 1 }),
+    }
+}

@@ -1,0 +1,226 @@
+//! The plain and provenance (`--verbose`) text forms of `--show-command`.
+
+use std::fmt::Write as _;
+
+use keld_config::{Origin, Setting};
+
+use super::View;
+use crate::origin::describe;
+use crate::quote;
+
+const NONE: &str = "(none)";
+
+/// Origin comments line up, except after a value longer than this: one long value
+/// should not push every comment off the screen.
+const MAX_ALIGN: usize = 48;
+
+/// The plain form: what runs, without where each value came from.
+pub(super) fn plain(view: &View<'_>) -> String {
+    let resolved = view.resolved;
+    let mut out = String::new();
+    header(&mut out, view);
+    match view.workdir() {
+        Some(dir) => line(&mut out, &format!("workdir: {}", dir.display())),
+        None => line(&mut out, "workdir: (current directory)"),
+    }
+    list(
+        &mut out,
+        "environment",
+        view.environ
+            .iter()
+            .map(|var| format!("{}={}", var.name, var.value.display())),
+    );
+    for (title, hooks) in [
+        ("pre-hooks", view.active_hooks(&resolved.pre_hooks)),
+        ("post-hooks", view.active_hooks(&resolved.post_hooks)),
+    ] {
+        if !hooks.is_empty() {
+            list(&mut out, title, hooks.iter().cloned());
+        }
+    }
+    line(&mut out, &format!("command: {}", view.shell_line()));
+    out
+}
+
+/// The provenance form: every value with its file:line:column and section, and the
+/// values it overrode (model: `jj config list --include-overridden`,
+/// `cargo config get --show-origin`).
+pub(super) fn verbose(view: &View<'_>) -> String {
+    let resolved = view.resolved;
+    let mut out = String::new();
+    header(&mut out, view);
+
+    let mut flags = Block::default();
+    for flag in &resolved.flags {
+        flags.entry(quote::join(flag.argv()), &flag.origin);
+        for old in &flag.overridden {
+            flags.overridden(old.value.clone(), &old.origin);
+        }
+    }
+    flags.write(&mut out, "flags");
+
+    let mut arguments = Block::default();
+    if let Some(setting) = &resolved.arguments {
+        let shown = if setting.value.is_empty() {
+            "(cleared)".to_owned()
+        } else {
+            quote::join(&setting.value)
+        };
+        arguments.setting(shown, setting);
+    }
+    arguments.write(&mut out, "arguments");
+
+    match &resolved.workdir {
+        Some(setting) => {
+            let mut workdir = Block::default();
+            workdir.setting(setting.value.display().to_string(), setting);
+            workdir.write(&mut out, "workdir");
+        }
+        None => line(&mut out, "workdir: (current directory)"),
+    }
+
+    let mut environment = Block::default();
+    for var in &view.environ {
+        environment.entry(format!("{}={}", var.name, var.value.display()), var.origin);
+        for (origin, value) in &var.overridden {
+            environment.overridden(value.clone(), origin);
+        }
+    }
+    environment.write(&mut out, "environment");
+
+    for (title, setting) in [
+        ("pre-hooks", &resolved.pre_hooks),
+        ("post-hooks", &resolved.post_hooks),
+    ] {
+        let Some(setting) = setting else { continue };
+        let title = if !resolved.hooks_apply() {
+            format!("{title} (not run: hooks apply only to backup)")
+        } else if setting.value.is_empty() {
+            format!("{title} (cleared)")
+        } else {
+            title.to_owned()
+        };
+        let _ = writeln!(out, "{title}:  # {}", describe(&setting.origin));
+        let mut hooks = Block::default();
+        for hook in &setting.value {
+            hooks.plain(hook.clone());
+        }
+        for old in &setting.overridden {
+            hooks.overridden(old.value.clone(), &old.origin);
+        }
+        hooks.indented().write_bare(&mut out);
+    }
+
+    line(&mut out, &format!("command: {}", view.shell_line()));
+    out
+}
+
+/// Preset, command, config files and sections: the same in both text forms.
+fn header(out: &mut String, view: &View<'_>) {
+    let resolved = view.resolved;
+    line(
+        out,
+        &format!("preset: {}", resolved.preset.as_deref().unwrap_or(NONE)),
+    );
+    if resolved.typed_command != resolved.command {
+        line(
+            out,
+            &format!(
+                "restic command: {} (`{}` is an alias set by _command)",
+                resolved.command, resolved.typed_command
+            ),
+        );
+    }
+    list(
+        out,
+        "config files",
+        resolved.files.iter().map(|f| f.display().to_string()),
+    );
+    list(out, "sections", resolved.sections.iter().cloned());
+}
+
+fn line(out: &mut String, text: &str) {
+    out.push_str(text);
+    out.push('\n');
+}
+
+/// `title:` followed by indented items, or `title: (none)`.
+fn list(out: &mut String, title: &str, items: impl Iterator<Item = String>) {
+    let items: Vec<String> = items.collect();
+    if items.is_empty() {
+        line(out, &format!("{title}: {NONE}"));
+        return;
+    }
+    line(out, &format!("{title}:"));
+    for item in items {
+        line(out, &format!("  {item}"));
+    }
+}
+
+/// Lines with an aligned `# origin` comment, as in `cargo config get --show-origin`.
+#[derive(Default)]
+struct Block {
+    rows: Vec<(String, Option<String>)>,
+}
+
+impl Block {
+    fn entry(&mut self, text: String, origin: &Origin) {
+        self.rows.push((text, Some(describe(origin))));
+    }
+
+    fn setting<T>(&mut self, shown: String, setting: &Setting<T>) {
+        self.entry(shown, &setting.origin);
+        for old in &setting.overridden {
+            self.overridden(old.value.clone(), &old.origin);
+        }
+    }
+
+    /// A replaced definition: commented out, like jj's `--include-overridden`.
+    fn overridden(&mut self, value: String, origin: &Origin) {
+        self.rows
+            .push((format!("# overridden: {value}"), Some(describe(origin))));
+    }
+
+    fn plain(&mut self, text: String) {
+        self.rows.push((text, None));
+    }
+
+    /// `title:` then the rows indented; `title: (none)` when there are none.
+    fn write(self, out: &mut String, title: &str) {
+        if self.rows.is_empty() {
+            line(out, &format!("{title}: {NONE}"));
+            return;
+        }
+        line(out, &format!("{title}:"));
+        self.indented().write_bare(out);
+    }
+
+    fn indented(self) -> Self {
+        Self {
+            rows: self
+                .rows
+                .into_iter()
+                .map(|(text, origin)| (format!("  {text}"), origin))
+                .collect(),
+        }
+    }
+
+    fn write_bare(self, out: &mut String) {
+        let width = self
+            .rows
+            .iter()
+            .filter(|(_, origin)| origin.is_some())
+            .map(|(text, _)| text.chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(MAX_ALIGN);
+        for (text, origin) in self.rows {
+            match origin {
+                Some(origin) => {
+                    let _ = writeln!(out, "{text:<width$}  # {origin}");
+                }
+                None => line(out, &text),
+            }
+        }
+    }
+}

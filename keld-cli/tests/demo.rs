@@ -1,0 +1,206 @@
+//! `scripts/demo` end to end, with the real restic and the `keld` built for this test.
+//!
+//! The demo runs in a temporary directory (`KELD_DEMO_DIR`) with a temporary HOME, and
+//! uses this build of keld (`KELD_DEMO_BIN`) instead of building its own. The
+//! repository it makes is then read with restic directly, not through keld, so the test
+//! does not take keld's word for what happened.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+const KELD: &str = env!("CARGO_BIN_EXE_keld");
+/// The dump the demo's pre-hook writes, relative to the demo's source directory.
+const DUMP: &str = "dumps/demo-db.sql";
+
+fn demo_script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/demo")
+}
+
+/// The caller's PATH, so restic and sqlite3 are found wherever they are installed.
+fn search_path() -> std::ffi::OsString {
+    std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into())
+}
+
+struct Demo {
+    tmp: TempDir,
+}
+
+impl Demo {
+    fn new() -> Self {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        fs::create_dir_all(tmp.path().join("home")).expect("home");
+        Self { tmp }
+    }
+
+    fn dir(&self) -> PathBuf {
+        self.tmp.path().join("demo")
+    }
+
+    /// Run the demo with a clean environment plus the given variables.
+    fn run(&self, extra_env: &[(&str, &str)]) -> Output {
+        let mut command = Command::new("bash");
+        command
+            .arg(demo_script())
+            .env_clear()
+            .env("PATH", search_path())
+            .env("HOME", self.tmp.path().join("home"))
+            .env("KELD_DEMO_DIR", self.dir())
+            .env("KELD_DEMO_BIN", KELD)
+            .current_dir(self.tmp.path());
+        for (name, value) in extra_env {
+            command.env(name, value);
+        }
+        command.output().expect("run scripts/demo")
+    }
+
+    /// restic on the demo repository, without keld.
+    fn restic(&self, args: &[&str]) -> String {
+        let output = Command::new("restic")
+            .args(["--repo".as_ref(), self.dir().join("repo").as_os_str()])
+            .args([
+                "--password-file".as_ref(),
+                self.dir().join("password").as_os_str(),
+            ])
+            .arg("--no-cache")
+            .args(args)
+            .env_clear()
+            .env("PATH", search_path())
+            .env("HOME", self.tmp.path().join("home"))
+            .output()
+            .expect("run restic");
+        assert!(
+            output.status.success(),
+            "restic {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    fn snapshots(&self) -> Vec<Value> {
+        let text = self.restic(&["snapshots", "--json"]);
+        let json: Value = serde_json::from_str(&text).expect("snapshots JSON");
+        json.as_array().expect("a snapshot list").clone()
+    }
+
+    /// Paths in the newest snapshot (`restic ls --json` prints one object per line).
+    fn latest_paths(&self) -> Vec<String> {
+        self.restic(&["ls", "--json", "latest"])
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .filter_map(|node| node["path"].as_str().map(str::to_owned))
+            .collect()
+    }
+}
+
+fn assert_ok(what: &str, output: &Output) -> String {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{what} failed with {}\n--- stdout\n{stdout}\n--- stderr\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+#[test]
+fn demo_backs_up_with_hooks_and_lists_the_snapshot() {
+    let demo = Demo::new();
+    // Settings a user might have exported must not leak into the demo.
+    let stdout = assert_ok(
+        "scripts/demo",
+        &demo.run(&[
+            ("KELD_DRYRUN", "1"),
+            ("KELD_CONFIG_FILE", "/nonexistent/keld.toml"),
+            ("RESTIC_REPOSITORY", "/nonexistent/repo"),
+            ("RESTIC_PASSWORD", "not-the-demo-password"),
+        ]),
+    );
+
+    // The post-hook saw restic's outcome.
+    assert!(
+        stdout.contains("KELD_RESTIC_STATUS=success KELD_RESTIC_EXIT_CODE=0"),
+        "post-hook output missing:\n{stdout}"
+    );
+
+    let snapshots = demo.snapshots();
+    assert_eq!(snapshots.len(), 1, "{snapshots:#?}");
+    assert_eq!(snapshots[0]["tags"], serde_json::json!(["keld-demo"]));
+    // `keld ... snapshots` printed the same snapshot.
+    let short_id = snapshots[0]["short_id"].as_str().expect("short_id");
+    assert!(
+        stdout.contains(short_id),
+        "snapshot {short_id} not listed:\n{stdout}"
+    );
+
+    let paths = demo.latest_paths();
+    let has = |suffix: &str| paths.iter().any(|path| path.ends_with(suffix));
+    let dump = paths
+        .iter()
+        .find(|path| path.ends_with(&format!("/source/{DUMP}")))
+        .unwrap_or_else(|| panic!("the dump is not in the snapshot: {paths:#?}"));
+    // It is a real dump of the demo's SQLite database.
+    let dumped = demo.restic(&["dump", "latest", dump]);
+    assert!(
+        dumped.contains("CREATE TABLE runs"),
+        "not a database dump:\n{dumped}"
+    );
+    assert!(
+        dumped.contains("INSERT INTO runs"),
+        "the dump has no rows:\n{dumped}"
+    );
+    assert!(has("/source/notes/readme.txt"), "{paths:#?}");
+    assert!(
+        !has("scratch.tmp"),
+        "the excluded file was backed up: {paths:#?}"
+    );
+
+    // Nothing was written to the home directory (restic's cache stays in the demo).
+    let home_entries: Vec<_> = fs::read_dir(demo.tmp.path().join("home"))
+        .expect("home")
+        .map(|entry| entry.expect("entry").file_name())
+        .collect();
+    assert!(
+        home_entries.is_empty(),
+        "demo wrote to HOME: {home_entries:?}"
+    );
+    assert!(demo.dir().join("restic-cache").is_dir());
+
+    // The post-hook removed the dump from the source tree again.
+    assert!(!demo.dir().join("source").join(DUMP).exists());
+    assert!(demo.dir().join("source/notes/readme.txt").exists());
+}
+
+#[test]
+fn demo_runs_again_on_the_same_repository() {
+    let demo = Demo::new();
+    assert_ok("first run", &demo.run(&[]));
+    let password = fs::read(demo.dir().join("password")).expect("password file");
+    let stdout = assert_ok("second run", &demo.run(&[]));
+    assert!(stdout.contains("repository exists"), "{stdout}");
+    assert_eq!(
+        fs::read(demo.dir().join("password")).expect("password"),
+        password
+    );
+    assert_eq!(demo.snapshots().len(), 2);
+}
+
+#[test]
+fn demo_refuses_a_directory_it_did_not_make() {
+    let demo = Demo::new();
+    fs::create_dir_all(demo.dir()).expect("dir");
+    fs::write(demo.dir().join("precious.txt"), "mine").expect("file");
+    let output = demo.run(&[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("KELD_DEMO_DIR"), "{stderr}");
+    assert_eq!(
+        fs::read_to_string(demo.dir().join("precious.txt")).expect("file"),
+        "mine"
+    );
+    assert_eq!(fs::read_dir(demo.dir()).expect("dir").count(), 1);
+}
