@@ -7,9 +7,13 @@ pub(crate) const REDACTED: &str = "<redacted>";
 const SECRET_MARKERS: [&str; 5] = ["PASSWORD", "SECRET", "TOKEN", "KEY", "CREDENTIAL"];
 
 /// Whether the value of the variable `name` must not be shown.
+///
+/// A `*_COMMAND` variable (restic's own `RESTIC_PASSWORD_COMMAND`, passed through unrun)
+/// holds shell text that produces a secret, not the secret itself, so it is shown like
+/// the commands of keld's own `_COMMAND` variables.
 pub(crate) fn is_secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
-    SECRET_MARKERS.iter().any(|marker| upper.contains(marker))
+    !upper.ends_with("_COMMAND") && SECRET_MARKERS.iter().any(|marker| upper.contains(marker))
 }
 
 /// Variables that exist only while post-hooks run; never shown as config output.
@@ -40,6 +44,8 @@ mod tests {
             "HOME",
             "B2_ACCOUNT_ID",
             "RESTIC_CACHE_DIR",
+            "RESTIC_PASSWORD_COMMAND",
+            "RESTIC_FROM_PASSWORD_COMMAND",
         ] {
             assert!(!is_secret_name(name), "{name}");
         }
