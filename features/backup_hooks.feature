@@ -139,7 +139,16 @@ Feature: Backup hooks
       When keld runs the backup
       Then the log is empty
       And stderr says "TOKEN_COMMAND failed: exit status 3" and "vault sealed"
+      And stderr never mentions "not-for-your-eyes"
       And keld exits with code 1
+
+    Scenario: restic, hooks and _COMMANDs run in the working directory
+      Given the preset sets _workdir to the directory "work"
+      And the environment variable WHERE comes from the command "pwd"
+      And a pre-hook that logs its working directory and WHERE
+      When keld runs the backup
+      Then the log contains "pre cwd=work where=work"
+      And restic ran in the directory "work"
 
   Rule: Hooks follow the restic command that runs, after aliasing
 

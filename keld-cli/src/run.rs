@@ -73,14 +73,25 @@ fn options(resolved: &ResolvedConfig, process_env: &[(OsString, OsString)]) -> R
 }
 
 /// One message of the run, rendered like every keld diagnostic.
-#[derive(Debug, Error, Diagnostic)]
+#[derive(Debug, Error)]
 #[error("{message}")]
 struct RunReport {
     message: String,
-    #[help]
     help: Option<String>,
-    #[diagnostic(severity)]
+    /// `None` is an error; a skipped backup is only advice.
     severity: Option<miette::Severity>,
+}
+
+impl Diagnostic for RunReport {
+    fn severity(&self) -> Option<miette::Severity> {
+        self.severity
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|help| Box::new(help) as Box<dyn std::fmt::Display>)
+    }
 }
 
 impl RunReport {

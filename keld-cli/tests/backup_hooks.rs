@@ -277,6 +277,30 @@ fn failing_env_command(world: &mut HooksWorld, message: String) {
     world.set("home.environ", "TOKEN_COMMAND", toml_str(&script));
 }
 
+#[given(expr = "the preset sets _workdir to the directory {string}")]
+fn workdir(world: &mut HooksWorld, name: String) {
+    let dir = world.sandbox.path(&name);
+    std::fs::create_dir_all(&dir).expect("create workdir");
+    world.set(
+        "home.backup",
+        "_workdir",
+        toml_str(&dir.display().to_string()),
+    );
+}
+
+#[given(expr = "the environment variable WHERE comes from the command {string}")]
+fn env_command(world: &mut HooksWorld, script: String) {
+    world.set("home.environ", "WHERE_COMMAND", toml_str(&script));
+}
+
+#[given("a pre-hook that logs its working directory and WHERE")]
+fn pre_hook_logging_cwd(world: &mut HooksWorld) {
+    world.pre_hooks.push(
+        r#"printf 'pre cwd=%s where=%s\n' "$(basename "$(pwd)")" "$(basename "$WHERE")" >> "$KELD_TEST_LOG""#
+            .to_owned(),
+    );
+}
+
 // ---- restic ----
 
 #[given(expr = "restic exits with code {int}")]
@@ -416,6 +440,22 @@ fn stderr_says(world: &mut HooksWorld, first: String, second: String) {
 #[then(expr = "stderr says {string}")]
 fn stderr_says_one(world: &mut HooksWorld, text: String) {
     assert!(world.stderr_text().contains(&text), "{}", world.describe());
+}
+
+#[then(expr = "stderr never mentions {string}")]
+fn stderr_never(world: &mut HooksWorld, text: String) {
+    assert!(!world.stderr().contains(&text), "{}", world.describe());
+}
+
+#[then(expr = "restic ran in the directory {string}")]
+fn restic_cwd(world: &mut HooksWorld, name: String) {
+    let expected = world.sandbox.path(&name).canonicalize().expect("workdir");
+    let expected = format!("restic-cwd {}", expected.display());
+    assert!(
+        world.sandbox.log_lines().contains(&expected),
+        "{}",
+        world.describe()
+    );
 }
 
 #[then(expr = "stdout says {string} and {string}")]

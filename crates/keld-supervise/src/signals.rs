@@ -30,9 +30,15 @@ pub enum SignalSource {
 impl SignalSource {
     /// Classify a signal by `si_code` and `si_pid`.
     pub(crate) fn of(origin: &Origin) -> Self {
-        match (origin.cause, origin.process) {
+        Self::classify(origin.cause, origin.process.map(|process| process.pid))
+    }
+
+    /// The classification itself: the kernel (`SI_KERNEL`, which is what the terminal
+    /// driver uses) is the terminal; `kill`/`sigqueue` from a real pid is a process.
+    fn classify(cause: Cause, sender: Option<i32>) -> Self {
+        match (cause, sender) {
             (Cause::Kernel, _) => Self::Terminal,
-            (Cause::Sent(_), Some(process)) if process.pid != 0 => Self::Process(process.pid),
+            (Cause::Sent(_), Some(pid)) if pid != 0 => Self::Process(pid),
             _ => Self::Unknown,
         }
     }
@@ -60,5 +66,40 @@ pub(crate) fn forward(pid: Pid, signal: i32) -> bool {
     match Signal::try_from(signal) {
         Ok(signal) => nix::sys::signal::kill(pid, signal).is_ok(),
         Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use signal_hook::low_level::siginfo::{Cause, Chld, Sent};
+
+    use super::SignalSource;
+
+    #[test]
+    fn only_signals_sent_by_a_process_are_forwarded() {
+        let table = [
+            (Cause::Kernel, None, SignalSource::Terminal),
+            (Cause::Kernel, Some(0), SignalSource::Terminal),
+            (
+                Cause::Sent(Sent::User),
+                Some(4242),
+                SignalSource::Process(4242),
+            ),
+            (Cause::Sent(Sent::Queue), Some(7), SignalSource::Process(7)),
+            (Cause::Sent(Sent::TKill), Some(7), SignalSource::Process(7)),
+            // si_pid 0 is the kernel speaking through kill(2)'s interface.
+            (Cause::Sent(Sent::User), Some(0), SignalSource::Unknown),
+            (Cause::Sent(Sent::User), None, SignalSource::Unknown),
+            (Cause::Unknown, Some(99), SignalSource::Unknown),
+            (Cause::Chld(Chld::Exited), Some(99), SignalSource::Unknown),
+        ];
+        for (cause, sender, expected) in table {
+            let source = SignalSource::classify(cause, sender);
+            assert_eq!(source, expected, "{cause:?} from {sender:?}");
+            assert_eq!(
+                source.forwards(),
+                matches!(expected, SignalSource::Process(_))
+            );
+        }
     }
 }

@@ -98,7 +98,7 @@ fn die_with_parent(_command: &mut Command) {}
 
 /// The child could not be started: nothing ran.
 #[derive(Debug, thiserror::Error)]
-#[error("{}: {source}", program.display())]
+#[error("{}: {}", program.display(), self.reason())]
 pub struct StartError {
     /// The program that was to run.
     pub program: PathBuf,
@@ -122,6 +122,18 @@ impl StartError {
             program: program.to_owned(),
             failure,
             source,
+        }
+    }
+
+    /// Why, in words: the operating system's error, except that "not found" for a
+    /// file that exists means the interpreter on its `#!` line is missing.
+    fn reason(&self) -> String {
+        if self.failure == StartFailure::NotExecutable
+            && self.source.kind() == io::ErrorKind::NotFound
+        {
+            "the interpreter named on its #! line does not exist".to_owned()
+        } else {
+            self.source.to_string()
         }
     }
 

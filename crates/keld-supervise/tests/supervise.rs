@@ -170,9 +170,13 @@ fn missing_interpreter_and_bad_format_are_126() {
         "#!/definitely/missing/interpreter\n",
         0o755,
     );
-    assert_eq!(
-        start_failure(&bad_interpreter).failure,
-        StartFailure::NotExecutable
+    let error = start_failure(&bad_interpreter);
+    assert_eq!(error.failure, StartFailure::NotExecutable);
+    assert!(
+        error
+            .to_string()
+            .ends_with(": the interpreter named on its #! line does not exist"),
+        "{error}"
     );
 
     let bad_format = dir.path().join("garbage");
