@@ -107,6 +107,8 @@ pub(crate) fn parse(source: &SourceText) -> Result<Table, Error> {
     let document = Document::parse(source.raw_text()).map_err(|error| {
         let range = error.span().unwrap_or(0..0);
         let span = Span::new(source, range);
+        // The parser's message names what it expected, never the input text, so it
+        // cannot quote a secret; the key of a duplicate is read from the masked text.
         let message = error.message().trim().to_owned();
         if message.starts_with("duplicate key") {
             let key = span

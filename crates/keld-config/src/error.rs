@@ -11,6 +11,10 @@ use crate::source::SourceText;
 /// Every variant that concerns a config file carries the file's text, a labelled
 /// span and a `path:line:column` location, so a rendered report underlines the
 /// offending text and says how to fix it.
+///
+/// No form of an error shows a secret value: the text a report quotes has secret
+/// values masked by `*` (see [`SourceText`]), and the message never repeats text
+/// taken from a secret value.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 #[non_exhaustive]
 pub enum Error {

@@ -15,6 +15,12 @@
 //!    interpolated (`${section.key}`, `${NAME}`), turned into restic flags, and
 //!    the command line after COMMAND overrides it.
 //!
+//! Secret values (passwords, keys, tokens) never leave through a diagnostic: each file is
+//! also kept as a masked copy, with every byte of a secret value replaced by `*`, and
+//! diagnostics and provenance quote that copy. It has the same length and lines as the
+//! file, so spans stay valid; it is made by a tolerant scanner, so it works for files
+//! that do not parse.
+//!
 //! The result, [`ResolvedConfig`], says for every flag, argument list, variable,
 //! working directory and hook list where it was defined and what it replaced. Nothing
 //! here reads the process environment or runs anything: the environment comes in as

@@ -11,15 +11,16 @@
 //! It understands just enough TOML to find values: table headers, dotted and quoted
 //! keys, the four kinds of strings, arrays and inline tables, and comments.
 //!
-//! Which values are secret:
-//! - in an `environ` table, the whole value of every variable whose name looks secret;
-//! - anywhere else, the string values of a key whose name looks secret (a switch such
-//!   as `insecure-no-password = true` stays readable).
+//! A value is secret when the name of its key looks secret, in an `environ` table or
+//! anywhere else: its strings are masked, and so are its bare words (a number, or a
+//! password written without quotes) except `true` and `false`, so a switch such as
+//! `insecure-no-password = true` stays readable. A dotted key or a key of an inline
+//! table is judged by its last part.
 //!
 //! A name looks secret when its upper-cased form contains `PASSWORD`, `SECRET`,
 //! `TOKEN`, `KEY` or `CREDENTIAL`, unless it names a shell command or a file
 //! (`RESTIC_PASSWORD_COMMAND`, `password-file`, `RESTIC_PASSWORD_FILE`) or a key id
-//! (`key-hint`): those are shown openly everywhere else in keld too.
+//! (`key-hint`): those say where a secret is, not what it is.
 
 use std::ops::Range;
 
@@ -32,13 +33,39 @@ const OPEN_SUFFIXES: [&str; 3] = ["_COMMAND", "_FILE", "KEY_HINT"];
 
 /// Whether the value of a config key or environment variable named `name` is secret.
 pub(crate) fn is_secret_name(name: &str) -> bool {
-    let upper = name.to_uppercase().replace('-', "_");
-    SECRET_MARKERS.iter().any(|marker| upper.contains(marker))
-        && !OPEN_SUFFIXES.iter().any(|suffix| upper.ends_with(suffix))
+    if !name.is_ascii() {
+        // A few non-ASCII letters upper-case to ASCII ones (`ſ` to `S`).
+        let upper = name.to_uppercase().replace('-', "_");
+        return SECRET_MARKERS.iter().any(|marker| upper.contains(marker))
+            && !OPEN_SUFFIXES.iter().any(|suffix| upper.ends_with(suffix));
+    }
+    // Compared byte by byte without building an upper-cased copy: this runs for
+    // every key of every file.
+    let same = |a: &u8, b: &u8| a.eq_ignore_ascii_case(b) || (*a == b'-' && *b == b'_');
+    let matches = |window: &[u8], pattern: &str| {
+        window
+            .iter()
+            .zip(pattern.as_bytes())
+            .all(|(a, b)| same(a, b))
+    };
+    let bytes = name.as_bytes();
+    let contains = |marker: &str| {
+        bytes
+            .windows(marker.len())
+            .any(|window| matches(window, marker))
+    };
+    let ends_with = |suffix: &str| {
+        bytes.len() >= suffix.len() && matches(&bytes[bytes.len() - suffix.len()..], suffix)
+    };
+    SECRET_MARKERS.iter().any(|marker| contains(marker))
+        && !OPEN_SUFFIXES.iter().any(|suffix| ends_with(suffix))
+}
+
+fn is_bare_key_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-'
 }
 
 /// A config file's text with its secret values masked.
-#[derive(Clone, PartialEq, Eq)]
 pub(crate) struct Masked {
     /// Same length and line breaks as the original; `None` when nothing was secret.
     pub(crate) text: Option<String>,
@@ -49,7 +76,9 @@ pub(crate) struct Masked {
 impl Masked {
     /// Whether `range` touches a masked value.
     pub(crate) fn overlaps(&self, range: &Range<usize>) -> bool {
-        let start = self.ranges.partition_point(|masked| masked.end <= range.start);
+        let start = self
+            .ranges
+            .partition_point(|masked| masked.end <= range.start);
         self.ranges.get(start).is_some_and(|masked| {
             masked.start < range.end.max(range.start + 1) && range.start < masked.end
         })
@@ -62,7 +91,6 @@ pub(crate) fn mask(text: &str) -> Masked {
         text,
         bytes: text.as_bytes(),
         pos: 0,
-        table: Vec::new(),
         ranges: Vec::new(),
     };
     scanner.document();
@@ -89,37 +117,10 @@ pub(crate) fn stars(text: &str) -> String {
     "*".repeat(text.chars().count())
 }
 
-/// What to mask in one value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Mode {
-    Nothing,
-    /// String contents only (a secret-looking key outside `environ`).
-    Strings,
-    /// Strings and bare values (numbers, booleans, dates, garbage) of a secret variable.
-    Everything,
-}
-
-/// The mode for the value of `key` (a key path) in the table at `table`.
-fn mode_for(table: &[String], key: &[String]) -> Mode {
-    let Some((name, parents)) = key.split_last() else {
-        return Mode::Nothing;
-    };
-    if !is_secret_name(name) {
-        return Mode::Nothing;
-    }
-    if table.iter().chain(parents).any(|part| part == "environ") {
-        Mode::Everything
-    } else {
-        Mode::Strings
-    }
-}
-
 struct Scanner<'t> {
     text: &'t str,
     bytes: &'t [u8],
     pos: usize,
-    /// The path of the current `[table]` header.
-    table: Vec<String>,
     ranges: Vec<Range<usize>>,
 }
 
@@ -208,10 +209,13 @@ impl Scanner<'_> {
             let begin = self.pos;
             self.skip_blanks();
             match self.peek() {
-                Some(b'[') => self.header(),
+                // A `[table]` header holds no value.
+                Some(b'[') => {}
                 Some(b'#' | b'\r' | b'\n') | None => {}
                 Some(_) => {
-                    self.key_value(&[], Mode::Nothing);
+                    if self.key_value(false) == Some(true) {
+                        self.secret_tail();
+                    }
                 }
             }
             if self.pos > begin && self.at_line_start() {
@@ -224,60 +228,64 @@ impl Scanner<'_> {
         }
     }
 
-    /// `[a.b]` or `[[a.b]]`: the table that following keys belong to.
-    fn header(&mut self) {
-        self.pos += 1;
-        if self.peek() == Some(b'[') {
-            self.pos += 1;
-        }
-        self.table = self.key_path().unwrap_or_default();
-    }
-
-    /// `key.path = value`; the value's mode comes from the table, the key and `outer`.
-    /// Returns false when there is no `=` (the text is no key-value pair).
-    fn key_value(&mut self, prefix: &[String], outer: Mode) -> bool {
-        let Some(key) = self.key_path() else {
-            return false;
-        };
+    /// `key.path = value`, in a secret value already when `outer` is set. Returns whether
+    /// the value was a secret bare word, or `None` when there is no `=` (no key-value
+    /// pair).
+    fn key_value(&mut self, outer: bool) -> Option<bool> {
+        let (_, name) = self.key_path()?;
         self.skip_blanks();
         if self.peek() != Some(b'=') {
-            return false;
+            return None;
         }
         self.pos += 1;
-        let mut path = prefix.to_vec();
-        path.extend(key);
-        let mode = mode_for(&self.table, &path).max(outer);
+        let secret = outer || is_secret_name(&self.text[name]);
         self.skip_blanks();
-        self.value(&path, mode);
-        true
+        let bare = !matches!(self.peek(), Some(b'"' | b'\'' | b'[' | b'{'));
+        self.value(secret);
+        Some(secret && bare)
     }
 
-    /// Dotted key parts, bare or quoted; `None` when there is none.
-    fn key_path(&mut self) -> Option<Vec<String>> {
-        let mut parts = Vec::new();
+    /// Text left after a secret bare word on its line, up to a comment: TOML allows none,
+    /// so it is most likely the rest of a password written without quotes. (After a
+    /// quoted value it is a mistake of its own and stays readable.)
+    fn secret_tail(&mut self) {
+        let end = self.line_end(self.pos);
+        let tail = &self.bytes[self.pos..end];
+        let comment = tail.iter().position(|&byte| byte == b'#');
+        let text = &tail[..comment.unwrap_or(tail.len())];
+        let kept = text
+            .iter()
+            .rposition(|byte| !matches!(byte, b' ' | b'\t' | b'\r'))
+            .map_or(0, |last| last + 1);
+        self.hide(self.pos..self.pos + kept);
+        self.pos += kept;
+    }
+
+    /// Dotted key parts, bare or quoted: how many there are and where the last one's
+    /// text is. `None` when there is no key.
+    fn key_path(&mut self) -> Option<(usize, Range<usize>)> {
+        let mut parts = 0;
+        let mut last = 0..0;
         loop {
             self.skip_blanks();
             let start = self.pos;
-            let part = match self.peek() {
+            match self.peek() {
                 Some(quote @ (b'"' | b'\'')) => {
                     self.pos += 1;
                     let end = self.single_line_string_end(quote);
-                    let part = self.text[start + 1..end].to_owned();
-                    self.pos = (end + 1).min(self.bytes.len());
-                    part
+                    last = start + 1..end;
+                    let closed = self.bytes.get(end) == Some(&quote);
+                    self.pos = if closed { end + 1 } else { end };
                 }
-                Some(byte) if byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-' => {
-                    while self
-                        .peek()
-                        .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-                    {
+                Some(byte) if is_bare_key_byte(byte) => {
+                    while self.peek().is_some_and(is_bare_key_byte) {
                         self.pos += 1;
                     }
-                    self.text[start..self.pos].to_owned()
+                    last = start..self.pos;
                 }
                 _ => break,
-            };
-            parts.push(part);
+            }
+            parts += 1;
             self.skip_blanks();
             if self.peek() == Some(b'.') {
                 self.pos += 1;
@@ -285,56 +293,59 @@ impl Scanner<'_> {
                 break;
             }
         }
-        (!parts.is_empty()).then_some(parts)
+        (parts > 0).then_some((parts, last))
     }
 
     /// The offset of the closing quote of a one-line string whose contents start at
-    /// `self.pos`, or the end of the line when it is unterminated.
+    /// `self.pos`, or of the line break (or end of text) when it is unterminated.
     fn single_line_string_end(&self, quote: u8) -> usize {
-        let end_of_line = self.line_end(self.pos);
         let mut index = self.pos;
-        while index < end_of_line {
-            match self.bytes[index] {
+        while let Some(&byte) = self.bytes.get(index) {
+            match byte {
+                b'\n' => return index,
+                // An escaped line break escapes nothing: the line still ends there.
+                b'\\' if quote == b'"' && self.bytes.get(index + 1) == Some(&b'\n') => {
+                    return index + 1;
+                }
                 b'\\' if quote == b'"' => index += 2,
                 byte if byte == quote => return index,
                 _ => index += 1,
             }
         }
-        end_of_line
+        self.bytes.len()
     }
 
     /// One value: a string, an array, an inline table or a bare word.
-    fn value(&mut self, path: &[String], mode: Mode) {
-        let string_mode = mode >= Mode::Strings;
+    fn value(&mut self, secret: bool) {
         if self.starts_with("\"\"\"") || self.starts_with("'''") {
-            self.multi_line_string(string_mode);
+            self.multi_line_string(secret);
             return;
         }
         match self.peek() {
             Some(quote @ (b'"' | b'\'')) => {
                 self.pos += 1;
                 let end = self.single_line_string_end(quote);
-                if string_mode {
+                if secret {
                     self.hide(self.pos..end);
                 }
-                self.pos = (end + 1).min(self.line_end(end));
+                let closed = self.bytes.get(end) == Some(&quote);
+                self.pos = if closed { end + 1 } else { end };
             }
-            Some(b'[') => self.array(path, mode),
-            Some(b'{') => self.inline_table(path, mode),
+            Some(b'[') => self.array(secret),
+            Some(b'{') => self.inline_table(secret),
             Some(b'\r' | b'\n' | b'#') | None => {}
             Some(_) => {
                 let start = self.pos;
-                while self
-                    .peek()
-                    .is_some_and(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b',' | b']' | b'}' | b'#'))
-                {
+                while self.peek().is_some_and(|b| {
+                    !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b',' | b']' | b'}' | b'#')
+                }) {
                     self.pos += 1;
                 }
                 if self.pos == start {
                     // A stray `,`, `]` or `}`: step over it.
                     self.pos += 1;
                 }
-                if mode == Mode::Everything {
+                if secret && !matches!(&self.text[start..self.pos], "true" | "false") {
                     self.hide(start..self.pos);
                 }
             }
@@ -378,7 +389,7 @@ impl Scanner<'_> {
         self.pos = after;
     }
 
-    fn array(&mut self, path: &[String], mode: Mode) {
+    fn array(&mut self, secret: bool) {
         self.pos += 1;
         loop {
             self.skip_space();
@@ -394,12 +405,12 @@ impl Scanner<'_> {
                     return;
                 }
                 Some(b',') => self.pos += 1,
-                Some(_) => self.value(path, mode),
+                Some(_) => self.value(secret),
             }
         }
     }
 
-    fn inline_table(&mut self, path: &[String], mode: Mode) {
+    fn inline_table(&mut self, secret: bool) {
         self.pos += 1;
         loop {
             self.skip_space();
@@ -416,9 +427,13 @@ impl Scanner<'_> {
                 }
                 Some(b',') => self.pos += 1,
                 Some(_) => {
-                    if !self.key_value(path, mode) {
-                        // Not `key = value`: step over one character of garbage.
-                        self.pos += self.text[self.pos..].chars().next().map_or(1, char::len_utf8);
+                    let before = self.pos;
+                    if self.key_value(secret).is_none() && self.pos == before {
+                        // Not even a key: step over one character of garbage.
+                        self.pos += self.text[self.pos..]
+                            .chars()
+                            .next()
+                            .map_or(1, char::len_utf8);
                     }
                 }
             }
@@ -431,7 +446,9 @@ impl Scanner<'_> {
         let start = self.pos;
         let header = self.peek() == Some(b'[') && {
             self.pos += 1;
-            let bare = self.peek().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
+            let bare = self
+                .peek()
+                .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
             let path = self.key_path();
             self.skip_blanks();
             let closed = self.peek() == Some(b']') && {
@@ -442,7 +459,9 @@ impl Scanner<'_> {
                 self.skip_blanks();
                 matches!(self.peek(), None | Some(b'\r' | b'\n' | b'#'))
             };
-            let boolean = matches!(path.as_deref(), Some([word]) if word == "true" || word == "false");
+            let boolean = path.is_some_and(|(parts, word)| {
+                parts == 1 && matches!(&self.text[word], "true" | "false")
+            });
             bare && closed && !boolean
         };
         self.pos = start;
@@ -454,3 +473,6 @@ impl Scanner<'_> {
         header || pair
     }
 }
+
+#[cfg(test)]
+mod tests;

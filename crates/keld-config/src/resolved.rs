@@ -31,7 +31,8 @@ pub enum Origin {
 pub struct Overridden {
     /// Where the replaced definition was.
     pub origin: Origin,
-    /// The replaced value, rendered as it appeared (TOML or command-line text).
+    /// The replaced value, rendered as it appeared (TOML or command-line text), with a
+    /// secret value masked by `*` (a password, key or token never appears here).
     pub value: String,
 }
 

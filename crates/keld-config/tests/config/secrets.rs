@@ -19,10 +19,7 @@ fn all_forms(error: &Error) -> String {
     miette::NarratableReportHandler::new()
         .render_report(&mut narrated, error)
         .expect("rendering into a String cannot fail");
-    format!(
-        "{}\n{narrated}\n{error}\n{error:?}",
-        report(error)
-    )
+    format!("{}\n{narrated}\n{error}\n{error:?}", report(error))
 }
 
 /// Asserts no form of `error` shows a secret, and returns the graphical report.
@@ -30,7 +27,10 @@ fn shown_without_secrets(error: &Error) -> String {
     let forms = all_forms(error);
     assert!(!forms.contains(MARKER), "the marker leaked:\n{forms}");
     assert!(!forms.contains(NUMBER), "the number leaked:\n{forms}");
-    assert!(!forms.contains("s3cr3t"), "part of the marker leaked:\n{forms}");
+    assert!(
+        !forms.contains("s3cr3t"),
+        "part of the marker leaked:\n{forms}"
+    );
     report(error)
 }
 
@@ -59,9 +59,7 @@ fn cases(errors: impl IntoIterator<Item = Error>) -> String {
 
 #[test]
 fn syntax_errors_on_and_next_to_a_secret() {
-    let unterminated = load_error(&format!(
-        "[home.environ]\nRESTIC_PASSWORD = \"{MARKER}\n"
-    ));
+    let unterminated = load_error(&format!("[home.environ]\nRESTIC_PASSWORD = \"{MARKER}\n"));
     assert!(matches!(unterminated, Error::Syntax { .. }));
     let literal = load_error(&format!(
         "[home]\nrepo = \"/srv\"\n[home.environ]\nB2_ACCOUNT_KEY = '{MARKER}' oops\n"
@@ -75,9 +73,19 @@ fn syntax_errors_on_and_next_to_a_secret() {
     let multi_byte = load_error(&format!(
         "[home.environ]\nRESTIC_PASSWORD = \"{MARKER}-pässwörd\" x\n"
     ));
+    let unquoted = load_error(&format!(
+        "[home]\nrepo = \"/srv\"\napi-key = {MARKER} {MARKER} # forgot the quotes\n"
+    ));
     assert_snapshot!(
         "secret_syntax",
-        cases([unterminated, literal, neighbour, multi_line, multi_byte])
+        cases([
+            unterminated,
+            literal,
+            neighbour,
+            multi_line,
+            multi_byte,
+            unquoted
+        ])
     );
 }
 
@@ -99,9 +107,7 @@ fn structural_errors_next_to_a_secret() {
     ));
     let outside = load_error(&format!("RESTIC_PASSWORD = \"{MARKER}\"\n[home]\n"));
     assert!(matches!(outside, Error::OutsideSection { .. }));
-    let special = load_error(&format!(
-        "[home]\napi-token = \"{MARKER}\"\n_bogus = 1\n"
-    ));
+    let special = load_error(&format!("[home]\napi-token = \"{MARKER}\"\n_bogus = 1\n"));
     assert!(matches!(special, Error::UnknownSpecialKey { .. }));
     let nested = load_error(&format!(
         "[home.environ.more]\nRESTIC_PASSWORD = \"{MARKER}\"\n"
@@ -113,7 +119,9 @@ fn structural_errors_next_to_a_secret() {
     assert!(matches!(name, Error::InvalidSectionName { .. }));
     assert_snapshot!(
         "secret_structure",
-        cases([duplicate, array, date, inline, outside, special, nested, name])
+        cases([
+            duplicate, array, date, inline, outside, special, nested, name
+        ])
     );
 }
 
