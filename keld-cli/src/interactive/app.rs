@@ -6,115 +6,13 @@
 //! ticket, and an answer whose ticket is no longer awaited (the user went back and
 //! chose another preset meanwhile) is dropped.
 
+use super::protocol::{COMMANDS, Choice, Exit, Msg, OVERWRITE_POLICIES, Preview, Request, Setup};
 use super::restic_version::supports_overwrite;
 use super::screens::{
     FieldEvent, Key, PAGE, Picker, PickerEvent, ScreenId, TextField, filter_labels,
 };
 use super::snapshots::{Snapshot, filter_snapshots};
 use super::tree::{FileTree, Selection, include_pattern};
-
-/// The commands offered on the first screen, with a one-line description.
-pub(crate) const COMMANDS: [(&str, &str); 10] = [
-    ("backup", "save files into the repository"),
-    ("restore", "bring files back from a snapshot"),
-    ("snapshots", "list the snapshots"),
-    ("check", "verify the repository"),
-    ("forget", "remove snapshots by policy"),
-    ("prune", "free space no snapshot uses"),
-    ("ls", "list the files in a snapshot"),
-    ("stats", "show repository statistics"),
-    ("diff", "compare two snapshots"),
-    ("unlock", "remove stale locks"),
-];
-
-/// `restore --overwrite` policies (restic 0.17 and later), restic's default first.
-pub(crate) const OVERWRITE_POLICIES: [(&str, &str); 4] = [
-    ("always", "replace every existing file (restic's default)"),
-    ("if-changed", "replace files whose content differs"),
-    ("if-newer", "replace files older than the snapshot's copy"),
-    ("never", "keep every existing file"),
-];
-
-/// What keld should run once the user confirms.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Choice {
-    pub(crate) command: String,
-    pub(crate) preset: Option<String>,
-    /// Arguments after the command, e.g. `ID --target DIR --include P --overwrite never`.
-    pub(crate) args: Vec<String>,
-}
-
-/// The exact invocation shown on the confirmation screen.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Preview {
-    /// Program and arguments, as they will be run.
-    pub(crate) argv: Vec<String>,
-    /// Names of the environment variables keld sets for restic (never their values).
-    pub(crate) env_names: Vec<String>,
-}
-
-/// Turns a [`Choice`] into the invocation it resolves to (through the config files).
-pub(crate) type PreviewFn = Box<dyn Fn(&Choice) -> Result<Preview, String>>;
-
-/// What is already known before the session starts; known values skip their screen
-/// and are not repeated in [`Choice::args`] (they already come from the command line
-/// or the config).
-pub(crate) struct Setup {
-    /// The restic command, when given.
-    pub(crate) command: Option<String>,
-    /// Every preset in the config files, in their order.
-    pub(crate) presets: Vec<String>,
-    /// The preset given with `--preset`.
-    pub(crate) preset: Option<String>,
-    /// The snapshot to restore, when already given.
-    pub(crate) snapshot: Option<String>,
-    /// The restore target, when the config already sets one.
-    pub(crate) target: Option<String>,
-    /// Resolves a choice into what the confirmation screen shows.
-    pub(crate) preview: PreviewFn,
-}
-
-/// Background work the session must start.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Request {
-    /// `restic snapshots --json` with the preset's repository.
-    Snapshots { ticket: u64, preset: Option<String> },
-    /// `restic ls --json SNAPSHOT`.
-    Listing {
-        ticket: u64,
-        preset: Option<String>,
-        snapshot: String,
-    },
-    /// `restic version`.
-    ResticVersion { ticket: u64 },
-}
-
-/// The answer to a [`Request`].
-#[derive(Debug)]
-pub(crate) enum Msg {
-    Snapshots {
-        ticket: u64,
-        result: Result<Vec<Snapshot>, String>,
-    },
-    Listing {
-        ticket: u64,
-        result: Result<FileTree, String>,
-    },
-    /// The raw output of `restic version`.
-    ResticVersion {
-        ticket: u64,
-        result: Result<String, String>,
-    },
-}
-
-/// How the session ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Exit {
-    /// Confirmed: run this.
-    Run(Choice),
-    /// Esc on the first screen or Ctrl-C: run nothing (exit code 130).
-    Cancelled,
-}
 
 /// The snapshot screen's states.
 #[derive(Debug)]

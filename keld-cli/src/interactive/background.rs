@@ -7,7 +7,7 @@
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-use super::app::{Msg, Request};
+use super::protocol::{Msg, Request};
 use super::snapshots::parse_snapshots;
 use super::terminal::Worker;
 use super::tree::FileTree;

@@ -322,9 +322,15 @@ mod tests {
 
     #[test]
     fn ten_thousand_snapshots_parse_sort_and_filter() {
-        let snapshots = parse_snapshots(&sample_json(10_000)).expect("valid output");
+        let json = sample_json(10_000);
+        let started = std::time::Instant::now();
+        let snapshots = parse_snapshots(&json).expect("valid output");
+        let parsed = started.elapsed();
         assert_eq!(snapshots.len(), 10_000);
         assert!(snapshots.windows(2).all(|w| w[0].instant >= w[1].instant));
+        let started = std::time::Instant::now();
         assert_eq!(filter_snapshots(&snapshots, "server").len(), 5_000);
+        let filtered = started.elapsed();
+        eprintln!("10,000 snapshots: parse and sort {parsed:?}, filter {filtered:?}");
     }
 }

@@ -18,8 +18,9 @@ use crossterm::{cursor, execute};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-use super::app::{App, Exit, Msg, Request, Setup};
+use super::app::App;
 use super::palette::Palette;
+use super::protocol::{Exit, Msg, Request, Setup};
 use super::screens::Key;
 use super::view;
 
@@ -28,6 +29,10 @@ pub(crate) const TICK: Duration = Duration::from_millis(100);
 
 /// Does one piece of background work (runs on its own thread).
 pub(crate) type Worker = Arc<dyn Fn(Request) -> Msg + Send + Sync>;
+
+/// Whether a session holds the terminal now: the panic hook restores only then, so
+/// a panic after the session writes no stray escape sequences.
+static IN_SESSION: AtomicBool = AtomicBool::new(false);
 
 /// Raw mode and the alternate screen, left again when dropped.
 #[derive(Debug)]
@@ -40,6 +45,7 @@ impl TerminalGuard {
     pub(crate) fn enter() -> io::Result<Self> {
         install_panic_hook();
         terminal::enable_raw_mode()?;
+        IN_SESSION.store(true, Ordering::SeqCst);
         let guard = Self { active: true };
         // Cleared here rather than with `Terminal::clear`, which asks the terminal
         // for the cursor position and fails on a terminal that never answers.
@@ -58,6 +64,7 @@ impl TerminalGuard {
             return Ok(());
         }
         self.active = false;
+        IN_SESSION.store(false, Ordering::SeqCst);
         restore()
     }
 }
@@ -83,7 +90,9 @@ fn install_panic_hook() {
     INSTALLED.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let _ = restore();
+            if IN_SESSION.swap(false, Ordering::SeqCst) {
+                let _ = restore();
+            }
             previous(info);
         }));
     });

@@ -58,10 +58,11 @@ fn session_in_pty() {
         return;
     };
     let panics = mode == "panic";
+    let slow = mode == "slow-restore";
     let setup = Setup {
-        command: None,
+        command: slow.then(|| "restore".to_owned()),
         presets: vec!["home".into(), "work".into()],
-        preset: None,
+        preset: slow.then(|| "home".to_owned()),
         snapshot: None,
         target: None,
         preview: Box::new(move |choice| {
@@ -72,11 +73,17 @@ fn session_in_pty() {
             })
         }),
     };
-    let worker: Worker = Arc::new(|request| match request {
-        Request::Snapshots { ticket, .. } => Msg::Snapshots {
-            ticket,
-            result: Ok(Vec::new()),
-        },
+    let worker: Worker = Arc::new(move |request| match request {
+        Request::Snapshots { ticket, .. } => {
+            if slow {
+                // A repository far away: the screen must not wait for it.
+                std::thread::sleep(Duration::from_secs(30));
+            }
+            Msg::Snapshots {
+                ticket,
+                result: Ok(Vec::new()),
+            }
+        }
         Request::Listing { ticket, .. } => Msg::Listing {
             ticket,
             result: Err("no listing here".into()),
@@ -87,6 +94,9 @@ fn session_in_pty() {
         },
     });
     let stop = AtomicBool::new(false);
+    // The parent times the first frame from this line.
+    println!("SESSION START");
+    io::stdout().flush().expect("stdout");
     let exit = run_session(
         setup,
         Palette::for_background(Background::Dark),
@@ -135,10 +145,8 @@ fn send(pty: &mut PtySession, keys: &str, what: &str) {
 
 #[test]
 fn pty_session_confirms_and_restores_the_terminal() {
-    let started = Instant::now();
     let mut pty = spawn("normal");
     let before = pty.exp_string("Command").expect("first screen");
-    let first_frame = started.elapsed();
     assert!(before.contains(ENTER_ALTERNATE), "alternate screen first");
     send(&mut pty, "\r", "Enter: backup");
     pty.exp_string("Preset").expect("preset screen");
@@ -154,7 +162,27 @@ fn pty_session_confirms_and_restores_the_terminal() {
         line.trim(),
         r#"Run(Choice { command: "backup", preset: Some("work"), args: [] })"#
     );
-    eprintln!("first frame on a pty {first_frame:?} after spawning the process");
+}
+
+#[test]
+fn pty_first_screen_does_not_wait_for_restic() {
+    let started = Instant::now();
+    let mut pty = spawn("slow-restore");
+    pty.exp_string("SESSION START").expect("child started");
+    // Unchanged cells (spaces) are skipped, so match one word.
+    pty.exp_string("Reading").expect("spinner screen");
+    let shown = started.elapsed();
+    assert!(shown < Duration::from_secs(20), "drawn after {shown:?}");
+    // Ctrl-C while restic still runs: leave at once.
+    send(&mut pty, "\u{3}", "Ctrl-C");
+    let output = pty.exp_string("EXIT").expect("session ended");
+    assert!(output.contains(LEAVE_ALTERNATE), "{output:?}");
+    let line = pty.exp_string("\n").expect("the exit line");
+    assert_eq!(line.trim(), "Cancelled");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "did not wait for restic"
+    );
 }
 
 #[test]

@@ -12,8 +12,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::app::{App, COMMANDS, OVERWRITE_POLICIES};
+use super::app::App;
 use super::palette::Palette;
+use super::protocol::{COMMANDS, OVERWRITE_POLICIES};
 use super::screens::{Picker, ScreenId, TextField};
 use super::tree::{Check, FileTree, NodeKind};
 use super::{SnapshotsState, TreeState};
