@@ -204,3 +204,54 @@ fn demo_refuses_a_directory_it_did_not_make() {
     );
     assert_eq!(fs::read_dir(demo.dir()).expect("dir").count(), 1);
 }
+
+#[test]
+fn demo_without_restic_or_root_says_how_to_install_it() {
+    let demo = Demo::new();
+    // A PATH with apt-get but without restic, sqlite3 or sudo, where `id -u` is not 0.
+    let bin = demo.tmp.path().join("bin");
+    fs::create_dir_all(&bin).expect("bin");
+    for tool in ["dirname", "grep"] {
+        let real = ["/usr/bin", "/bin"]
+            .iter()
+            .map(|dir| Path::new(dir).join(tool))
+            .find(|path| path.exists())
+            .unwrap_or_else(|| panic!("{tool} not found"));
+        std::os::unix::fs::symlink(real, bin.join(tool)).expect("symlink");
+    }
+    let scripts = [
+        ("id", "echo 1000"),
+        (
+            "apt-get",
+            "echo 'apt-get must not run without root' >&2; exit 99",
+        ),
+    ];
+    for (name, body) in scripts {
+        let path = bin.join(name);
+        fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write stand-in");
+        let mode = std::os::unix::fs::PermissionsExt::from_mode(0o755);
+        fs::set_permissions(&path, mode).expect("chmod");
+    }
+    let bash = ["/usr/bin/bash", "/bin/bash"]
+        .into_iter()
+        .find(|path| Path::new(path).exists())
+        .expect("bash");
+    let output = Command::new(bash)
+        .arg(demo_script())
+        .env_clear()
+        .env("PATH", &bin)
+        .env("HOME", demo.tmp.path().join("home"))
+        .env("KELD_DEMO_DIR", demo.dir())
+        .env("KELD_DEMO_BIN", KELD)
+        .output()
+        .expect("run scripts/demo");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("missing: restic sqlite3"), "{stderr}");
+    assert!(
+        stderr.contains("apt-get install -y restic sqlite3"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("must not run"), "{stderr}");
+    assert!(!demo.dir().exists(), "the demo directory was created");
+}
