@@ -18,6 +18,9 @@ with `_command` in the config. Every token after COMMAND is passed to restic, ev
 --help: `keld -p home backup --help` shows restic's help for backup.
 
 Environment:
+  KELD_ALLOW_UNSAFE_CONFIG
+                       any non-empty value: use config files with hooks or _COMMANDs
+                       even when other users could write them
   KELD_CONFIG_FILE     the only config file read (like --config)
   KELD_CONFIG_PATHS    ':'-separated extra config files or globs
   KELD_DRYRUN          any non-empty value: behave as --show-command

@@ -92,6 +92,11 @@ Flags after COMMAND replace the configured key of the same name; positional argu
 replace \fB_arguments\fR.
 .SH ENVIRONMENT
 .TP
+.B KELD_ALLOW_UNSAFE_CONFIG
+Any non\-empty value: use config files that define hooks or \fB_COMMAND\fRs even when
+other users could write them (group\- or world\-writable, or owned by another user).
+Without it such a file is refused.
+.TP
 .B KELD_CONFIG_FILE
 The only config file read; replaces every other source (like \fB\-\-config\fR).
 .TP

@@ -8,7 +8,7 @@ use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use keld_config::Environment;
+use keld_config::{ALLOW_UNSAFE_VAR, Environment, LoadOptions};
 
 /// The process environment and terminal facts keld decides by.
 #[derive(Debug, Clone)]
@@ -23,6 +23,8 @@ pub(crate) struct Context {
     pub(crate) stdout_terminal: bool,
     /// Standard error is a terminal.
     pub(crate) stderr_terminal: bool,
+    /// The effective user id: config files that run commands must belong to it or root.
+    pub(crate) euid: u32,
 }
 
 impl Context {
@@ -62,6 +64,19 @@ impl Context {
             stdin_terminal,
             stdout_terminal,
             stderr_terminal,
+            euid: nix::unistd::geteuid().as_raw(),
+        }
+    }
+
+    /// Where and how to load config files: `--config` (if given), and the permission
+    /// check for files that run commands, trusting this user and root unless
+    /// `KELD_ALLOW_UNSAFE_CONFIG` is set.
+    pub(crate) fn load_options(&self, config_file: Option<PathBuf>) -> LoadOptions {
+        LoadOptions {
+            config_file,
+            trusted_uid: Some(self.euid),
+            allow_unsafe_permissions: self.is_set(ALLOW_UNSAFE_VAR),
+            ..LoadOptions::default()
         }
     }
 
@@ -79,13 +94,6 @@ impl Context {
 
     /// Whether keld may ask questions: both ends of the conversation are a terminal
     /// and `KELD_NONINTERACTIVE` is not set.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "the interactive mode asks through `unresolved` in lib.rs"
-        )
-    )]
     pub(crate) fn interactive(&self) -> bool {
         self.stdin_terminal && self.stdout_terminal && !self.is_set("KELD_NONINTERACTIVE")
     }
@@ -139,6 +147,21 @@ mod tests {
         assert!(context(&[], true).colour());
         assert!(!context(&[("NO_COLOR", "1")], true).colour());
         assert!(!context(&[], false).colour());
+    }
+
+    #[test]
+    fn load_options_trust_this_user_unless_opted_out() {
+        let strict = context(&[], false).load_options(Some("/c.toml".into()));
+        assert_eq!(strict.config_file, Some(PathBuf::from("/c.toml")));
+        assert_eq!(strict.trusted_uid, Some(nix::unistd::geteuid().as_raw()));
+        assert!(!strict.allow_unsafe_permissions);
+        let relaxed = context(&[("KELD_ALLOW_UNSAFE_CONFIG", "1")], false).load_options(None);
+        assert!(relaxed.allow_unsafe_permissions);
+        assert!(
+            !context(&[("KELD_ALLOW_UNSAFE_CONFIG", "")], false)
+                .load_options(None)
+                .allow_unsafe_permissions
+        );
     }
 
     #[test]

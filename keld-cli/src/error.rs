@@ -134,3 +134,91 @@ pub(crate) fn report_warnings<'a>(
         report(&WarningReport::from(warning), ctx);
     }
 }
+
+/// Replace the default panic hook with one that never prints the panic's message.
+///
+/// A panic message can quote any value the code had at hand, a password from the
+/// config included, so keld prints a fixed text and the place only. It is meant to be
+/// the first hook: a later one (the interactive mode's terminal restorer) takes it
+/// with `std::panic::take_hook` and calls it after its own work.
+pub(crate) fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let text = panic_text(info.location());
+        let _ = io::stderr().lock().write_all(text.as_bytes());
+    }));
+}
+
+/// What keld prints when it panics: a fixed message and where, never the payload.
+fn panic_text(location: Option<&std::panic::Location<'_>>) -> String {
+    let place = location.map_or_else(
+        || "an unknown place".to_owned(),
+        |location| format!("{}:{}", location.file(), location.line()),
+    );
+    format!(
+        "keld: internal error at {place}; this is a bug in keld, please report it.\n\
+         (The panic message is not shown because it could contain configuration values.)\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Set in a child copy of this test binary, which then panics with a marker.
+    const CHILD: &str = "KELD_TEST_PANIC_CHILD";
+    const MARKER: &str = "MARKER-panic-s3cr3t";
+
+    #[test]
+    fn panic_child() {
+        let Ok(mode) = std::env::var(CHILD) else {
+            return;
+        };
+        install_panic_hook();
+        if mode == "chained" {
+            // The interactive mode's pattern: do its own work, then call the previous hook.
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                let _ = io::stderr().write_all(b"terminal restored\n");
+                previous(info);
+            }));
+        }
+        let password = MARKER.to_owned();
+        panic!("could not parse {password}");
+    }
+
+    fn run_child(mode: &str) -> String {
+        let output = std::process::Command::new(std::env::current_exe().expect("test binary"))
+            .args(["error::tests::panic_child", "--exact", "--nocapture"])
+            .env(CHILD, mode)
+            .output()
+            .expect("run the test binary");
+        assert!(!output.status.success(), "the child must panic");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    }
+
+    #[test]
+    fn a_panic_shows_the_place_but_never_the_message() {
+        let stderr = run_child("plain");
+        assert!(!stderr.contains("s3cr3t"), "{stderr}");
+        assert!(
+            stderr.contains("keld: internal error at keld-cli/src/error.rs:"),
+            "{stderr}"
+        );
+    }
+
+    #[test]
+    fn a_later_hook_chains_to_the_fixed_message() {
+        let stderr = run_child("chained");
+        assert!(!stderr.contains("s3cr3t"), "{stderr}");
+        let restored = stderr.find("terminal restored").expect("later hook ran");
+        let message = stderr
+            .find("keld: internal error")
+            .expect("keld's hook ran");
+        assert!(restored < message, "{stderr}");
+    }
+
+    #[test]
+    fn the_text_without_a_location() {
+        assert!(panic_text(None).starts_with("keld: internal error at an unknown place;"));
+    }
+}

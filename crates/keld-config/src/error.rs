@@ -43,6 +43,29 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A config file that runs commands (hooks or `_COMMAND`s) could have been written
+    /// by someone else: it, or its directory, is writable by other users or owned by
+    /// a user who is neither root nor the one running keld.
+    #[error("refusing config file {}: {problem}, and it runs commands ({defines})", .path.display())]
+    #[diagnostic(
+        code(keld::config::unsafe_permissions),
+        help(
+            "another user could make keld run any command; fix it with {fix}, \
+             or set {}=1 to use it anyway",
+            crate::trust::ALLOW_UNSAFE_VAR
+        )
+    )]
+    UnsafePermissions {
+        /// The config file.
+        path: PathBuf,
+        /// The first hook list or `_COMMAND` found, with its location.
+        defines: String,
+        /// What is wrong: the path, its mode in octal or its owner's uid.
+        problem: String,
+        /// The command that fixes it (`chmod go-w FILE`, `chown UID FILE`).
+        fix: String,
+    },
+
     /// An entry of `KELD_CONFIG_PATHS` is not a valid glob pattern.
     #[error("invalid pattern {pattern:?} in KELD_CONFIG_PATHS: {message}")]
     #[diagnostic(

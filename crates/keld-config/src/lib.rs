@@ -4,7 +4,9 @@
 //!
 //! 1. **Discovery** ([`Config::load`]) finds the config files in ascending priority:
 //!    system directories, the user directory, `KELD_CONFIG_PATHS`; or only the file
-//!    named by `--config` / `KELD_CONFIG_FILE`.
+//!    named by `--config` / `KELD_CONFIG_FILE`. A file that runs commands (hooks or
+//!    `_COMMAND`s) is refused when another user could have written it (like ssh's
+//!    `StrictModes`; see [`LoadOptions::trusted_uid`] and [`ALLOW_UNSAFE_VAR`]).
 //! 2. **Parsing** keeps every key's file, line and column (`toml_edit` spans) and checks
 //!    the structure of every file: value types, unknown `_` keys, nesting, preset names.
 //! 3. **Merging** combines the files: tables merge recursively, other values are replaced
@@ -81,6 +83,7 @@ mod resolve;
 pub mod resolved;
 pub mod restic;
 mod source;
+mod trust;
 mod values;
 
 pub use error::Error;
@@ -89,6 +92,7 @@ pub use resolved::{
     EnvValue, EnvVar, Flag, FlagValue, Origin, Overridden, ResolvedConfig, Setting, Warning,
 };
 pub use source::SourceText;
+pub use trust::ALLOW_UNSAFE_VAR;
 
 /// The outside world resolution may look at, passed in as a value.
 ///
@@ -109,6 +113,13 @@ pub struct LoadOptions {
     /// System directories read before the user config, lowest priority first.
     /// Default: `/usr/share/keld`, `/etc/keld`.
     pub system_dirs: Vec<PathBuf>,
+    /// The user keld runs as (its effective uid). When set, a file that runs commands
+    /// (hooks or `_COMMAND`s) must be owned by root or this user, and so must its
+    /// directory. `None` checks only the permission bits.
+    pub trusted_uid: Option<u32>,
+    /// Use files that run commands even when others could have written them
+    /// (the program sets it from [`ALLOW_UNSAFE_VAR`]).
+    pub allow_unsafe_permissions: bool,
 }
 
 impl Default for LoadOptions {
@@ -116,6 +127,8 @@ impl Default for LoadOptions {
         Self {
             config_file: None,
             system_dirs: vec![PathBuf::from("/usr/share/keld"), PathBuf::from("/etc/keld")],
+            trusted_uid: None,
+            allow_unsafe_permissions: false,
         }
     }
 }
@@ -216,6 +229,12 @@ impl Config {
     ///
     /// With `options.config_file` (or `KELD_CONFIG_FILE` in `env`) that file is the only
     /// one read, and it must exist. Otherwise missing files are skipped.
+    ///
+    /// A file that runs commands (a non-empty `_pre_hooks` or `_post_hooks`, or an
+    /// `environ` key ending in `_COMMAND`) is refused with
+    /// [`Error::UnsafePermissions`] when it or its directory is writable by group or
+    /// others, or owned by a user other than root and `options.trusted_uid`, unless
+    /// `options.allow_unsafe_permissions` is set.
     pub fn load(env: &Environment, options: &LoadOptions) -> Result<Config, Error> {
         let discovered = discover::discover(env, options)?;
         let mut sources = Vec::with_capacity(discovered.files.len());
@@ -226,19 +245,35 @@ impl Config {
             })?;
             sources.push(Source { path, text });
         }
-        let mut config = Self::from_sources(sources)?;
+        let mut config = Self::assemble(sources, Some(options))?;
         config.warnings.splice(0..0, discovered.warnings);
         Ok(config)
     }
 
     /// Parses and merges files given in ascending priority (a later one overrides an
     /// earlier one key by key). Every file is checked for structure.
+    ///
+    /// The texts do not come from disk, so no file permissions are checked.
     pub fn from_sources(sources: impl IntoIterator<Item = Source>) -> Result<Config, Error> {
+        Self::assemble(sources, None)
+    }
+
+    /// Parses and merges; with `options`, each file that runs commands has its
+    /// permissions checked on disk (spec: files others could write are refused).
+    fn assemble(
+        sources: impl IntoIterator<Item = Source>,
+        options: Option<&LoadOptions>,
+    ) -> Result<Config, Error> {
         let mut files = Vec::new();
         let mut root = Table::default();
         for (order, source) in sources.into_iter().enumerate() {
             let text = SourceText::new(order, source.path.clone(), source.text);
             let table = document::parse(&text)?;
+            if let Some(options) = options.filter(|options| !options.allow_unsafe_permissions)
+                && let Some(defines) = trust::runs_commands(&table)
+            {
+                trust::check(&source.path, &defines, options.trusted_uid)?;
+            }
             merge::merge(&mut root, table);
             files.push(source.path);
         }

@@ -1,6 +1,12 @@
 //! The result of resolution: one restic invocation with provenance for every part.
 
+use std::fmt;
 use std::path::PathBuf;
+
+use crate::redact::is_secret_name;
+
+/// What `Debug` output shows instead of a secret value.
+const HIDDEN: &str = "<redacted>";
 
 /// Where a value was defined.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +32,8 @@ pub enum Origin {
 }
 
 /// A lower-priority definition that a resolved value replaced.
+///
+/// Safe to print, `Debug` included: `value` has its secret parts masked when made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Overridden {
@@ -66,7 +74,10 @@ pub enum FlagValue {
 }
 
 /// One restic flag as it will appear on the command line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Its `Debug` output hides the value when the key's name looks secret (the rule of
+/// the masked config text: `PASSWORD`, `SECRET`, `TOKEN`, `KEY`, `CREDENTIAL`).
+#[derive(Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Flag {
     /// The key as configured or typed, without dashes (`repo`, `r`, `tag`).
@@ -119,7 +130,10 @@ pub enum EnvValue {
 }
 
 /// One environment variable set by the config's `environ` sections.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Its `Debug` output hides a literal value when the name looks secret; a command
+/// (`NAME_COMMAND`) is shell text that fetches a secret, and is shown.
+#[derive(Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct EnvVar {
     /// The variable name restic will see (`FOO` for a configured `FOO_COMMAND`).
@@ -130,6 +144,38 @@ pub struct EnvVar {
     pub origin: Origin,
     /// Lower-priority definitions it replaced, highest priority first.
     pub overridden: Vec<Overridden>,
+}
+
+impl fmt::Debug for Flag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = f.debug_struct("Flag");
+        out.field("key", &self.key);
+        match &self.value {
+            FlagValue::Values(_) if is_secret_name(&self.key) => {
+                out.field("value", &format_args!("{HIDDEN}"))
+            }
+            value => out.field("value", value),
+        };
+        out.field("origin", &self.origin)
+            .field("overridden", &self.overridden)
+            .finish()
+    }
+}
+
+impl fmt::Debug for EnvVar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = f.debug_struct("EnvVar");
+        out.field("name", &self.name);
+        match &self.value {
+            EnvValue::Literal(_) if is_secret_name(&self.name) => {
+                out.field("value", &format_args!("Literal({HIDDEN})"))
+            }
+            value => out.field("value", value),
+        };
+        out.field("origin", &self.origin)
+            .field("overridden", &self.overridden)
+            .finish()
+    }
 }
 
 /// A warning that does not stop resolution (e.g. a key that is no flag of the command).
@@ -147,6 +193,9 @@ pub struct Warning {
 /// One restic invocation, fully resolved from config and command line.
 ///
 /// Nothing in it has been run: `_COMMAND` variables are still [`EnvValue::Command`].
+///
+/// Its `Debug` output shows no secret value: [`Flag`] and [`EnvVar`] hide values whose
+/// names look secret, and [`Overridden`] values are masked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ResolvedConfig {

@@ -4,11 +4,16 @@ use std::ffi::OsString;
 use std::io::{self, Read};
 use std::os::unix::ffi::OsStringExt;
 use std::path::Path;
-use std::process::Stdio;
+use std::process::{Child, ExitStatus, Stdio};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use keld_status::Outcome;
+use nix::sys::wait::{Id, WaitPidFlag, waitid};
+use nix::unistd::Pid;
 
+use crate::descendants;
 use crate::env;
+use crate::signals::forward;
 use crate::supervisor::{ChildCommand, outcome_of};
 
 /// Largest standard output a `_COMMAND` may print (1 MiB); environment values are
@@ -122,6 +127,48 @@ pub fn resolve_environ_with_limit(
     Ok(environment)
 }
 
+/// The `_COMMAND` shells running now, so that a [`crate::Supervisor`]'s signal thread
+/// can reach them. Process-wide, like the signal dispositions it serves.
+static RUNNING: Mutex<Vec<Pid>> = Mutex::new(Vec::new());
+
+fn running() -> MutexGuard<'static, Vec<Pid>> {
+    RUNNING.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A signal another process sent to keld: pass it to every running `_COMMAND` and
+/// everything it started.
+///
+/// `sh -c 'sleep 1000'` waits for a `sleep` of its own; the signal must reach the
+/// `sleep`, which holds the output pipe keld reads, or keld would wait for it. (A
+/// signal from the terminal reached the whole foreground group already.)
+pub(crate) fn forward_to_commands(signal: i32) {
+    let running = running();
+    for &shell in running.iter() {
+        for pid in descendants::tree(shell) {
+            forward(pid, signal);
+        }
+    }
+}
+
+/// Kill a started command and everything it started (it is still registered, so its
+/// pid is still its own).
+fn kill_tree(child: &Child) {
+    let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
+    for member in descendants::tree(pid) {
+        forward(member, nix::libc::SIGKILL);
+    }
+}
+
+/// Wait for a started command and reap it. Until it is unregistered it stays a
+/// zombie, so a forwarded signal never hits an unrelated process that reused its pid.
+fn finish(child: &mut Child) -> io::Result<ExitStatus> {
+    let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
+    let exited = WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT;
+    while let Err(nix::errno::Errno::EINTR) = waitid(Id::Pid(pid), exited) {}
+    running().retain(|&running| running != pid);
+    child.wait()
+}
+
 fn run_env_command(
     name: &str,
     script: &str,
@@ -136,12 +183,18 @@ fn run_env_command(
     let mut command = ChildCommand::shell(script);
     command.env = environment.to_vec();
     command.workdir = workdir.map(Path::to_path_buf);
-    let mut child = command
-        .to_std()
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(io_error)?;
+    let mut child = {
+        // Registered under the lock, so a signal arriving meanwhile waits for the pid.
+        let mut running = running();
+        let child = command
+            .to_std()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(io_error)?;
+        running.push(Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX)));
+        child
+    };
 
     let stderr = child.stderr.take().map(|mut pipe| {
         std::thread::spawn(move || {
@@ -161,21 +214,22 @@ fn run_env_command(
         None => Ok(0),
     };
     if let Err(source) = read {
-        let _ = child.kill();
-        let _ = child.wait();
+        kill_tree(&child);
+        let _ = finish(&mut child);
         return Err(io_error(source));
     }
     if output.len() > limit {
-        // Dropping our end of stdout and killing sh stops the flood; a grandchild that
-        // still holds stderr must not keep keld waiting, so that reader is left alone.
-        let _ = child.kill();
-        let _ = child.wait();
+        // Killing sh and what it started stops the flood; a process that escaped the
+        // tree still holds stderr and must not keep keld waiting, so that reader is
+        // left alone.
+        kill_tree(&child);
+        let _ = finish(&mut child);
         return Err(EnvCommandError::TooLarge {
             name: name.to_owned(),
             limit,
         });
     }
-    let status = child.wait().map_err(io_error)?;
+    let status = finish(&mut child).map_err(io_error)?;
     let stderr = stderr
         .and_then(|reader| reader.join().ok())
         .unwrap_or_default();

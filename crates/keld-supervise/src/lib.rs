@@ -6,13 +6,16 @@
 //!   environment the child will get, before anything runs, so a missing restic is
 //!   reported (exit 127) without side effects.
 //! * [`resolve_environ`] turns the config's variables into the child's environment,
-//!   running each `NAME_COMMAND` with `sh -c` and capturing its output (capped, never
-//!   printed).
+//!   running each `NAME_COMMAND` with `sh -c` and capturing its output (capped at
+//!   [`OUTPUT_LIMIT`], never printed; a command that prints more is killed with
+//!   everything it started).
 //! * [`Supervisor`] catches SIGINT, SIGTERM, SIGHUP and SIGQUIT for as long as it
 //!   exists. [`Supervisor::run`] starts a [`ChildCommand`] in keld's own process group
 //!   with inherited stdio (password prompts and progress bars work as if the child ran
 //!   alone), forwards signals that another process sent to keld, leaves alone those the
-//!   terminal already delivered to the whole group, and returns an
+//!   terminal already delivered to the whole group (a `NAME_COMMAND` running at that
+//!   moment gets the signal too, with every process it started, so one that never
+//!   finishes cannot keep keld waiting), and returns an
 //!   [`Outcome`](keld_status::Outcome): the exit code or the killing signal. On Linux
 //!   the child gets SIGTERM if keld dies.
 //!
@@ -31,6 +34,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod descendants;
 mod env;
 mod environ;
 mod locate;

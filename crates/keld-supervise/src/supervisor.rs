@@ -185,6 +185,9 @@ impl Shared {
             }
             _ => None,
         };
+        if source.forwards() {
+            crate::environ::forward_to_commands(signal);
+        }
         state.caught.push(CaughtSignal {
             signal,
             source,

@@ -47,6 +47,7 @@ impl Tree {
         LoadOptions {
             config_file: None,
             system_dirs: vec![self.path("usr"), self.path("etc")],
+            ..LoadOptions::default()
         }
     }
 

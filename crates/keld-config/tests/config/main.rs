@@ -2,8 +2,10 @@
 
 mod catalog;
 mod diagnostics;
+mod differential;
 mod layering;
 mod overrides;
+mod permissions;
 mod properties;
 mod render;
 mod resolution;

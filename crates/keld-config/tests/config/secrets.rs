@@ -274,3 +274,70 @@ fn debug_output_shows_no_file_text() {
     assert!(!debug.contains(MARKER), "{debug}");
     assert!(debug.contains("home"), "{debug}");
 }
+
+#[test]
+fn debug_of_resolved_types_hides_secret_values() {
+    let cfg = config(&[
+        (
+            "base.toml",
+            &format!(
+                "[global]\napi-token = \"{MARKER}-flag-old\"\n\
+                 [global.environ]\nRESTIC_PASSWORD = \"{MARKER}-old\"\nAWS_SECRET_ACCESS_KEY = {NUMBER}\n"
+            ),
+        ),
+        (
+            "user.toml",
+            &format!(
+                "[home]\napi-token = \"{MARKER}-flag\"\ntag = [\"daily\"]\n\
+                 [home.environ]\nRESTIC_PASSWORD = \"{MARKER}\"\nHOST = \"visible-host\"\n\
+                 B2_ACCOUNT_KEY_COMMAND = \"pass show b2\"\n"
+            ),
+        ),
+    ]);
+    let resolved = cfg
+        .resolve_with_flags(
+            &request(Some("home"), "backup", &["/data"]),
+            &env(&[]),
+            &crate::catalog::flags(),
+        )
+        .expect("the config resolves");
+    // The values are there for restic...
+    let password = resolved
+        .environ
+        .iter()
+        .find(|var| var.name == "RESTIC_PASSWORD");
+    assert_eq!(
+        password.map(|var| &var.value),
+        Some(&EnvValue::Literal(MARKER.to_owned()))
+    );
+    assert!(
+        resolved
+            .args()
+            .iter()
+            .any(|arg| arg == &format!("{MARKER}-flag"))
+    );
+    // ...and no Debug form of any resolved type shows them.
+    let mut forms = vec![format!("{resolved:?}"), format!("{resolved:#?}")];
+    forms.extend(resolved.environ.iter().map(|var| format!("{var:?}")));
+    forms.extend(resolved.flags.iter().map(|flag| format!("{flag:#?}")));
+    for var in &resolved.environ {
+        forms.extend(var.overridden.iter().map(|old| format!("{old:?}")));
+    }
+    forms.push(format!("{:?}", resolved.arguments));
+    for form in &forms {
+        assert!(!form.contains("s3cr3t"), "a secret leaked: {form}");
+        assert!(!form.contains(NUMBER), "a secret number leaked: {form}");
+    }
+    let debug = format!("{resolved:?}");
+    // What is not secret stays useful.
+    for visible in [
+        "visible-host",
+        "pass show b2",
+        "daily",
+        "/data",
+        "<redacted>",
+        "api-token",
+    ] {
+        assert!(debug.contains(visible), "{visible} missing from {debug}");
+    }
+}

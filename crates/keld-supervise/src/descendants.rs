@@ -1,0 +1,88 @@
+//! A process's descendants, so a signal can reach a whole `sh -c` pipeline.
+//!
+//! `sh -c 'a | b'` forks `a` and `b`; a signal sent to `sh` alone kills `sh` and leaves
+//! them running, still holding the pipe keld reads. On Linux the tree is read from
+//! `/proc`; elsewhere only the process itself is known.
+
+use nix::unistd::Pid;
+
+/// `pid` and every process below it, parents before their children.
+pub(crate) fn tree(pid: Pid) -> Vec<Pid> {
+    let parents = parent_links();
+    let mut found = vec![pid];
+    let mut next = 0;
+    while next < found.len() {
+        let parent = found[next];
+        found.extend(
+            parents
+                .iter()
+                .filter(|(_, ppid)| *ppid == parent)
+                .map(|(child, _)| *child),
+        );
+        next += 1;
+    }
+    found
+}
+
+/// Every process with its parent, as `/proc/<pid>/stat` tells.
+#[cfg(target_os = "linux")]
+fn parent_links() -> Vec<(Pid, Pid)> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name();
+            let pid: i32 = name.to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            Some((Pid::from_raw(pid), Pid::from_raw(parent_of(&stat)?)))
+        })
+        .collect()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn parent_links() -> Vec<(Pid, Pid)> {
+    Vec::new()
+}
+
+/// The parent pid from a `/proc/<pid>/stat` line: `pid (comm) state ppid ...`, where
+/// `comm` may itself hold spaces and parentheses, so it is skipped up to the last `)`.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn parent_of(stat: &str) -> Option<i32> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parent_is_read_after_the_command_name() {
+        assert_eq!(parent_of("42 (sh) S 7 42 42 0"), Some(7));
+        assert_eq!(parent_of("42 (a) b) (c) R 9 1"), Some(9));
+        assert_eq!(parent_of("garbage"), None);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_shell_pipeline_is_found_below_its_shell() {
+        let mut child = std::process::Command::new("/bin/sh")
+            .args(["-c", "sleep 30 | sleep 31; true"])
+            .spawn()
+            .expect("sh");
+        let pid = Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let mut found = tree(pid);
+        while found.len() < 3 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            found = tree(pid);
+        }
+        for member in &found {
+            let _ = nix::sys::signal::kill(*member, nix::sys::signal::Signal::SIGKILL);
+        }
+        let _ = child.wait();
+        assert_eq!(found[0], pid);
+        assert_eq!(found.len(), 3, "sh and both sleeps: {found:?}");
+    }
+}
