@@ -1,19 +1,47 @@
-//! Which environment values are secrets, so no form of output shows them.
+//! Which values are secrets, so no form of output shows them.
+
+use std::borrow::Cow;
 
 /// What replaces a secret value in every output.
 pub(crate) const REDACTED: &str = "<redacted>";
 
-/// Parts of a variable name that mark its value as secret (compared case-insensitively).
-const SECRET_MARKERS: [&str; 5] = ["PASSWORD", "SECRET", "TOKEN", "KEY", "CREDENTIAL"];
+/// Whether the value of the variable or flag `name` must not be shown: keld-config's
+/// rule, so diagnostics and `--show-command` agree.
+pub(crate) use keld_config::is_secret_name;
 
-/// Whether the value of the variable `name` must not be shown.
-///
-/// A `*_COMMAND` variable (restic's own `RESTIC_PASSWORD_COMMAND`, passed through unrun)
-/// holds shell text that produces a secret, not the secret itself, so it is shown like
-/// the commands of keld's own `_COMMAND` variables.
-pub(crate) fn is_secret_name(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    !upper.ends_with("_COMMAND") && SECRET_MARKERS.iter().any(|marker| upper.contains(marker))
+/// `value` with the password of every `scheme://user:password@host` URL in it replaced by
+/// [`REDACTED`], e.g. a rest-server repository `rest:https://me:pw@host/`. The user name
+/// and host stay, so the value still says where it points.
+pub(crate) fn mask_url_passwords(value: &str) -> Cow<'_, str> {
+    let mut out = String::new();
+    let mut rest = value;
+    let mut changed = false;
+    while let Some(at) = rest.find("://") {
+        let authority_start = at + 3;
+        let authority_len = rest[authority_start..]
+            .find(['/', '?', '#', ' '])
+            .unwrap_or(rest.len() - authority_start);
+        let authority = &rest[authority_start..authority_start + authority_len];
+        out.push_str(&rest[..authority_start]);
+        match authority.rfind('@').and_then(|at| {
+            let userinfo = &authority[..at];
+            userinfo.find(':').map(|colon| (colon, at))
+        }) {
+            Some((colon, at)) => {
+                out.push_str(&authority[..=colon]);
+                out.push_str(REDACTED);
+                out.push_str(&authority[at..]);
+                changed = true;
+            }
+            None => out.push_str(authority),
+        }
+        rest = &rest[authority_start + authority_len..];
+    }
+    if !changed {
+        return Cow::Borrowed(value);
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
 }
 
 /// Variables that exist only while post-hooks run; never shown as config output.
@@ -26,10 +54,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn url_passwords_are_masked_and_the_rest_kept() {
+        let cases = [
+            ("rest:https://me:pw@host:8000/repo", "rest:https://me:<redacted>@host:8000/repo"),
+            ("rest:https://me:p:w@host/", "rest:https://me:<redacted>@host/"),
+            ("s3:https://a:b@x/y https://c:d@z", "s3:https://a:<redacted>@x/y https://c:<redacted>@z"),
+            ("https://me@host/repo", "https://me@host/repo"),
+            ("rest:http://host:8000/", "rest:http://host:8000/"),
+            ("sftp:me@host:/srv/restic", "sftp:me@host:/srv/restic"),
+            ("/srv/restic", "/srv/restic"),
+            ("://:@", "://:<redacted>@"),
+        ];
+        for (value, shown) in cases {
+            assert_eq!(mask_url_passwords(value), shown, "{value}");
+        }
+    }
+
+    #[test]
     fn secret_names() {
         for name in [
             "RESTIC_PASSWORD",
-            "RESTIC_PASSWORD_FILE",
             "AWS_SECRET_ACCESS_KEY",
             "AWS_ACCESS_KEY_ID",
             "B2_ACCOUNT_KEY",
@@ -46,6 +90,7 @@ mod tests {
             "RESTIC_CACHE_DIR",
             "RESTIC_PASSWORD_COMMAND",
             "RESTIC_FROM_PASSWORD_COMMAND",
+            "RESTIC_PASSWORD_FILE",
         ] {
             assert!(!is_secret_name(name), "{name}");
         }

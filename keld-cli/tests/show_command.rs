@@ -259,6 +259,43 @@ fn secrets_are_redacted_in_every_form() {
     }
 }
 
+const URL_PASSWORDS: &str = r#"
+[global]
+repo = "rest:https://backup:SECRET-MARKER-global@old.example:8000/r"
+
+[home]
+repo = "rest:https://backup:SECRET-MARKER-repo@rest.example:8000/home"
+_arguments = ["/home/me"]
+
+[home.environ]
+RESTIC_REPOSITORY2 = "s3:https://id:SECRET-MARKER-env@s3.example/bucket"
+
+[home.backup]
+_post_hooks = ["curl -fsS https://hc:SECRET-MARKER-hook@hc.example/ping"]
+"#;
+
+#[test]
+fn url_passwords_are_masked_in_every_form() {
+    let world = World::new(URL_PASSWORDS);
+    for flags in [
+        &["-n"][..],
+        &["-n", "--verbose"],
+        &["-n", "--json"],
+        &["-n", "--json", "--verbose"],
+    ] {
+        let mut args = flags.to_vec();
+        args.extend(["-p", "home", "backup"]);
+        let out = world.show(&args);
+        assert!(
+            !out.contains("SECRET-MARKER"),
+            "a URL password leaked with {args:?}:\n{out}"
+        );
+        for kept in ["backup:<redacted>@rest.example:8000/home", "hc.example/ping", "s3.example"] {
+            assert!(out.contains(kept), "{kept} is still shown with {args:?}:\n{out}");
+        }
+    }
+}
+
 #[test]
 fn keld_dryrun_prints_the_same_as_show_command() {
     let world = World::new(HOOKS);

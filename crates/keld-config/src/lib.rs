@@ -88,6 +88,7 @@ mod values;
 
 pub use error::Error;
 pub use flags::FlagData;
+pub use redact::is_secret_name;
 pub use resolved::{
     EnvValue, EnvVar, Flag, FlagValue, Origin, Overridden, ResolvedConfig, Setting, Warning,
 };

@@ -32,7 +32,20 @@ const SECRET_MARKERS: [&str; 5] = ["PASSWORD", "SECRET", "TOKEN", "KEY", "CREDEN
 const OPEN_SUFFIXES: [&str; 3] = ["_COMMAND", "_FILE", "KEY_HINT"];
 
 /// Whether the value of a config key or environment variable named `name` is secret.
-pub(crate) fn is_secret_name(name: &str) -> bool {
+///
+/// This is the one rule keld uses everywhere a value could be shown: diagnostics,
+/// `Debug` output and `keld --show-command`.
+///
+/// ```
+/// use keld_config::is_secret_name;
+///
+/// assert!(is_secret_name("RESTIC_PASSWORD"));
+/// assert!(is_secret_name("AWS_SECRET_ACCESS_KEY"));
+/// assert!(!is_secret_name("RESTIC_PASSWORD_FILE")); // where the secret is, not what
+/// assert!(!is_secret_name("RESTIC_PASSWORD_COMMAND"));
+/// assert!(!is_secret_name("RESTIC_REPOSITORY"));
+/// ```
+pub fn is_secret_name(name: &str) -> bool {
     if !name.is_ascii() {
         // A few non-ASCII letters upper-case to ASCII ones (`ſ` to `S`).
         let upper = name.to_uppercase().replace('-', "_");

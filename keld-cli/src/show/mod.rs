@@ -9,7 +9,7 @@ mod text;
 
 use std::path::Path;
 
-use keld_config::{EnvValue, Origin, ResolvedConfig, Setting};
+use keld_config::{EnvValue, FlagValue, Origin, ResolvedConfig, Setting};
 
 use crate::quote;
 use crate::secret::{self, REDACTED};
@@ -25,12 +25,51 @@ pub(crate) struct Form {
 
 /// Render the resolved config in the requested form; the text ends with a newline.
 pub(crate) fn render(resolved: &ResolvedConfig, program: &str, form: Form) -> String {
-    let view = View::new(resolved, program);
+    let resolved = without_url_passwords(resolved);
+    let view = View::new(&resolved, program);
     match (form.json, form.verbose) {
         (true, verbose) => json::render(&view, verbose),
         (false, false) => text::plain(&view),
         (false, true) => text::verbose(&view),
     }
+}
+
+/// A copy of `resolved` in which every value that could hold a URL (flags, arguments,
+/// environment literals, hooks, and all they overrode) has its URL passwords masked, so
+/// a rest-server repository `rest:https://me:pw@host/` never shows `pw`.
+fn without_url_passwords(resolved: &ResolvedConfig) -> ResolvedConfig {
+    fn mask(value: &mut String) {
+        if let std::borrow::Cow::Owned(masked) = secret::mask_url_passwords(value) {
+            *value = masked;
+        }
+    }
+    fn mask_overridden(overridden: &mut [keld_config::Overridden]) {
+        overridden.iter_mut().for_each(|old| mask(&mut old.value));
+    }
+    fn mask_list(setting: Option<&mut Setting<Vec<String>>>) {
+        if let Some(setting) = setting {
+            setting.value.iter_mut().for_each(mask);
+            mask_overridden(&mut setting.overridden);
+        }
+    }
+
+    let mut resolved = resolved.clone();
+    for flag in &mut resolved.flags {
+        if let FlagValue::Values(values) = &mut flag.value {
+            values.iter_mut().for_each(mask);
+        }
+        mask_overridden(&mut flag.overridden);
+    }
+    for var in &mut resolved.environ {
+        match &mut var.value {
+            EnvValue::Literal(value) | EnvValue::Command(value) => mask(value),
+        }
+        mask_overridden(&mut var.overridden);
+    }
+    mask_list(resolved.arguments.as_mut());
+    mask_list(resolved.pre_hooks.as_mut());
+    mask_list(resolved.post_hooks.as_mut());
+    resolved
 }
 
 /// An environment value as it may be shown.
