@@ -776,7 +776,11 @@ fn presets_lists_kind_and_defining_sections() {
     let out = stdout_of(&assert);
     let file = config.display().to_string();
     assert!(out.contains("home (plain)"), "{out}");
-    assert!(out.contains(&format!("[home]  {file}:5")), "{out}");
+    assert!(out.contains(&format!("[home]         {file}:5")), "{out}");
+    assert!(
+        out.contains(&format!("[home.backup]  {file}:8")),
+        "command sections of a preset are listed too: {out}"
+    );
     assert!(
         out.contains(&format!(
             "laptop@cloud (combination)\n  [@cloud]   {file}:14\n  [laptop@]  {file}:11\n"

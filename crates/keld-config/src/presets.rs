@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::document::Table;
+use crate::document::{Node, Table};
 use crate::{PresetInfo, PresetKind, SectionLocation};
 
 /// The kind of a top-level table name (never `global`).
@@ -99,15 +99,10 @@ pub(crate) fn infos(root: &Table) -> Vec<PresetInfo> {
     // Locations per top-level table, computed once: combinations share their halves.
     let locations: BTreeMap<&str, Vec<SectionLocation>> = preset_names(root)
         .map(|name| {
-            let headers = root.table(name).map_or(&[][..], |table| &table.headers[..]);
-            let found = headers
-                .iter()
-                .map(|header| SectionLocation {
-                    section: name.to_owned(),
-                    file: header.source.path().to_owned(),
-                    line: header.source.line_column(header.range.start).0,
-                })
-                .collect();
+            let mut found = Vec::new();
+            if let Some(table) = root.table(name) {
+                collect_locations(table, name, &mut found);
+            }
             (name, found)
         })
         .collect();
@@ -121,6 +116,21 @@ pub(crate) fn infos(root: &Table) -> Vec<PresetInfo> {
     }
     infos.sort_by(|a, b| a.name.cmp(&b.name));
     infos
+}
+
+/// Where `table` (named `section`) and every table inside it (its command and `environ`
+/// sections) are defined, the table itself first, then its sub-tables by name.
+fn collect_locations(table: &Table, section: &str, found: &mut Vec<SectionLocation>) {
+    found.extend(table.headers.iter().map(|header| SectionLocation {
+        section: section.to_owned(),
+        file: header.source.path().to_owned(),
+        line: header.source.line_column(header.range.start).0,
+    }));
+    for (name, node) in &table.entries {
+        if let Node::Table(inner) = node {
+            collect_locations(inner, &format!("{section}.{name}"), found);
+        }
+    }
 }
 
 /// Preset names for an "unknown preset" message, nearest to `wanted` first.
