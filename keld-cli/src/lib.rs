@@ -8,7 +8,11 @@
 //!    subcommands (`presets`, `completions`, `man`) is COMMAND; it and every later
 //!    token go to the config library untouched.
 //! 3. `keld-config` loads the layered config files and resolves the preset, COMMAND
-//!    and arguments into one restic invocation with provenance.
+//!    and arguments into one restic invocation with provenance. On a terminal, a
+//!    bare `keld` or a COMMAND alone whose values are not resolved yet (no preset
+//!    among several, a `restore` without snapshot or target) starts the interactive
+//!    mode instead (`interactive`), whose confirmed answer continues here exactly as
+//!    if it had been typed.
 //! 4. `--show-command` (or `KELD_DRYRUN`) prints that invocation and runs nothing;
 //!    otherwise the run pipeline executes `_COMMAND`s, hooks and restic and its exit
 //!    code becomes keld's.
@@ -41,7 +45,7 @@ use std::process::ExitCode;
 
 use clap::error::ErrorKind;
 use clap::{ColorChoice, CommandFactory, FromArgMatches};
-use keld_config::{Config, LoadOptions, Request, ResolvedConfig};
+use keld_config::{Config, Request, ResolvedConfig};
 
 use crate::cli::{Cli, Sub};
 use crate::context::Context;
@@ -49,6 +53,8 @@ use crate::error::CliError;
 
 /// Run keld with the process's arguments and environment.
 pub fn main() -> ExitCode {
+    // First, so every later hook (the interactive mode's) chains to it.
+    error::install_panic_hook();
     let ctx = Context::capture();
     ExitCode::from(run_with(std::env::args_os(), &ctx))
 }
@@ -97,7 +103,12 @@ fn clap_exit(err: &clap::Error) -> u8 {
 
 fn dispatch(cli: &Cli, show_command: bool, ctx: &Context) -> Result<u8, CliError> {
     match &cli.command {
-        None => Err(unresolved(Missing::Command, ctx)),
+        None if ctx.interactive() => {
+            let config = load(cli, ctx)?;
+            let known = interactive::known_at_start(&config, None, cli.preset.clone(), &ctx.env);
+            ask(cli, &config, known, show_command, ctx)
+        }
+        None => Err(unresolved(Missing::Command)),
         Some(Sub::Man) => write_stdout(&completions::man_page()),
         Some(Sub::Completions { shell }) => write_stdout(completions::script(*shell).as_bytes()),
         Some(Sub::Presets { json, names }) => {
@@ -137,6 +148,8 @@ fn restic(
     let args = words.collect::<Result<Vec<_>, _>>()?;
 
     let config = load(cli, ctx)?;
+    // A command alone on a terminal may leave values to ask for (spec section 7).
+    let may_ask = args.is_empty() && ctx.interactive();
     let request = Request {
         preset: cli.preset.clone(),
         command,
@@ -144,14 +157,49 @@ fn restic(
     };
     let resolved = match config.resolve(&request, &ctx.env) {
         Ok(resolved) => resolved,
+        Err(keld_config::Error::PresetRequired { .. }) if may_ask => {
+            let known = interactive::known_at_start(&config, Some(request.command), None, &ctx.env);
+            return ask(cli, &config, known, show_command, ctx);
+        }
         Err(keld_config::Error::PresetRequired { presets }) => {
-            return Err(unresolved(Missing::Preset(presets), ctx));
+            return Err(unresolved(Missing::Preset(presets)));
         }
         Err(err) => return Err(err.into()),
     };
+    if may_ask && let Some(known) = interactive::restore_gaps(&resolved) {
+        return ask(cli, &config, known, show_command, ctx);
+    }
     error::report_warnings(&resolved.warnings, ctx);
+    show_or_run(cli, &resolved, show_command, ctx)
+}
 
-    let no_paths = backup_without_paths(&resolved);
+/// Ask on the terminal for what is missing, then show or run the answer exactly as
+/// if it had been typed on the command line (the terminal is restored by then).
+fn ask(
+    cli: &Cli,
+    config: &Config,
+    known: interactive::Known,
+    show_command: bool,
+    ctx: &Context,
+) -> Result<u8, CliError> {
+    let choice = match interactive::ask(config, known, show_command, ctx) {
+        interactive::Asked::Run(choice) => choice,
+        interactive::Asked::Exit(code) => return Ok(code),
+    };
+    let resolved = config.resolve(&interactive::request_for(&choice), &ctx.env)?;
+    error::report_warnings(&resolved.warnings, ctx);
+    show_or_run(cli, &resolved, show_command, ctx)
+}
+
+/// Print the resolved invocation (`--show-command`) or run it; the non-interactive
+/// checks apply either way.
+fn show_or_run(
+    cli: &Cli,
+    resolved: &ResolvedConfig,
+    show_command: bool,
+    ctx: &Context,
+) -> Result<u8, CliError> {
+    let no_paths = backup_without_paths(resolved);
     if show_command {
         if no_paths {
             error::report(
@@ -166,28 +214,21 @@ fn restic(
             json: cli.json,
             verbose: cli.verbose,
         };
-        let text = show::render(&resolved, &ctx.restic_program(), form);
+        let text = show::render(resolved, &ctx.restic_program(), form);
         return write_stdout(text.as_bytes());
     }
     if no_paths {
-        return Err(unresolved(
-            Missing::BackupPaths {
-                preset: resolved.preset.clone(),
-            },
-            ctx,
-        ));
+        return Err(unresolved(Missing::BackupPaths {
+            preset: resolved.preset.clone(),
+        }));
     }
-    Ok(run::execute(&resolved, &ctx.process_env))
+    Ok(run::execute(resolved, &ctx.process_env))
 }
 
 /// Load the config files: `--config` wins over `KELD_CONFIG_FILE` (which the library
 /// reads from the environment snapshot), else the layered defaults.
 fn load(cli: &Cli, ctx: &Context) -> Result<Config, CliError> {
-    let options = LoadOptions {
-        config_file: cli.config.clone(),
-        ..LoadOptions::default()
-    };
-    let config = Config::load(&ctx.env, &options)?;
+    let config = Config::load(&ctx.env, &ctx.load_options(cli.config.clone()))?;
     error::report_warnings(config.warnings(), ctx);
     Ok(config)
 }
@@ -202,12 +243,10 @@ enum Missing {
     BackupPaths { preset: Option<String> },
 }
 
-/// What happens when a needed value is missing.
-///
-/// This is where the interactive mode (spec section 7) asks on a terminal
-/// (`ctx.interactive()`). This version of keld has no interactive mode, so with or
-/// without a terminal the answer is the error the non-interactive rules prescribe.
-fn unresolved(missing: Missing, _ctx: &Context) -> CliError {
+/// The error for a missing value when nobody can be asked: no terminal, or
+/// `KELD_NONINTERACTIVE` (on a terminal the interactive mode asks instead; backup
+/// paths have no screen, so that error stands everywhere).
+fn unresolved(missing: Missing) -> CliError {
     match missing {
         Missing::Command => CliError::NoCommand,
         Missing::Preset(presets) => keld_config::Error::PresetRequired { presets }.into(),

@@ -56,9 +56,18 @@ mod tests {
     #[test]
     fn url_passwords_are_masked_and_the_rest_kept() {
         let cases = [
-            ("rest:https://me:pw@host:8000/repo", "rest:https://me:<redacted>@host:8000/repo"),
-            ("rest:https://me:p:w@host/", "rest:https://me:<redacted>@host/"),
-            ("s3:https://a:b@x/y https://c:d@z", "s3:https://a:<redacted>@x/y https://c:<redacted>@z"),
+            (
+                "rest:https://me:pw@host:8000/repo",
+                "rest:https://me:<redacted>@host:8000/repo",
+            ),
+            (
+                "rest:https://me:p:w@host/",
+                "rest:https://me:<redacted>@host/",
+            ),
+            (
+                "s3:https://a:b@x/y https://c:d@z",
+                "s3:https://a:<redacted>@x/y https://c:<redacted>@z",
+            ),
             ("https://me@host/repo", "https://me@host/repo"),
             ("rest:http://host:8000/", "rest:http://host:8000/"),
             ("sftp:me@host:/srv/restic", "sftp:me@host:/srv/restic"),

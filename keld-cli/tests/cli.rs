@@ -1026,7 +1026,9 @@ fn on_terminal(world: &World, args: &[&str], extra_env: &[(&str, &str)]) -> (Str
 fn on_a_terminal_errors_are_coloured_unless_no_color() {
     let world = World::new();
     world.user_config(TWO_PRESETS);
-    let (coloured, code) = on_terminal(&world, &[], &[]);
+    // KELD_NONINTERACTIVE: on a terminal a bare `keld` would start the interactive mode.
+    let quiet = ("KELD_NONINTERACTIVE", "1");
+    let (coloured, code) = on_terminal(&world, &[], &[quiet]);
     assert_eq!(code, 1, "{coloured}");
     assert!(coloured.contains("no command given"), "{coloured}");
     assert!(
@@ -1034,22 +1036,22 @@ fn on_a_terminal_errors_are_coloured_unless_no_color() {
         "colour on a terminal: {coloured:?}"
     );
 
-    let (plain, code) = on_terminal(&world, &[], &[("NO_COLOR", "1")]);
+    let (plain, code) = on_terminal(&world, &[], &[quiet, ("NO_COLOR", "1")]);
     assert_eq!(code, 1, "{plain}");
     assert!(plain.contains("no command given"), "{plain}");
     assert!(!plain.contains('\u{1b}'), "NO_COLOR: {plain:?}");
 }
 
 #[test]
-fn on_a_terminal_a_missing_preset_is_the_same_error() {
+fn on_a_terminal_with_keld_noninteractive_a_missing_preset_is_the_same_error() {
+    // Without KELD_NONINTERACTIVE the interactive mode asks for the preset instead
+    // (features/navigation.feature).
     let world = World::new();
     world.user_config(TWO_PRESETS);
-    for env in [&[][..], &[("KELD_NONINTERACTIVE", "1")][..]] {
-        let (output, code) = on_terminal(&world, &["snapshots"], env);
-        assert_eq!(code, 1, "{output}");
-        assert!(output.contains("--preset"), "{output}");
-        assert!(output.contains("home, work"), "{output}");
-    }
+    let (output, code) = on_terminal(&world, &["snapshots"], &[("KELD_NONINTERACTIVE", "1")]);
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("--preset"), "{output}");
+    assert!(output.contains("home, work"), "{output}");
     assert!(world.restic_runs().is_empty());
 }
 

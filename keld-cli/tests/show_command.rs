@@ -290,8 +290,15 @@ fn url_passwords_are_masked_in_every_form() {
             !out.contains("SECRET-MARKER"),
             "a URL password leaked with {args:?}:\n{out}"
         );
-        for kept in ["backup:<redacted>@rest.example:8000/home", "hc.example/ping", "s3.example"] {
-            assert!(out.contains(kept), "{kept} is still shown with {args:?}:\n{out}");
+        for kept in [
+            "backup:<redacted>@rest.example:8000/home",
+            "hc.example/ping",
+            "s3.example",
+        ] {
+            assert!(
+                out.contains(kept),
+                "{kept} is still shown with {args:?}:\n{out}"
+            );
         }
     }
 }

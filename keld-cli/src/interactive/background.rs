@@ -3,24 +3,73 @@
 //! Each request runs one short restic command with its output captured and stdin
 //! closed (so restic never waits for a password prompt), and parses the answer on
 //! the worker thread so a 100,000-line listing never stalls the screen.
+//!
+//! Every restic started here is listed in [`Running`] until it is reaped, so the
+//! session can stop the ones still running when it ends: a slow listing left behind
+//! would otherwise keep the repository locked after keld has exited.
 
+use std::io::Read;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::sys::wait::{Id, WaitPidFlag, waitid};
+use nix::unistd::Pid;
 
 use super::protocol::{Msg, Request};
 use super::snapshots::parse_snapshots;
 use super::terminal::Worker;
 use super::tree::FileTree;
 
-/// Builds the restic command for a preset (program, repository flags and
-/// environment), to which the request's own arguments are appended.
-pub(crate) type ResticFor = Arc<dyn Fn(Option<&str>) -> Command + Send + Sync>;
+/// Builds the restic command for a preset and a restic command (`snapshots`, `ls`,
+/// `version`): the program, the command word with the flags the config gives it
+/// (repository, password file, ...), the environment and the working directory. The
+/// request's own arguments (`--json`, the snapshot) are appended to it. An error is
+/// the reason it cannot be built (the preset does not resolve, a `_COMMAND` fails).
+pub(crate) type ResticFor =
+    Arc<dyn Fn(Option<&str>, &str) -> Result<Command, String> + Send + Sync>;
 
-/// A [`Worker`] that answers requests by running restic.
-pub(crate) fn restic_worker(restic_for: ResticFor) -> Worker {
+/// The background restic processes started and not yet reaped.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Running(Arc<Mutex<Vec<Pid>>>);
+
+impl Running {
+    fn lock(&self) -> MutexGuard<'_, Vec<Pid>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// How many are running now.
+    pub(crate) fn count(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Send SIGTERM to each one still running (restic then removes its lock and
+    /// exits) and wait up to `patience` for them to end; false if some did not.
+    pub(crate) fn stop_all(&self, patience: Duration) -> bool {
+        for &pid in self.lock().iter() {
+            // Gone already is fine: it is reaped and forgotten by its worker.
+            let _ = kill(pid, Signal::SIGTERM);
+        }
+        let deadline = Instant::now() + patience;
+        while self.count() > 0 {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        true
+    }
+}
+
+/// A [`Worker`] that answers requests by running restic, listing each process in
+/// `running` while it runs.
+pub(crate) fn restic_worker(restic_for: ResticFor, running: Running) -> Worker {
+    let capture = move |command: &mut Command| capture(command, &running);
     Arc::new(move |request| match request {
         Request::Snapshots { ticket, preset } => {
-            let result = capture(restic_for(preset.as_deref()).args(["snapshots", "--json"]))
+            let result = restic_for(preset.as_deref(), "snapshots")
+                .and_then(|mut command| capture(command.arg("--json")))
                 .and_then(|out| parse_snapshots(&out).map_err(|err| err.to_string()));
             Msg::Snapshots { ticket, result }
         }
@@ -29,26 +78,23 @@ pub(crate) fn restic_worker(restic_for: ResticFor) -> Worker {
             preset,
             snapshot,
         } => {
-            let result = capture(restic_for(preset.as_deref()).args(["ls", "--json", &snapshot]))
+            let result = restic_for(preset.as_deref(), "ls")
+                .and_then(|mut command| capture(command.args(["--json", &snapshot])))
                 .and_then(|out| FileTree::parse(&out).map_err(|err| err.to_string()));
             Msg::Listing { ticket, result }
         }
         Request::ResticVersion { ticket } => Msg::ResticVersion {
             ticket,
-            result: capture(restic_for(None).arg("version")),
+            result: restic_for(None, "version").and_then(|mut command| capture(&mut command)),
         },
     })
 }
 
 /// Run `command`, returning its stdout, or its last stderr lines when it fails.
-fn capture(command: &mut Command) -> Result<String, String> {
+fn capture(command: &mut Command, running: &Running) -> Result<String, String> {
     let program = command.get_program().to_string_lossy().into_owned();
-    let output = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .map_err(|err| format!("could not start {program}: {err}"))?;
+    let output =
+        run_listed(command, running).map_err(|err| format!("could not run {program}: {err}"))?;
     if output.status.success() {
         return String::from_utf8(output.stdout)
             .map_err(|_| format!("{program} wrote output that is not UTF-8"));
@@ -70,6 +116,50 @@ fn capture(command: &mut Command) -> Result<String, String> {
     })
 }
 
+/// `Command::output`, with the child listed in `running` from its start until it
+/// has ended. It is forgotten before it is reaped, so [`Running::stop_all`] can
+/// never signal a process that reused its pid.
+fn run_listed(command: &mut Command, running: &Running) -> std::io::Result<std::process::Output> {
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = {
+        // Listed under the lock, so a stop at this moment waits for the pid.
+        let mut list = running.lock();
+        let child = command.spawn()?;
+        list.push(Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX)));
+        child
+    };
+    let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
+    let mut stderr_pipe = child.stderr.take();
+    let stderr = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(pipe) = stderr_pipe.as_mut() {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        bytes
+    });
+    let mut stdout = Vec::new();
+    let read = child
+        .stdout
+        .take()
+        .map_or(Ok(0), |mut pipe| pipe.read_to_end(&mut stdout));
+    let stderr = stderr.join().unwrap_or_default();
+    // Ended but not reaped: still this child's pid while it is forgotten.
+    while let Err(nix::errno::Errno::EINTR) =
+        waitid(Id::Pid(pid), WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT)
+    {}
+    running.lock().retain(|&listed| listed != pid);
+    let status = child.wait()?;
+    read?;
+    Ok(std::process::Output {
+        status,
+        stdout,
+        stderr,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -79,20 +169,25 @@ mod tests {
     /// restic 0.14 (installed at /usr/bin/restic) against a fresh repository.
     fn restic_in(repo: &Path) -> ResticFor {
         let repo = repo.to_owned();
-        Arc::new(move |_preset| {
+        Arc::new(move |_preset, restic_command| {
             let mut command = Command::new("restic");
             command
+                .arg(restic_command)
                 .env_clear()
                 .env("RESTIC_REPOSITORY", &repo)
                 .env("RESTIC_PASSWORD", "correct horse")
                 .env("RESTIC_CACHE_DIR", repo.join("cache"))
                 .env("HOME", &repo);
-            command
+            Ok(command)
         })
     }
 
     fn run(restic: &ResticFor, args: &[&str]) -> String {
-        let output = restic(None).args(args).output().expect("restic runs");
+        let output = restic(None, args[0])
+            .expect("a command")
+            .args(&args[1..])
+            .output()
+            .expect("restic runs");
         assert!(output.status.success(), "{args:?}: {output:?}");
         String::from_utf8(output.stdout).expect("UTF-8")
     }
@@ -106,7 +201,8 @@ mod tests {
         std::fs::write(source.join("docs/a.txt"), "alpha").expect("write");
         std::fs::write(source.join("b.txt"), "beta").expect("write");
         let restic = restic_in(&repo);
-        let worker = restic_worker(Arc::clone(&restic));
+        let running = Running::default();
+        let worker = restic_worker(Arc::clone(&restic), running.clone());
 
         // Before `init`: restic fails, and the message says why.
         let Msg::Snapshots { ticket: 1, result } = worker(Request::Snapshots {
@@ -160,17 +256,55 @@ mod tests {
             panic!("wrong answer");
         };
         assert!(result.expect("restic version").starts_with("restic "));
+        assert_eq!(running.count(), 0, "every restic was reaped and forgotten");
+    }
+
+    #[test]
+    fn a_listing_still_running_is_stopped_when_asked() {
+        // `exec`, so the signal reaches the sleeping process itself.
+        let slow: ResticFor = Arc::new(|_, _| {
+            let mut command = Command::new("/bin/sh");
+            command.args(["-c", "exec sleep 30", "restic"]);
+            Ok(command)
+        });
+        let running = Running::default();
+        let worker = restic_worker(slow, running.clone());
+        let started = std::time::Instant::now();
+        let answer = std::thread::spawn(move || {
+            worker(Request::Snapshots {
+                ticket: 1,
+                preset: None,
+            })
+        });
+        while running.count() == 0 {
+            assert!(started.elapsed() < Duration::from_secs(20), "never started");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(running.stop_all(Duration::from_secs(20)), "stopped in time");
+        let Msg::Snapshots { result, .. } = answer.join().expect("worker") else {
+            panic!("wrong answer");
+        };
+        let error = result.expect_err("killed");
+        assert!(error.contains("killed by a signal"), "{error}");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "did not wait for sleep"
+        );
+        assert!(running.stop_all(Duration::ZERO), "nothing left to stop");
     }
 
     #[test]
     fn a_missing_program_is_a_message_not_a_panic() {
-        let worker = restic_worker(Arc::new(|_| Command::new("/nonexistent/restic")));
+        let worker = restic_worker(
+            Arc::new(|_, _| Ok(Command::new("/nonexistent/restic"))),
+            Running::default(),
+        );
         let Msg::ResticVersion { result, .. } = worker(Request::ResticVersion { ticket: 1 }) else {
             panic!("wrong answer");
         };
         let error = result.expect_err("cannot start");
         assert!(
-            error.starts_with("could not start /nonexistent/restic"),
+            error.starts_with("could not run /nonexistent/restic"),
             "{error}"
         );
     }

@@ -4,8 +4,8 @@
 //! # How it works
 //!
 //! - [`app`] is the screen state machine. It knows nothing of terminals or
-//!   processes: [`Key`]s and background answers ([`Msg`]) go in, [`Request`]s for
-//!   background work and finally an [`Exit`] come out ([`protocol`] holds these
+//!   processes: [`screens::Key`]s and background answers ([`protocol::Msg`]) go in,
+//!   [`protocol::Request`]s for background work and finally a [`protocol::Exit`] come out ([`protocol`] holds these
 //!   types). Screens whose value is already known are skipped; Esc returns to the
 //!   previous *visible* screen with every answer kept.
 //! - [`snapshots`] and [`tree`] read restic's JSON (`snapshots --json`,
@@ -15,22 +15,18 @@
 //! - [`terminal`] owns the real terminal (raw mode, alternate screen, restored on
 //!   drop, panic and stop) and runs the event loop; [`background`] answers requests by
 //!   running restic on worker threads.
+//! - [`start`] connects it to keld: the screens' [`protocol::Setup`] from the
+//!   config and the command line, the confirmation from config resolution, the
+//!   background restic commands from the preset's resolved `snapshots` and `ls`, and
+//!   the signals that end the session.
 //!
 //! ```ignore
-//! let setup = Setup { command: None, presets, preset: None, snapshot: None,
-//!                     target: None, preview: Box::new(resolve_for_confirmation) };
-//! let palette = Palette::for_background(detect_background(&ctx.env.vars));
-//! match run_session(setup, palette, &restic_worker(restic_for), &stop)? {
-//!     Exit::Run(choice) => run(choice),          // through the supervised path
-//!     Exit::Cancelled => return Ok(EXIT_CANCELLED),
+//! // lib.rs, when a value is missing and `ctx.interactive()`:
+//! match interactive::ask(&config, known, show_command, ctx) {
+//!     Asked::Run(choice) => run(config.resolve(&request_for(&choice), &ctx.env)?),
+//!     Asked::Exit(code) => Ok(code), // 130 when cancelled
 //! }
 //! ```
-// Until lib.rs starts the session nothing outside calls in; the tests still reach
-// every item, so test builds keep the dead-code check.
-#![cfg_attr(
-    not(test),
-    allow(dead_code, reason = "called once lib.rs starts the session")
-)]
 
 mod app;
 mod background;
@@ -39,25 +35,10 @@ mod protocol;
 mod restic_version;
 mod screens;
 mod snapshots;
+mod start;
 mod terminal;
 mod tree;
 mod view;
 
-// The entry points lib.rs starts the session with.
-#[allow(unused_imports, reason = "used once lib.rs starts the session")]
-pub(crate) use app::{App, SnapshotsState, TreeState};
-#[allow(unused_imports, reason = "used once lib.rs starts the session")]
-pub(crate) use background::{ResticFor, restic_worker};
-#[allow(unused_imports, reason = "used once lib.rs starts the session")]
-pub(crate) use palette::{Background, Palette, detect_background};
-#[allow(unused_imports, reason = "used once lib.rs starts the session")]
-pub(crate) use protocol::{Choice, Exit, Msg, Preview, PreviewFn, Request, Setup};
-#[allow(unused_imports, reason = "used once lib.rs starts the session")]
-pub(crate) use screens::{Key, ScreenId};
-#[allow(unused_imports, reason = "used once lib.rs starts the session")]
-pub(crate) use terminal::{TerminalGuard, Worker, run_session};
-
-/// Exit code when the user leaves without running anything (Esc on the first
-/// screen, Ctrl-C): 128 + SIGINT, as a shell reports an interrupted command.
-#[cfg_attr(test, allow(dead_code, reason = "used once lib.rs starts the session"))]
-pub(crate) const EXIT_CANCELLED: u8 = 130;
+pub(crate) use app::{SnapshotsState, TreeState};
+pub(crate) use start::{Asked, Known, ask, known_at_start, request_for, restore_gaps};

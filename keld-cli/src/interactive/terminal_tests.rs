@@ -9,7 +9,7 @@ use rexpect::session::{PtySession, spawn_with_options};
 
 use super::*;
 use crate::interactive::palette::Background;
-use crate::interactive::{Preview, Setup};
+use crate::interactive::protocol::{Preview, Setup};
 
 /// Leaving the alternate screen, as crossterm writes it.
 const LEAVE_ALTERNATE: &str = "\u{1b}[?1049l";

@@ -6,14 +6,15 @@ use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 
 use super::*;
+use crate::interactive::SnapshotsState;
 use crate::interactive::app::App;
 use crate::interactive::app::tests::{
     RESTIC_014, RESTIC_017, answer, press, restore_setup, sample_snapshots, setup, type_text,
 };
 use crate::interactive::palette::Background;
+use crate::interactive::protocol::{Msg, Request, Setup};
 use crate::interactive::screens::Key;
 use crate::interactive::tree::SAMPLE_LISTING;
-use crate::interactive::{Msg, Request, Setup, SnapshotsState};
 
 const WIDTH: u16 = 80;
 const HEIGHT: u16 = 18;

@@ -1,0 +1,99 @@
+Feature: Restoring files chosen on the screens
+
+  `keld restore` on a terminal asks for the snapshot (listed by `restic snapshots
+  --json` in the background), the files (a tree from `restic ls --json`), the target
+  directory and, on restic 0.17 and later, what to do with existing files; then it
+  shows the exact restic command and runs it.
+
+  Every scenario runs the real keld binary on a 100×30 pseudo-terminal against the
+  real restic and a repository in a temp dir. The config has two presets: "home",
+  whose repository holds one snapshot of `notes.txt` and `photo.jpg` made by keld,
+  and "away", whose repository does not exist.
+
+  Background:
+    Given a repository with one snapshot of "notes.txt" and "photo.jpg" made by keld
+
+  Scenario: One file picked in the tree is restored, the other is not
+    When keld starts on a terminal with "restore"
+    And I choose "home"
+    And I choose the snapshot
+    And I select "notes.txt" in the tree
+    And I press Enter
+    And I give the target "restored"
+    Then the confirmation shows "--include <root>/source/notes.txt"
+    When I confirm
+    Then keld exits with code 0
+    And "restored" holds "notes.txt" as it was backed up
+    And "restored" does not hold "photo.jpg"
+    And the terminal is back to normal
+
+  Scenario: Everything selected is a full restore without includes
+    When keld starts on a terminal with "-p home restore"
+    And I choose the snapshot
+    Then the screen shows "notes.txt"
+    When I press "a"
+    Then the screen shows "everything selected: full restore"
+    When I press Enter
+    And I give the target "all"
+    Then the confirmation does not show "--include"
+    When I confirm
+    Then keld exits with code 0
+    And "all" holds "notes.txt" as it was backed up
+    And "all" holds "photo.jpg" as it was backed up
+
+  Scenario: The snapshot list filters while restic's answer is kept
+    When keld starts on a terminal with "-p home restore"
+    Then the screen shows the snapshot
+    When I press "/"
+    And I type "no such host"
+    Then the screen shows "0 of 1"
+    And the screen does not show the snapshot
+    When I press Esc
+    Then the screen shows the snapshot
+    And the screen does not show "Filter:"
+
+  Scenario: A repository that cannot be read offers a field for the snapshot ID
+    When keld starts on a terminal with "-p away restore"
+    Then the screen shows "restic could not list the snapshots:"
+    And the screen shows "Type a snapshot ID (or `latest`) to restore from:"
+    When I type "latest"
+    And I press Enter
+    Then the screen shows "restic could not list the snapshot's files:"
+    When I press Enter
+    And I give the target "nowhere"
+    Then the confirmation shows "restic restore --repo <root>/away --target <root>/nowhere latest"
+    When I press Ctrl-C
+    Then keld exits with code 130
+
+  Scenario: A missing password is a notice, never a prompt behind the screen
+    Given the preset "home" has no password
+    When keld starts on a terminal with "-p home restore"
+    Then the screen shows "restic could not list the snapshots:"
+    And the screen shows "password"
+    And the screen shows "Type a snapshot ID"
+    When I press Esc
+    Then keld exits with code 130
+
+  Scenario: A password from a _COMMAND is fetched once for all the screens
+    Given the password of "home" comes from a _COMMAND that counts its runs
+    When keld starts on a terminal with "-p home restore"
+    And I choose the snapshot
+    And I select "photo.jpg" in the tree
+    And I press Enter
+    And I give the target "photos"
+    And I confirm
+    Then keld exits with code 0
+    And "photos" holds "photo.jpg" as it was backed up
+    And the _COMMAND ran 2 times
+
+  Scenario: A target set in the config is not asked again
+    Given the preset "home" restores into "configured"
+    When keld starts on a terminal with "-p home restore"
+    And I choose the snapshot
+    And I select "notes.txt" in the tree
+    And I press Enter
+    Then the confirmation shows "--target <root>/configured"
+    When I confirm
+    Then keld exits with code 0
+    And "configured" holds "notes.txt" as it was backed up
+    And "configured" does not hold "photo.jpg"
