@@ -148,7 +148,7 @@ fn restic(
     let args = words.collect::<Result<Vec<_>, _>>()?;
 
     let config = load(cli, ctx)?;
-    // A command alone on a terminal may leave values to ask for (spec section 7).
+    // A command alone on a terminal may leave values to ask for (docs/interactive.md).
     let may_ask = args.is_empty() && ctx.interactive();
     let request = Request {
         preset: cli.preset.clone(),

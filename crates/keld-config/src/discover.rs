@@ -1,4 +1,4 @@
-//! Which config files are read, in ascending priority (spec section 2).
+//! Which config files are read, in ascending priority (docs/configuration.md, "Config files").
 
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};

@@ -1,4 +1,4 @@
-//! `${section.key}`, `${NAME}` and `$$` in string values (spec 3.3).
+//! `${section.key}`, `${NAME}` and `$$` in string values (docs/configuration.md).
 //!
 //! Only the values a resolution uses pass through here, so an unset variable in a
 //! preset that is not being run does no harm.

@@ -226,7 +226,7 @@ impl fmt::Debug for Config {
 }
 
 impl Config {
-    /// Finds, reads and merges the config files (spec section 2).
+    /// Finds, reads and merges the config files (docs/configuration.md, "Config files").
     ///
     /// With `options.config_file` (or `KELD_CONFIG_FILE` in `env`) that file is the only
     /// one read, and it must exist. Otherwise missing files are skipped.
@@ -260,7 +260,7 @@ impl Config {
     }
 
     /// Parses and merges; with `options`, each file that runs commands has its
-    /// permissions checked on disk (spec: files others could write are refused).
+    /// permissions checked on disk (files others could write are refused: docs/security.md).
     fn assemble(
         sources: impl IntoIterator<Item = Source>,
         options: Option<&LoadOptions>,

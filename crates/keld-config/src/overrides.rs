@@ -1,5 +1,5 @@
 //! The arguments after COMMAND: flags that replace configured keys, and positionals
-//! that replace `_arguments` (spec 3.6).
+//! that replace `_arguments` (docs/configuration.md).
 
 use crate::flags::FlagData;
 use crate::resolved::FlagValue;

@@ -1,4 +1,4 @@
-//! Preset names, the sections a preset applies, and which presets are runnable (spec 3.1).
+//! Preset names, the sections a preset applies, and which presets are runnable (docs/configuration.md).
 
 use std::collections::{BTreeMap, BTreeSet};
 

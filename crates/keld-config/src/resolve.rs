@@ -237,7 +237,7 @@ fn text_of(interpolator: &mut Interpolator<'_>, found: &Found<'_>) -> Result<Str
         .ok_or_else(|| unsupported(found, "an array", "this key holds one string"))
 }
 
-/// `--preset`, or the single runnable preset, or none (spec 3.1).
+/// `--preset`, or the single runnable preset, or none (docs/configuration.md).
 fn choose_preset(root: &Table, requested: Option<&str>) -> Result<Option<String>, Error> {
     if let Some(name) = requested {
         let reason = crate::document::preset_name_problem(name)

@@ -1,4 +1,4 @@
-//! How config values become restic arguments (spec 3.2) and `~` expansion.
+//! How config values become restic arguments (docs/configuration.md) and `~` expansion.
 
 use std::path::Path;
 

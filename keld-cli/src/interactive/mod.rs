@@ -1,4 +1,4 @@
-//! Interactive mode (spec section 7): one full-screen session that asks for whatever
+//! Interactive mode (docs/interactive.md): one full-screen session that asks for whatever
 //! the command line and config left open, then hands back what to run.
 //!
 //! # How it works

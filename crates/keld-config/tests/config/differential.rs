@@ -1,5 +1,5 @@
 //! Differential test: 1,000 random configs resolved by keld-config and by a small,
-//! independent model of the precedence rules written from the specification
+//! independent model of the precedence rules written from the rules in docs/configuration.md
 //! (sections 3.1-3.6). The argv, the environment, the hooks and the working
 //! directory must agree exactly.
 //!
@@ -79,7 +79,7 @@ struct Case {
     cli: Vec<Cli>,
 }
 
-/// One command-line item and what the specification says it means.
+/// One command-line item and what it means.
 #[derive(Debug, Clone)]
 enum Cli {
     /// A flag: its tokens, the flag identity it replaces, and the argv it adds.
@@ -97,7 +97,7 @@ const PRESETS: [&str; 4] = ["home", "home@cloud", "@cloud", "home@"];
 const TYPED: [&str; 3] = ["backup", "snapshots", "nightly"];
 
 /// The sections that apply to `preset` and the typed command, lowest priority first
-/// (spec 3.1).
+/// (docs/configuration.md).
 fn stack(preset: Option<&str>, typed: &str) -> Vec<Vec<String>> {
     let mut tables = vec!["global".to_owned()];
     match preset {
@@ -264,7 +264,7 @@ fn generate(rng: &mut Rng) -> Case {
     };
     let typed = *rng.pick(&TYPED);
     let mut candidates: Vec<Vec<String>> = match preset {
-        // No preset runs only when the config defines none (spec 3.1).
+        // No preset runs only when the config defines none (docs/configuration.md).
         None => stack(None, typed),
         Some(_) => {
             let mut all: Vec<Vec<String>> = PRESETS
@@ -355,13 +355,13 @@ fn cli_tokens(case: &Case) -> Vec<&'static str> {
 /// The environment variable every case resolves with.
 const ENVX: &str = "/envx";
 
-/// `${ENVX}` is the variable, `$$` a literal `$` (spec 3.3): the only references the
+/// `${ENVX}` is the variable, `$$` a literal `$` (docs/configuration.md): the only references the
 /// generator writes into interpolated values.
 fn interpolate(text: &str) -> String {
     text.replace("${ENVX}", ENVX).replace("$$", "$")
 }
 
-/// `~` and `~/...` expand to the home directory (spec 3.2).
+/// `~` and `~/...` expand to the home directory (docs/configuration.md).
 fn expand(text: &str) -> String {
     if text == "~" {
         HOME.to_owned()
@@ -549,7 +549,7 @@ fn predict(case: &Case) -> Result<Prediction, String> {
     };
 
     // Environment: environ sections in the same order; FOO_COMMAND makes FOO and wins
-    // over a plain FOO; restic's own _COMMANDs pass through unrun (spec 3.5).
+    // over a plain FOO; restic's own _COMMANDs pass through unrun (docs/configuration.md).
     let environ_paths: Vec<Vec<String>> = sections
         .iter()
         .map(|path| {

@@ -1,4 +1,4 @@
-//! File discovery and merging (spec 2), with real files in temporary directories.
+//! File discovery and merging (docs/configuration.md), with real files in temporary directories.
 
 use std::fmt::Write as _;
 use std::fs;

@@ -1,4 +1,4 @@
-//! Command-line overrides (spec 3.6).
+//! Command-line overrides (docs/configuration.md).
 
 use insta::assert_snapshot;
 

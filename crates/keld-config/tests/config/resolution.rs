@@ -1,4 +1,4 @@
-//! Resolution rules of spec 3.1–3.5, one snapshot per rule.
+//! Resolution rules of docs/configuration.md, one snapshot per rule.
 
 use insta::assert_snapshot;
 
