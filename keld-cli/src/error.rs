@@ -92,7 +92,7 @@ impl WarningReport {
 impl From<&keld_config::Warning> for WarningReport {
     fn from(warning: &keld_config::Warning) -> Self {
         let message = match &warning.origin {
-            Some(origin) => format!("{} ({})", warning.message, crate::origin::describe(origin)),
+            Some(origin) => format!("{} ({})", warning.message, origin),
             None => warning.message.clone(),
         };
         Self {

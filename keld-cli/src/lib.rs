@@ -32,7 +32,6 @@ mod completions;
 mod context;
 mod error;
 mod interactive;
-mod origin;
 mod presets;
 mod quote;
 mod run;

@@ -14,7 +14,6 @@ use thiserror::Error;
 
 use crate::context::Context;
 use crate::error;
-use crate::origin::describe;
 
 /// Run `resolved` (restic with its `_COMMAND`s and hooks) and return keld's exit code.
 pub(crate) fn execute(resolved: &ResolvedConfig, process_env: &[(OsString, OsString)]) -> u8 {
@@ -142,7 +141,7 @@ impl RunReport {
                 let place = resolved
                     .workdir
                     .as_ref()
-                    .map(|setting| format!(" (set at {})", describe(&setting.origin)))
+                    .map(|setting| format!(" (set at {})", setting.origin))
                     .unwrap_or_default();
                 Self::new(
                     message,
@@ -158,7 +157,7 @@ impl RunReport {
                     .environ
                     .iter()
                     .find(|var| var.name == env_err.name())
-                    .map(|var| format!(" (set at {})", describe(&var.origin)))
+                    .map(|var| format!(" (set at {})", var.origin))
                     .unwrap_or_default();
                 Self::new(
                     message,

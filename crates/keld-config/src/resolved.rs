@@ -31,6 +31,35 @@ pub enum Origin {
     },
 }
 
+/// How an origin reads for people: `config.toml:3:1 [home.backup]`, or
+/// `command line, argument 2` (counted from 1 after COMMAND).
+///
+/// ```
+/// use keld_config::Origin;
+///
+/// let origin = Origin::File {
+///     path: "/etc/keld/config.toml".into(),
+///     line: 3,
+///     column: 1,
+///     section: "home.backup".into(),
+/// };
+/// assert_eq!(origin.to_string(), "/etc/keld/config.toml:3:1 [home.backup]");
+/// assert_eq!(Origin::CommandLine { index: 1 }.to_string(), "command line, argument 2");
+/// ```
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::File {
+                path,
+                line,
+                column,
+                section,
+            } => write!(f, "{}:{line}:{column} [{section}]", path.display()),
+            Self::CommandLine { index } => write!(f, "command line, argument {}", index + 1),
+        }
+    }
+}
+
 /// A lower-priority definition that a resolved value replaced.
 ///
 /// Safe to print, `Debug` included: `value` has its secret parts masked when made.

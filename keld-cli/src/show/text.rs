@@ -5,7 +5,6 @@ use std::fmt::Write as _;
 use keld_config::{Origin, Setting};
 
 use super::View;
-use crate::origin::describe;
 use crate::quote;
 
 const NONE: &str = "(none)";
@@ -100,7 +99,7 @@ pub(super) fn verbose(view: &View<'_>) -> String {
         } else {
             title.to_owned()
         };
-        let _ = writeln!(out, "{title}:  # {}", describe(&setting.origin));
+        let _ = writeln!(out, "{title}:  # {}", setting.origin);
         let mut hooks = Block::default();
         for hook in &setting.value {
             hooks.plain(hook.clone());
@@ -165,7 +164,7 @@ struct Block {
 
 impl Block {
     fn entry(&mut self, text: String, origin: &Origin) {
-        self.rows.push((text, Some(describe(origin))));
+        self.rows.push((text, Some(origin.to_string())));
     }
 
     fn setting<T>(&mut self, shown: String, setting: &Setting<T>) {
@@ -178,7 +177,7 @@ impl Block {
     /// A replaced definition: commented out, like jj's `--include-overridden`.
     fn overridden(&mut self, value: String, origin: &Origin) {
         self.rows
-            .push((format!("# overridden: {value}"), Some(describe(origin))));
+            .push((format!("# overridden: {value}"), Some(origin.to_string())));
     }
 
     fn plain(&mut self, text: String) {
