@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use keld_status::Outcome;
 use keld_supervise::{
     ChildCommand, EnvSource, RunError as ChildError, Supervisor, env_set, find_program,
-    resolve_environ,
 };
 
 use crate::options::RunOptions;
@@ -42,15 +41,16 @@ pub fn run(
 
     let supervisor = Supervisor::install()?;
     let environ = &options.environ;
-    let env = match resolve_environ(environ, &options.base_env, options.workdir.as_deref()) {
-        Ok(env) => env,
-        Err(error) => {
-            // A command that failed because the user pressed Ctrl-C is an interruption,
-            // not a broken config.
-            stop_if_signalled(&supervisor)?;
-            return Err(error.into());
-        }
-    };
+    let env =
+        match supervisor.resolve_environ(environ, &options.base_env, options.workdir.as_deref()) {
+            Ok(env) => env,
+            Err(error) => {
+                // A command that failed because the user pressed Ctrl-C is an interruption,
+                // not a broken config.
+                stop_if_signalled(&supervisor)?;
+                return Err(error.into());
+            }
+        };
     stop_if_signalled(&supervisor)?;
 
     let hook_env = hook_environment(&env, options);
@@ -174,10 +174,8 @@ fn check_workdir(dir: &Path) -> Result<(), RunError> {
 }
 
 fn stop_if_signalled(supervisor: &Supervisor) -> Result<(), RunError> {
-    match supervisor.first_caught() {
-        Some(caught) => Err(RunError::Interrupted {
-            signal: caught.signal,
-        }),
+    match supervisor.signal_received() {
+        Some(signal) => Err(RunError::Interrupted { signal }),
         None => Ok(()),
     }
 }

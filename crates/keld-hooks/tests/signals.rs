@@ -66,6 +66,32 @@ fn signals_during_hooks() {
     );
     assert_eq!(read_log(), "");
 
+    // A signal during one `_COMMAND` that survives it: the next `_COMMAND` never starts.
+    fs::remove_file(&log).ok();
+    let two_commands = RunOptions {
+        environ: vec![
+            keld_hooks::EnvEntry {
+                name: "A".into(),
+                source: keld_hooks::EnvSource::Command(
+                    // Short sleeps in the foreground: the trap runs right after the one
+                    // that is running, and no background child holds the output pipe.
+                    r#"trap 'echo a; exit 0' TERM; kill -TERM $PPID; i=0; while [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done"#.into(),
+                ),
+            },
+            keld_hooks::EnvEntry {
+                name: "B".into(),
+                source: keld_hooks::EnvSource::Command(r#"echo "B ran" >> "$LOG"; echo b"#.into()),
+            },
+        ],
+        ..options.clone()
+    };
+    let error = run(&two_commands, &mut |_| {}).unwrap_err();
+    assert!(
+        matches!(error, RunError::Interrupted { signal: 15 }),
+        "{error:?}"
+    );
+    assert_eq!(read_log(), "", "B_COMMAND started after the signal");
+
     // During post-hooks the signal is forwarded to the running hook and the remaining
     // post-hooks still run; the exit code stays restic's.
     fs::remove_file(&log).ok();

@@ -72,13 +72,24 @@ pub enum EnvCommandError {
         /// The limit in bytes.
         limit: usize,
     },
+    /// keld received a signal before the command could start, so it was not started.
+    #[error("{name}_COMMAND was not started: keld received signal {signal}")]
+    Interrupted {
+        /// The variable the command was to set.
+        name: String,
+        /// The signal number.
+        signal: i32,
+    },
 }
 
 impl EnvCommandError {
     /// The name of the variable whose command failed.
     pub fn name(&self) -> &str {
         match self {
-            Self::Io { name, .. } | Self::Failed { name, .. } | Self::TooLarge { name, .. } => name,
+            Self::Io { name, .. }
+            | Self::Failed { name, .. }
+            | Self::TooLarge { name, .. }
+            | Self::Interrupted { name, .. } => name,
         }
     }
 }
@@ -111,6 +122,18 @@ pub fn resolve_environ_with_limit(
     workdir: Option<&Path>,
     limit: usize,
 ) -> Result<Vec<(OsString, OsString)>, EnvCommandError> {
+    resolve_environ_until(entries, base, workdir, limit, &|| None)
+}
+
+/// [`resolve_environ_with_limit`] that starts no further command once `stopped`
+/// returns a signal number (see [`crate::Supervisor::resolve_environ`]).
+pub(crate) fn resolve_environ_until(
+    entries: &[EnvEntry],
+    base: &[(OsString, OsString)],
+    workdir: Option<&Path>,
+    limit: usize,
+    stopped: &dyn Fn() -> Option<i32>,
+) -> Result<Vec<(OsString, OsString)>, EnvCommandError> {
     let mut environment = base.to_vec();
     let mut commands = Vec::new();
     for entry in entries {
@@ -121,6 +144,12 @@ pub fn resolve_environ_with_limit(
     }
     commands.sort_by_key(|(name, _)| *name);
     for (name, script) in commands {
+        if let Some(signal) = stopped() {
+            return Err(EnvCommandError::Interrupted {
+                name: name.to_owned(),
+                signal,
+            });
+        }
         let value = run_env_command(name, script, &environment, workdir, limit)?;
         env::set(&mut environment, name, value);
     }

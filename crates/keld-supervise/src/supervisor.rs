@@ -5,12 +5,14 @@ use std::io;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 
 use keld_status::{Outcome, StartFailure};
 use nix::sys::wait::{Id, WaitPidFlag, waitid};
 use nix::unistd::Pid;
+use signal_hook::SigId;
 use signal_hook::iterator::Handle;
 
 use crate::signals::{CAUGHT_SIGNALS, CaughtSignal, SignalIterator, SignalSource, forward};
@@ -213,6 +215,11 @@ pub struct Supervisor {
     shared: Arc<Shared>,
     handle: Handle,
     thread: Option<JoinHandle<()>>,
+    /// The number of the last caught signal, set inside the signal handler itself.
+    /// The signal thread learns of a signal a moment later; a check between two
+    /// children must not miss one that was delivered before the first child ended.
+    arrived: Arc<AtomicUsize>,
+    arrived_ids: Vec<SigId>,
 }
 
 impl Supervisor {
@@ -220,6 +227,14 @@ impl Supervisor {
     pub fn install() -> Result<Self, SuperviseError> {
         let mut signals = SignalIterator::new(CAUGHT_SIGNALS).map_err(SuperviseError::Signals)?;
         let handle = signals.handle();
+        let arrived = Arc::new(AtomicUsize::new(0));
+        let mut arrived_ids = Vec::with_capacity(CAUGHT_SIGNALS.len());
+        for signal in CAUGHT_SIGNALS {
+            let value = usize::try_from(signal).unwrap_or(usize::MAX);
+            let id = signal_hook::flag::register_usize(signal, Arc::clone(&arrived), value)
+                .map_err(SuperviseError::Signals)?;
+            arrived_ids.push(id);
+        }
         let shared = Arc::new(Shared::default());
         let listener = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
@@ -235,6 +250,8 @@ impl Supervisor {
             shared,
             handle,
             thread: Some(thread),
+            arrived,
+            arrived_ids,
         })
     }
 
@@ -272,8 +289,21 @@ impl Supervisor {
         Ok(outcome_of(status))
     }
 
+    /// The signal keld received since the last [`Supervisor::take_caught`], if any:
+    /// the oldest one the signal thread has handled, or else one that the handler has
+    /// seen and the thread not yet. Use it to decide whether to start another child.
+    pub fn signal_received(&self) -> Option<i32> {
+        self.first_caught().map(|caught| caught.signal).or_else(|| {
+            match self.arrived.load(Ordering::SeqCst) {
+                0 => None,
+                signal => i32::try_from(signal).ok(),
+            }
+        })
+    }
+
     /// The signals caught since the last call, oldest first, and forget them.
     pub fn take_caught(&self) -> Vec<CaughtSignal> {
+        self.arrived.store(0, Ordering::SeqCst);
         std::mem::take(&mut self.shared.lock().caught)
     }
 
@@ -281,10 +311,27 @@ impl Supervisor {
     pub fn first_caught(&self) -> Option<CaughtSignal> {
         self.shared.lock().caught.first().copied()
     }
+
+    /// [`crate::resolve_environ`] under this supervisor: once a signal has been caught,
+    /// no further `_COMMAND` starts (the one running when it came receives it if it
+    /// came from another process) and the result is [`EnvCommandError::Interrupted`].
+    pub fn resolve_environ(
+        &self,
+        entries: &[crate::EnvEntry],
+        base: &[(std::ffi::OsString, std::ffi::OsString)],
+        workdir: Option<&std::path::Path>,
+    ) -> Result<Vec<(std::ffi::OsString, std::ffi::OsString)>, crate::EnvCommandError> {
+        crate::environ::resolve_environ_until(entries, base, workdir, crate::OUTPUT_LIMIT, &|| {
+            self.signal_received()
+        })
+    }
 }
 
 impl Drop for Supervisor {
     fn drop(&mut self) {
+        for id in self.arrived_ids.drain(..) {
+            signal_hook::low_level::unregister(id);
+        }
         self.handle.close();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
