@@ -1,0 +1,369 @@
+//! `cargo xtask bench`: keld's cost around a restic run, measured against the
+//! alternatives in one interleaved run.
+//!
+//! The machine this runs on is usually shared, so absolute times move between runs;
+//! the comparisons (differences of paired runs, ratios) are what each run is for.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+mod fixture;
+mod rss;
+mod runners;
+mod stats;
+
+use fixture::Fixture;
+use runners::{Contender, Runners, Samples};
+use stats::{Millis, Summary, median_paired_difference, micros};
+
+/// Goal: keld adds under 1 ms to a restic run (median).
+const OVERHEAD_GOAL: Duration = Duration::from_millis(1);
+/// Goal: keld's peak RSS while supervising stays under 6 MiB.
+const RSS_GOAL_KIB: u64 = 6 * 1024;
+const WARMUP_ROUNDS: usize = 10;
+const RSS_SAMPLES: usize = 5;
+
+/// Command-line options of `cargo xtask bench`.
+#[derive(Debug)]
+pub(crate) struct Options {
+    runs: usize,
+    crestic: Option<PathBuf>,
+    no_crestic: bool,
+    config_bench: bool,
+    build: bool,
+}
+
+impl Options {
+    pub(crate) fn parse(args: &[String]) -> Result<Self, String> {
+        let mut options = Options {
+            runs: 300,
+            crestic: None,
+            no_crestic: false,
+            config_bench: true,
+            build: true,
+        };
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--runs" => {
+                    let value = args.next().ok_or("--runs needs a number")?;
+                    options.runs = value
+                        .parse()
+                        .ok()
+                        .filter(|runs| *runs > 0)
+                        .ok_or_else(|| format!("--runs {value}: not a positive number"))?;
+                }
+                "--crestic" => {
+                    let value = args.next().ok_or("--crestic needs a path")?;
+                    options.crestic = Some(PathBuf::from(value));
+                }
+                "--no-crestic" => options.no_crestic = true,
+                "--no-config-bench" => options.config_bench = false,
+                "--no-build" => options.build = false,
+                other => return Err(format!("unknown option {other:?}")),
+            }
+        }
+        Ok(options)
+    }
+}
+
+/// Runs the whole benchmark and prints its report on stdout.
+pub(crate) fn run(options: &Options) -> Result<(), String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .ok_or("xtask has no parent directory")?
+        .to_owned();
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    if options.build {
+        eprintln!("building keld (release) ...");
+        cargo(&root, &["build", "--release", "-p", "keld-cli"])?;
+    }
+    let keld = target.join("release/keld");
+    if !keld.exists() {
+        return Err(format!(
+            "{} does not exist; run without --no-build",
+            keld.display()
+        ));
+    }
+    let fixture = Fixture::create(&target.join("xtask-bench"))
+        .map_err(|err| format!("preparing the fixture: {err}"))?;
+
+    let (crestic, crestic_note) = if options.no_crestic {
+        (None, "left out (--no-crestic)".to_owned())
+    } else {
+        find_crestic(options.crestic.clone())
+    };
+    let mut runners = Runners::new(keld, crestic, &fixture)?;
+    let mut crestic_note = crestic_note;
+    check_arguments(&mut runners, &fixture, &mut crestic_note)?;
+
+    println!("# cargo xtask bench\n");
+    println!("machine: {}", machine());
+    println!("load average before: {}", load_average());
+    println!("keld: {}", runners.keld.display());
+    println!("no-op restic: {}", fixture.restic.display());
+    println!("crestic: {crestic_note}");
+    println!("restic command (from keld --show-command --json):");
+    println!("  {}", runners.argv.join(" "));
+
+    eprintln!(
+        "timing {} interleaved rounds (+{WARMUP_ROUNDS} warm-up) ...",
+        options.runs
+    );
+    let samples = runners::interleave(&runners, WARMUP_ROUNDS, options.runs)
+        .map_err(|err| format!("timed run: {err}"))?;
+    println!("load average after: {}\n", load_average());
+    report_timings(&samples, options.runs);
+
+    eprintln!("measuring peak RSS ...");
+    report_rss(&rss::measure(&runners, &fixture, RSS_SAMPLES));
+
+    if options.config_bench {
+        eprintln!("running cargo bench -p keld-config (builds the benchmark first) ...");
+        report_config_bench(&root);
+    }
+    Ok(())
+}
+
+fn cargo(root: &Path, args: &[&str]) -> Result<(), String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(args)
+        .current_dir(root)
+        .status()
+        .map_err(|err| format!("cargo {}: {err}", args.join(" ")))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("cargo {} failed: {status}", args.join(" ")))
+    }
+}
+
+/// The crestic script to time, and a line describing it (or why it is left out).
+///
+/// A pyenv shim is resolved to the script it would run: the shim is a bash script that
+/// starts pyenv first, which would measure pyenv rather than crestic.
+fn find_crestic(given: Option<PathBuf>) -> (Option<PathBuf>, String) {
+    let found = given.or_else(|| {
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .map(|dir| dir.join("crestic"))
+            .find(|path| path.is_file())
+    });
+    let Some(path) = found else {
+        return (
+            None,
+            "not found in PATH: `pip install crestic` to include it (left out)".to_owned(),
+        );
+    };
+    if path.components().any(|part| part.as_os_str() == "shims") {
+        let real = Command::new("pyenv")
+            .args(["which", "crestic"])
+            .stderr(Stdio::null())
+            .output()
+            .ok()
+            .filter(|output| output.status.success())
+            .map(|output| PathBuf::from(String::from_utf8_lossy(&output.stdout).trim()));
+        if let Some(real) = real.filter(|real| real.is_file()) {
+            let note = format!("{} (resolved from the pyenv shim)", real.display());
+            return (Some(real), note);
+        }
+    }
+    let note = path.display().to_string();
+    (Some(path), note)
+}
+
+/// Checks that every contender runs the no-op restic with the same arguments, so the
+/// timings compare equal work. A crestic that fails is left out with the reason.
+fn check_arguments(
+    runners: &mut Runners,
+    fixture: &Fixture,
+    crestic_note: &mut String,
+) -> Result<(), String> {
+    let shown = runners.argv[1..].to_vec();
+    for contender in [Contender::Direct, Contender::Keld] {
+        let seen = runners.observed_argv(contender, &fixture.dir)?;
+        if seen != shown {
+            return Err(format!(
+                "{} ran restic with {seen:?}, but keld --show-command said {shown:?}",
+                contender.name()
+            ));
+        }
+    }
+    if runners.crestic.is_some() {
+        match runners.observed_argv(Contender::Crestic, &fixture.dir) {
+            Ok(seen) => {
+                let mut seen_sorted = seen.clone();
+                seen_sorted.sort();
+                let mut shown_sorted = shown.clone();
+                shown_sorted.sort();
+                if seen_sorted == shown_sorted {
+                    crestic_note
+                        .push_str("; runs restic with the same arguments (in another order)");
+                    if seen == shown {
+                        crestic_note.push_str(", in the same order");
+                    }
+                } else {
+                    crestic_note.push_str(&format!(
+                        "; WARNING: runs restic with other arguments: {}",
+                        seen.join(" ")
+                    ));
+                }
+            }
+            Err(err) => {
+                crestic_note.push_str(&format!(": cannot be run ({err}); left out"));
+                runners.crestic = None;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn report_timings(samples: &Samples, runs: usize) {
+    println!("## Wall time per run ({runs} interleaved rounds)\n");
+    println!("| run | median | p90 | min | max |");
+    println!("|---|---|---|---|---|");
+    let rows = [
+        (Contender::Direct, &samples.direct),
+        (Contender::Keld, &samples.keld),
+        (Contender::Crestic, &samples.crestic),
+        (Contender::KeldShow, &samples.keld_show),
+    ];
+    for (contender, series) in rows {
+        if let Some(summary) = Summary::of(series) {
+            println!(
+                "| {} | {} | {} | {} | {} |",
+                contender.name(),
+                Millis(summary.median),
+                Millis(summary.p90),
+                Millis(summary.min),
+                Millis(summary.max)
+            );
+        }
+    }
+    println!();
+    let (Some(direct), Some(keld)) = (Summary::of(&samples.direct), Summary::of(&samples.keld))
+    else {
+        return;
+    };
+    let ms = |micros: f64| micros / 1e3;
+    let overhead = micros(keld.median) - micros(direct.median);
+    let paired = median_paired_difference(&samples.keld, &samples.direct).unwrap_or(f64::NAN);
+    let goal = micros(OVERHEAD_GOAL);
+    println!(
+        "keld overhead: {:.3} ms (difference of medians), {:.3} ms (median of paired \
+         differences); goal < {:.3} ms: {}",
+        ms(overhead),
+        ms(paired),
+        ms(goal),
+        verdict(overhead < goal && paired < goal)
+    );
+    if let Some(show) = Summary::of(&samples.keld_show) {
+        // keld = (keld's own start-up and resolution) + (starting and waiting for
+        // restic from inside keld); `keld --show-command` measures the first part.
+        let spawn = micros(keld.median) - micros(show.median);
+        println!(
+            "  of which keld's own start-up and resolution (keld --show-command): {:.3} ms; \
+             restic started and awaited by keld: {:.3} ms against {:.3} ms directly",
+            ms(micros(show.median)),
+            ms(spawn),
+            ms(micros(direct.median))
+        );
+    }
+    if let Some(crestic) = Summary::of(&samples.crestic) {
+        let crestic_paired =
+            median_paired_difference(&samples.crestic, &samples.direct).unwrap_or(f64::NAN);
+        println!(
+            "crestic overhead: {:.3} ms (difference of medians), {:.3} ms (median of paired \
+             differences)",
+            ms(micros(crestic.median) - micros(direct.median)),
+            ms(crestic_paired)
+        );
+        println!(
+            "crestic / keld: {:.1}x the wall time (medians), {:.1}x the overhead (paired)",
+            micros(crestic.median) / micros(keld.median),
+            crestic_paired / paired
+        );
+    }
+    println!();
+}
+
+fn report_rss(rss: &rss::Rss) {
+    println!("## Peak RSS while supervising\n");
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    if let Some(kib) = rss.keld_hwm_kib {
+        println!(
+            "keld VmHWM while restic runs (max of {RSS_SAMPLES}): {kib} KiB = {:.2} MiB; \
+             goal < 6 MiB: {}",
+            mib(kib),
+            verdict(kib < RSS_GOAL_KIB)
+        );
+    }
+    if let Some(kib) = rss.time_keld_kib {
+        println!(
+            "/usr/bin/time -v keld: maximum resident set size {kib} KiB = {:.2} MiB",
+            mib(kib)
+        );
+    }
+    if let Some(kib) = rss.time_direct_kib {
+        println!(
+            "/usr/bin/time -v no-op restic alone: maximum resident set size {kib} KiB = {:.2} MiB",
+            mib(kib)
+        );
+    }
+    for note in &rss.notes {
+        println!("note: {note}");
+    }
+    println!();
+}
+
+/// Runs keld-config's divan benchmark and repeats its result lines.
+fn report_config_bench(root: &Path) {
+    println!("## Config resolution (cargo bench -p keld-config)\n");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .args(["bench", "-p", "keld-config", "--bench", "resolve"])
+        .current_dir(root)
+        .stderr(Stdio::inherit())
+        .output();
+    match output {
+        Ok(output) if output.status.success() => {
+            println!("```");
+            print!("{}", String::from_utf8_lossy(&output.stdout));
+            println!("```");
+            println!("goal: resolution of one preset < 5 ms (the resolve_* rows)\n");
+        }
+        Ok(output) => println!("cargo bench -p keld-config failed: {}\n", output.status),
+        Err(err) => println!("cargo bench -p keld-config could not start: {err}\n"),
+    }
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "NOT met" }
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find_map(|line| line.strip_prefix("model name"))
+                .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    format!("{cores} cores, {cpu}")
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_else(|_| "unknown".to_owned())
+}
