@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use keld_config::{Config, Environment, Error, FlagValue, Request, ResolvedConfig, Source};
+use keld_config::{Config, Environment, Error, Request, Source};
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
 /// restic commands worth resolving: a backup (hooks, `_arguments`), commands with and
@@ -30,19 +30,6 @@ pub fn environment() -> Environment {
         vars,
         home: Some("/home/fuzz".into()),
     }
-}
-
-/// Counts above this are a known bug, not fuzzed further: `Flag::argv` repeats a
-/// counting flag `count` times, so `verbose = 2936014754` asks for ~70 GB and aborts
-/// (`fuzz/regressions/*/oom-huge-verbose-count*`). Remove this guard once
-/// keld-config rejects such counts with a diagnostic.
-const KNOWN_BUG_COUNT_LIMIT: u32 = 10_000;
-
-fn has_huge_count(resolved: &ResolvedConfig) -> bool {
-    resolved
-        .flags
-        .iter()
-        .any(|flag| matches!(flag.value, FlagValue::Count(n) if n > KNOWN_BUG_COUNT_LIMIT))
 }
 
 /// Renders `err` as keld prints it; a panic here is a bug (a span outside its source).
@@ -69,7 +56,6 @@ pub fn exercise(sources: Vec<Source>, requests: &[Request]) -> Vec<String> {
     let presets = config.presets();
     for request in requests {
         match config.resolve(request, &env) {
-            Ok(resolved) if has_huge_count(&resolved) => {}
             Ok(resolved) => {
                 let args = resolved.args();
                 assert!(!args.is_empty(), "resolved args lack the command");

@@ -90,7 +90,8 @@ pub use error::Error;
 pub use flags::FlagData;
 pub use redact::is_secret_name;
 pub use resolved::{
-    EnvValue, EnvVar, Flag, FlagValue, Origin, Overridden, ResolvedConfig, Setting, Warning,
+    EnvValue, EnvVar, Flag, FlagValue, MAX_COUNT, Origin, Overridden, ResolvedConfig, Setting,
+    Warning,
 };
 pub use source::SourceText;
 pub use trust::ALLOW_UNSAFE_VAR;

@@ -61,9 +61,11 @@ fn switch_on(value: &str) -> bool {
 
 /// `--count=N` is N times the switch; anything else is passed on as typed.
 fn count_value(value: &str) -> FlagValue {
+    // More than MAX_COUNT means nothing more to restic; passing it whole would repeat
+    // the flag billions of times.
     value.parse::<u32>().map_or_else(
         |_| FlagValue::Values(vec![value.to_owned()]),
-        FlagValue::Count,
+        |times| FlagValue::Count(times.min(crate::MAX_COUNT)),
     )
 }
 

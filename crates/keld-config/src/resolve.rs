@@ -318,8 +318,13 @@ fn config_flags(
             warnings.push(unknown_flag_warning(&key, command, flags, winner.origin()));
         }
         let value = interpolator.resolve(winner.section, &key, winner.definition)?;
-        let flag_value = values::flag_value(&value, kind, home)
-            .map_err(|what| unsupported(winner, what, "use a count of 0 or more"))?;
+        let flag_value = values::flag_value(&value, kind, home).map_err(|what| {
+            unsupported(
+                winner,
+                what,
+                "use a count from 0 to 100, e.g. `verbose = 2`",
+            )
+        })?;
         let flag = flag_value.map(|value| Flag {
             key: key.clone(),
             value,

@@ -85,6 +85,11 @@ pub struct Setting<T> {
     pub overridden: Vec<Overridden>,
 }
 
+/// The largest count a counting flag is given (`verbose = 3` is `--verbose` three
+/// times). restic's verbosity stops changing at 3; a config asking for more than this
+/// is an error, and a larger count on the command line is passed as this many.
+pub const MAX_COUNT: u32 = 100;
+
 /// The value part of a restic flag.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -134,7 +139,9 @@ impl Flag {
         let spelling = self.spelling();
         match &self.value {
             FlagValue::Switch => vec![spelling],
-            FlagValue::Count(times) => (0..*times).map(|_| spelling.clone()).collect(),
+            FlagValue::Count(times) => (0..(*times).min(MAX_COUNT))
+                .map(|_| spelling.clone())
+                .collect(),
             FlagValue::Values(values) => values
                 .iter()
                 .flat_map(|value| [spelling.clone(), value.clone()])

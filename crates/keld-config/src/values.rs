@@ -38,7 +38,10 @@ pub(crate) fn flag_value(
         Value::Boolean(true) if kind == Some(FlagKind::Count) => Some(FlagValue::Count(1)),
         Value::Boolean(true) => Some(FlagValue::Switch),
         Value::Integer(times) if kind == Some(FlagKind::Count) => {
-            let times = u32::try_from(*times).map_err(|_| "a count below zero or too large")?;
+            let times = u32::try_from(*times)
+                .ok()
+                .filter(|times| *times <= crate::MAX_COUNT)
+                .ok_or("a count below zero or above 100 (restic's verbosity stops at 3)")?;
             (times > 0).then_some(FlagValue::Count(times))
         }
         Value::Integer(_) | Value::Float(_) => values(value.scalar_text().into_iter().collect()),

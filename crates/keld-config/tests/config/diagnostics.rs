@@ -166,6 +166,11 @@ fn negative_count() {
     let (error, out) = resolve_error("[home]\nverbose = -1\n", Some("home"), "backup");
     assert!(matches!(error, Error::UnsupportedValue { .. }));
     assert_snapshot!("diag_negative_count", out);
+
+    // Found by fuzzing: a count this large used to abort on a 70 GB allocation.
+    let (error, out) = resolve_error("[home]\nverbose = 2936014754\n", Some("home"), "backup");
+    assert!(matches!(error, Error::UnsupportedValue { .. }), "{out}");
+    assert!(out.contains("above 100"), "{out}");
 }
 
 #[test]

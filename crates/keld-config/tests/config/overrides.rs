@@ -106,3 +106,30 @@ fn counts_and_switch_values() {
 fn value_flag_takes_a_dash_token_as_its_value() {
     assert_snapshot!("cli_value_dash", cli(&["--exclude", "-weird", "--host"]));
 }
+
+/// A count far beyond restic's verbosity levels is passed as `MAX_COUNT` flags, not
+/// billions of them (found by fuzzing: it used to abort on a 70 GB allocation).
+#[test]
+fn a_huge_count_on_the_command_line_is_capped() {
+    use keld_config::{Config, Environment, FlagValue, MAX_COUNT, Request, Source};
+
+    let config = Config::from_sources([Source {
+        path: "/cfg/config.toml".into(),
+        text: CONFIG.into(),
+    }])
+    .expect("config parses");
+    let request = Request {
+        preset: Some("home".into()),
+        command: "backup".into(),
+        args: vec!["--verbose=2936014754".into()],
+    };
+    let resolved = config
+        .resolve(&request, &Environment::default())
+        .expect("resolves");
+    let verbose = resolved.args().iter().filter(|a| *a == "--verbose").count();
+    assert_eq!(verbose, MAX_COUNT as usize);
+
+    let mut flag = resolved.flags[0].clone();
+    flag.value = FlagValue::Count(u32::MAX);
+    assert_eq!(flag.argv().len(), MAX_COUNT as usize);
+}
