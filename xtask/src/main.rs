@@ -1,7 +1,8 @@
 //! Keld's development tasks, run with `cargo xtask <task>`.
 //!
 //! `cargo xtask bench` measures what keld costs around a restic run and compares it
-//! with running restic directly and with crestic; see `docs/performance.md`.
+//! with running restic directly and with crestic, and times the interactive mode; see
+//! `docs/performance.md`.
 
 use std::process::ExitCode;
 
@@ -12,12 +13,16 @@ usage: cargo xtask bench [OPTIONS]
 
 Measures keld's cost around restic: wrapper overhead against running the same
 restic command directly and through crestic (interleaved in one run), peak RSS
-while supervising, and the keld-config resolution benchmark.
+while supervising, the interactive mode (10,000 snapshots, a 100,000-entry
+tree, the first screen of the real keld on a pseudo-terminal) and the
+keld-config resolution benchmark.
 
 options:
   --runs N            timed rounds of (direct, keld, crestic); default 300
   --crestic PATH      the crestic script to run (default: `crestic` from PATH)
   --no-crestic        leave crestic out
+  --interactive-runs N  runs of each interactive-mode figure; default 20
+  --no-interactive    skip the interactive-mode figures
   --no-config-bench   skip `cargo bench -p keld-config`
   --no-build          use the existing target/release/keld
   -h, --help          this text

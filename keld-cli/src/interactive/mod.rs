@@ -30,6 +30,8 @@
 
 mod app;
 mod background;
+#[cfg(test)]
+mod bench;
 mod palette;
 mod protocol;
 mod restic_version;

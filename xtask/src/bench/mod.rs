@@ -1,5 +1,5 @@
 //! `cargo xtask bench`: keld's cost around a restic run, measured against the
-//! alternatives in one interleaved run.
+//! alternatives in one interleaved run, and the interactive mode's speed.
 //!
 //! The machine this runs on is usually shared, so absolute times move between runs;
 //! the comparisons (differences of paired runs, ratios) are what each run is for.
@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 mod fixture;
+mod interactive;
 mod rss;
 mod runners;
 mod stats;
@@ -32,6 +33,8 @@ pub(crate) struct Options {
     no_crestic: bool,
     config_bench: bool,
     build: bool,
+    interactive: bool,
+    interactive_runs: usize,
 }
 
 impl Options {
@@ -42,18 +45,15 @@ impl Options {
             no_crestic: false,
             config_bench: true,
             build: true,
+            interactive: true,
+            interactive_runs: 20,
         };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             match arg.as_str() {
-                "--runs" => {
-                    let value = args.next().ok_or("--runs needs a number")?;
-                    options.runs = value
-                        .parse()
-                        .ok()
-                        .filter(|runs| *runs > 0)
-                        .ok_or_else(|| format!("--runs {value}: not a positive number"))?;
-                }
+                "--runs" => options.runs = positive(arg, args.next())?,
+                "--interactive-runs" => options.interactive_runs = positive(arg, args.next())?,
+                "--no-interactive" => options.interactive = false,
                 "--crestic" => {
                     let value = args.next().ok_or("--crestic needs a path")?;
                     options.crestic = Some(PathBuf::from(value));
@@ -66,6 +66,16 @@ impl Options {
         }
         Ok(options)
     }
+}
+
+/// The positive number after `option`.
+fn positive(option: &str, value: Option<&String>) -> Result<usize, String> {
+    let value = value.ok_or_else(|| format!("{option} needs a number"))?;
+    value
+        .parse()
+        .ok()
+        .filter(|runs| *runs > 0)
+        .ok_or_else(|| format!("{option} {value}: not a positive number"))
 }
 
 /// Runs the whole benchmark and prints its report on stdout.
@@ -96,7 +106,7 @@ pub(crate) fn run(options: &Options) -> Result<(), String> {
     } else {
         find_crestic(options.crestic.clone())
     };
-    let mut runners = Runners::new(keld, crestic, &fixture)?;
+    let mut runners = Runners::new(keld.clone(), crestic, &fixture)?;
     let mut crestic_note = crestic_note;
     check_arguments(&mut runners, &fixture, &mut crestic_note)?;
 
@@ -120,6 +130,17 @@ pub(crate) fn run(options: &Options) -> Result<(), String> {
 
     eprintln!("measuring peak RSS ...");
     report_rss(&rss::measure(&runners, &fixture, RSS_SAMPLES));
+
+    if options.interactive {
+        eprintln!(
+            "measuring the interactive mode ({} runs each; builds keld-cli's tests in \
+             release mode first) ...",
+            options.interactive_runs
+        );
+        println!("## Interactive mode (release build)\n");
+        let (figures, notes) = interactive::measure(&root, &keld, options.interactive_runs)?;
+        interactive::report(&figures, &notes);
+    }
 
     if options.config_bench {
         eprintln!("running cargo bench -p keld-config (builds the benchmark first) ...");
@@ -366,4 +387,32 @@ fn load_average() -> String {
                 .join(" ")
         })
         .unwrap_or_else(|_| "unknown".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Options, String> {
+        Options::parse(&args.iter().map(|arg| (*arg).to_owned()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn interactive_figures_are_on_by_default_and_can_be_left_out() {
+        let options = parse(&[]).expect("no options");
+        assert!(options.interactive);
+        assert_eq!(options.interactive_runs, 20);
+        let options = parse(&["--no-interactive", "--interactive-runs", "5"]).expect("valid");
+        assert!(!options.interactive);
+        assert_eq!(options.interactive_runs, 5);
+    }
+
+    #[test]
+    fn run_counts_must_be_positive_numbers() {
+        let error = parse(&["--interactive-runs", "0"]).expect_err("zero");
+        assert_eq!(error, "--interactive-runs 0: not a positive number");
+        let error = parse(&["--runs"]).expect_err("missing");
+        assert_eq!(error, "--runs needs a number");
+        assert_eq!(parse(&["--runs", "7"]).expect("valid").runs, 7);
+    }
 }
