@@ -10,9 +10,8 @@ use crate::restic::FlagKind;
 pub(crate) struct CliFlag {
     /// Long name or one-letter short name, without dashes.
     pub(crate) key: String,
-    /// `None`: a switch explicitly turned off (`--quiet=false`): it replaces the
-    /// configured key and emits nothing.
-    pub(crate) value: Option<FlagValue>,
+    /// What it passes to restic (it replaces the configured key whatever it is).
+    pub(crate) value: FlagValue,
     /// Index of the token among the arguments after COMMAND.
     pub(crate) index: usize,
 }
@@ -54,19 +53,16 @@ pub(crate) fn parse(args: &[String], command: &str, flags: &FlagData<'_>) -> Cli
     out
 }
 
-/// Whether `--switch=VALUE` turns the switch on (pflag's boolean spellings).
-fn switch_on(value: &str) -> bool {
-    !matches!(value, "false" | "0" | "f" | "F" | "FALSE" | "False")
-}
-
-/// `--count=N` is N times the switch; anything else is passed on as typed.
-fn count_value(value: &str) -> FlagValue {
-    // More than MAX_COUNT means nothing more to restic; passing it whole would repeat
-    // the flag billions of times.
-    value.parse::<u32>().map_or_else(
-        |_| FlagValue::Values(vec![value.to_owned()]),
-        |times| FlagValue::Count(times.min(crate::MAX_COUNT)),
-    )
+/// The value of `--name=VALUE` / `-n=VALUE`. For a flag that takes a value, the same
+/// as `--name VALUE`. Anything else (a switch, a counter, a flag keld does not know)
+/// goes to restic as the token typed: splitting `--verbose=abc` into `--verbose abc`
+/// would make `abc` a path, and `--json=maybe` is for restic to reject, not for keld
+/// to read as `--json`.
+fn attached_value(kind: Option<FlagKind>, value: &str) -> FlagValue {
+    match kind {
+        Some(FlagKind::Value) => FlagValue::Values(vec![value.to_owned()]),
+        _ => FlagValue::Attached(value.to_owned()),
+    }
 }
 
 /// The value of a flag that is not attached with `=`: a value flag takes the next
@@ -99,15 +95,8 @@ fn long_flag(
     };
     let kind = flags.kind(command, name);
     let (value, consumed) = match (kind, attached) {
-        (Some(FlagKind::Switch), Some(value)) => {
-            (switch_on(value).then_some(FlagValue::Switch), false)
-        }
-        (Some(FlagKind::Count), Some(value)) => (Some(count_value(value)), false),
-        (_, Some(value)) => (Some(FlagValue::Values(vec![value.to_owned()])), false),
-        (kind, None) => {
-            let (value, consumed) = detached(kind, next);
-            (Some(value), consumed)
-        }
+        (kind, Some(value)) => (attached_value(kind, value), false),
+        (kind, None) => detached(kind, next),
     };
     out.flags.push(CliFlag {
         key: name.to_owned(),
@@ -134,23 +123,22 @@ fn short_flags(
         let kind = flags.kind(command, &key);
         let attached = rest.strip_prefix('=');
         let (value, consumed, done) = match (kind, attached) {
-            (Some(FlagKind::Switch), Some(value)) => {
-                (switch_on(value).then_some(FlagValue::Switch), false, true)
+            (kind @ (Some(FlagKind::Switch | FlagKind::Count) | None), Some(value)) => {
+                (attached_value(kind, value), false, true)
             }
-            (Some(FlagKind::Count), Some(value)) => (Some(count_value(value)), false, true),
-            (Some(FlagKind::Switch), None) => (Some(FlagValue::Switch), false, rest.is_empty()),
+            (Some(FlagKind::Switch), None) => (FlagValue::Switch, false, rest.is_empty()),
             (Some(FlagKind::Count), None) => {
                 let run = rest.chars().take_while(|&c| c == letter).count();
                 rest = &rest[run * letter.len_utf8()..];
                 let times = u32::try_from(run + 1).unwrap_or(u32::MAX);
-                (Some(FlagValue::Count(times)), false, rest.is_empty())
+                (FlagValue::Count(times), false, rest.is_empty())
             }
-            (_, Some(value)) => (Some(FlagValue::Values(vec![value.to_owned()])), false, true),
+            (_, Some(value)) => (FlagValue::Values(vec![value.to_owned()]), false, true),
             (kind, None) if rest.is_empty() => {
                 let (value, consumed) = detached(kind, next);
-                (Some(value), consumed, true)
+                (value, consumed, true)
             }
-            (_, None) => (Some(FlagValue::Values(vec![rest.to_owned()])), false, true),
+            (_, None) => (FlagValue::Values(vec![rest.to_owned()]), false, true),
         };
         out.flags.push(CliFlag { key, value, index });
         if done {

@@ -383,12 +383,9 @@ fn apply_cli_flags(
         }
     }
     for (flag, canonical) in cli.flags.iter().zip(&cli_canonical) {
-        let Some(value) = flag.value.clone() else {
-            continue;
-        };
         out.push(Flag {
             key: flag.key.clone(),
-            value,
+            value: flag.value.clone(),
             origin: Origin::CommandLine { index: flag.index },
             overridden: replaced.remove(canonical.as_str()).unwrap_or_default(),
         });

@@ -87,7 +87,7 @@ pub struct Setting<T> {
 
 /// The largest count a counting flag is given (`verbose = 3` is `--verbose` three
 /// times). restic's verbosity stops changing at 3; a config asking for more than this
-/// is an error, and a larger count on the command line is passed as this many.
+/// is an error, and [`Flag::argv`] never repeats a flag more often than this.
 pub const MAX_COUNT: u32 = 100;
 
 /// The value part of a restic flag.
@@ -105,6 +105,11 @@ pub enum FlagValue {
     /// A counting switch given N times: `verbose = 2` is `--verbose --verbose`
     /// (restic's `--verbose` counts; `--verbose 2` would make `2` a path).
     Count(u32),
+    /// A value typed attached on the command line and passed on as the one token it
+    /// was: `--quiet=false`, `--verbose=3`, `--some-new-flag=x`. Used for switches,
+    /// counters and flags keld does not know, whose meaning would change if the
+    /// value were split off or reinterpreted; restic parses and checks it.
+    Attached(String),
 }
 
 /// One restic flag as it will appear on the command line.
@@ -139,6 +144,7 @@ impl Flag {
         let spelling = self.spelling();
         match &self.value {
             FlagValue::Switch => vec![spelling],
+            FlagValue::Attached(value) => vec![format!("{spelling}={value}")],
             FlagValue::Count(times) => (0..(*times).min(MAX_COUNT))
                 .map(|_| spelling.clone())
                 .collect(),
@@ -187,7 +193,7 @@ impl fmt::Debug for Flag {
         let mut out = f.debug_struct("Flag");
         out.field("key", &self.key);
         match &self.value {
-            FlagValue::Values(_) if is_secret_name(&self.key) => {
+            FlagValue::Values(_) | FlagValue::Attached(_) if is_secret_name(&self.key) => {
                 out.field("value", &format_args!("{HIDDEN}"))
             }
             value => out.field("value", value),

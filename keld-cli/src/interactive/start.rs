@@ -123,6 +123,7 @@ fn restore_values(resolved: &ResolvedConfig) -> (Option<String>, Option<String>)
         .find(|flag| flag.key == "target")
         .and_then(|flag| match &flag.value {
             FlagValue::Values(values) => values.last().cloned(),
+            FlagValue::Attached(value) => Some(value.clone()),
             FlagValue::Switch | FlagValue::Count(_) => None,
         });
     (snapshot, target)

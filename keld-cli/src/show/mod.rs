@@ -55,8 +55,10 @@ fn without_url_passwords(resolved: &ResolvedConfig) -> ResolvedConfig {
 
     let mut resolved = resolved.clone();
     for flag in &mut resolved.flags {
-        if let FlagValue::Values(values) = &mut flag.value {
-            values.iter_mut().for_each(mask);
+        match &mut flag.value {
+            FlagValue::Values(values) => values.iter_mut().for_each(mask),
+            FlagValue::Attached(value) => mask(value),
+            FlagValue::Switch | FlagValue::Count(_) => {}
         }
         mask_overridden(&mut flag.overridden);
     }

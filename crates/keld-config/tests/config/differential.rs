@@ -224,7 +224,8 @@ fn cli_items(rng: &mut Rng) -> Vec<Cli> {
         Cli::Flag {
             tokens: vec!["--quiet=false"],
             canonical: "quiet",
-            emits: vec![],
+            // A switch typed with `=` goes to restic as typed; it still replaces `quiet`.
+            emits: vec!["--quiet=false"],
         },
         Cli::Flag {
             tokens: vec!["-q"],

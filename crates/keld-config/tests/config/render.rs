@@ -91,6 +91,7 @@ fn flag_value(flag: &Flag) -> String {
         FlagValue::Switch => "switch".to_owned(),
         FlagValue::Count(times) => format!("count {times}"),
         FlagValue::Values(values) => format!("values {values:?}"),
+        FlagValue::Attached(value) => format!("attached {value:?}"),
     }
 }
 
