@@ -63,10 +63,11 @@ fn command_with_restic_commands() -> clap::Command {
     command
 }
 
-/// keld's manual page in roff: clap's sections for the synopsis, options and
-/// subcommands, and keld's own for COMMAND, the environment and the exit status.
+/// keld's manual page in roff: clap's sections for the synopsis and options, and
+/// keld's own for its subcommands, COMMAND, the environment and the exit status.
 pub(crate) fn man_page() -> Vec<u8> {
-    let man = clap_mangen::Man::new(Cli::command());
+    let command = Cli::command();
+    let man = clap_mangen::Man::new(command.clone());
     let mut out = Vec::new();
     // Rendering into a Vec cannot fail for I/O reasons.
     let _ = man
@@ -74,11 +75,55 @@ pub(crate) fn man_page() -> Vec<u8> {
         .and_then(|()| man.render_name_section(&mut out))
         .and_then(|()| man.render_synopsis_section(&mut out))
         .and_then(|()| man.render_description_section(&mut out))
-        .and_then(|()| man.render_options_section(&mut out))
-        .and_then(|()| man.render_subcommands_section(&mut out));
+        .and_then(|()| man.render_options_section(&mut out));
+    out.extend_from_slice(subcommands_section(&command).as_bytes());
     out.extend_from_slice(MAN_SECTIONS.as_bytes());
     let _ = man.render_version_section(&mut out);
-    out
+    without_repeated_preamble(&out)
+}
+
+/// keld's own subcommands as `keld NAME` entries: clap_mangen would name them as
+/// separate pages (`keld-presets(1)`) that do not exist.
+fn subcommands_section(command: &clap::Command) -> String {
+    let mut section =
+        String::from(".SH \"KELD'S OWN COMMANDS\"\nAny other COMMAND goes to restic.\n");
+    for sub in command.get_subcommands().filter(|sub| !sub.is_hide_set()) {
+        let about = sub.get_about().map(ToString::to_string).unwrap_or_default();
+        section.push_str(&format!(
+            ".TP\n.B keld {}\n{}\n",
+            sub.get_name(),
+            about.replace('-', "\\-")
+        ));
+    }
+    section
+}
+
+/// Each clap_mangen render call starts with the same two-line quote-string preamble;
+/// keep the first.
+fn without_repeated_preamble(page: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(page);
+    let mut seen = false;
+    let mut out = String::with_capacity(text.len());
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        if line.starts_with(".ie \\n(.g .ds Aq") {
+            let pair = lines.next_if(|next| next.starts_with(".el .ds Aq"));
+            if seen {
+                continue;
+            }
+            seen = true;
+            out.push_str(line);
+            out.push('\n');
+            if let Some(pair) = pair {
+                out.push_str(pair);
+                out.push('\n');
+            }
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.into_bytes()
 }
 
 /// The sections clap cannot know, in roff (`\-` is a literal minus sign).
@@ -126,7 +171,9 @@ Success; also \fB\-\-show\-command\fR, and a backup a pre\-hook skipped by exiti
 restic ran and exited non\-zero; kept even when a post\-hook failed.
 .TP
 .B 128+N
-restic (or a pre\-hook) was killed by signal N.
+restic was killed by signal N, or keld received signal N while \fB_COMMAND\fRs or
+pre\-hooks ran (then nothing further runs). A pre\-hook that dies of a signal itself is
+a failing pre\-hook: exit 1.
 .TP
 .B 1
 Keld's own error before restic (config, \fB_COMMAND\fR, a failing pre\-hook, no command,
@@ -229,7 +276,7 @@ mod tests {
             "NAME",
             "SYNOPSIS",
             "OPTIONS",
-            "\"Keld's own commands (any other COMMAND goes to restic)\"",
+            "\"KELD'S OWN COMMANDS\"",
             "ENVIRONMENT",
             "\"EXIT STATUS\"",
             "VERSION",
@@ -243,5 +290,11 @@ mod tests {
             !page.contains(".SH EXTRA"),
             "the environment is not repeated"
         );
+        assert!(page.contains(".B keld presets"), "{page}");
+        assert!(
+            !page.contains("keld\\-presets(1)"),
+            "no references to pages that do not exist: {page}"
+        );
+        assert_eq!(page.matches(".ds Aq").count(), 2, "one preamble: {page}");
     }
 }
