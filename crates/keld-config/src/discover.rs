@@ -4,6 +4,7 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
+use crate::file::{self, Kind};
 use crate::values::expand_home;
 use crate::{Environment, LoadOptions, Warning};
 
@@ -25,15 +26,15 @@ pub(crate) fn discover(env: &Environment, options: &LoadOptions) -> Result<Disco
             .map(|value| PathBuf::from(expand_home(value, home)))
     });
     if let Some(path) = explicit {
-        return match std::fs::metadata(&path) {
-            Ok(_) => Ok(Discovered {
+        // Named explicitly, so anything but a regular file is an error that says
+        // what is there instead (a dangling link included).
+        return if file::require_regular(&path)? {
+            Ok(Discovered {
                 files: vec![path],
                 warnings: Vec::new(),
-            }),
-            Err(error) if error.kind() == ErrorKind::NotFound => {
-                Err(Error::ConfigFileMissing { path })
-            }
-            Err(source) => Err(Error::Unreadable { path, source }),
+            })
+        } else {
+            Err(Error::ConfigFileMissing { path })
         };
     }
 
@@ -59,10 +60,20 @@ pub(crate) fn discover(env: &Environment, options: &LoadOptions) -> Result<Disco
 }
 
 /// `DIR/config.toml`, then `DIR/conf.d/*.toml` sorted by name; missing ones skipped.
+///
+/// A dangling link counts as missing. `config.toml` that is no regular file is an
+/// error; a `conf.d` entry that is none is skipped, like a glob match would be.
 fn config_dir(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Error> {
     let main = dir.join("config.toml");
-    if exists(&main)? {
-        files.push(main);
+    match file::kind(&main)? {
+        Kind::Regular => files.push(main),
+        Kind::Missing | Kind::DanglingLink(_) => {}
+        Kind::Other(what) => {
+            return Err(Error::NotRegularFile {
+                path: main,
+                what: what.to_owned(),
+            });
+        }
     }
     let conf_d = dir.join("conf.d");
     let entries = match std::fs::read_dir(&conf_d) {
@@ -84,7 +95,13 @@ fn config_dir(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Error> {
             source,
         })?;
         let path = entry.path();
-        if path.extension().is_some_and(|ext| ext == "toml") {
+        // The directory entry's type costs no system call; only a link is followed.
+        let regular = || match entry.file_type() {
+            Ok(kind) if kind.is_file() => Ok(true),
+            Ok(kind) if !kind.is_symlink() => Ok(false),
+            _ => file::kind(&path).map(|kind| matches!(kind, Kind::Regular)),
+        };
+        if path.extension().is_some_and(|ext| ext == "toml") && regular()? {
             names.push(path);
         }
     }
@@ -93,33 +110,33 @@ fn config_dir(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Error> {
     Ok(())
 }
 
-fn exists(path: &Path) -> Result<bool, Error> {
-    match std::fs::metadata(path) {
-        Ok(_) => Ok(true),
-        Err(error) if matches!(error.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
-            Ok(false)
-        }
-        Err(source) => Err(Error::Unreadable {
-            path: path.to_owned(),
-            source,
-        }),
-    }
-}
-
 /// One `KELD_CONFIG_PATHS` entry: a file, or a glob whose matches are sorted.
 fn extra_path(entry: &str, home: Option<&Path>, found: &mut Discovered) -> Result<(), Error> {
     let expanded = expand_home(entry, home);
     if !expanded.contains(['*', '?', '[']) {
         let path = PathBuf::from(&expanded);
-        if exists(&path)? {
-            found.files.push(path);
-        } else {
-            found.warnings.push(Warning {
-                message: format!("config file {expanded} (from KELD_CONFIG_PATHS) does not exist"),
-                help: Some("remove the entry from KELD_CONFIG_PATHS or create the file".into()),
-                origin: None,
-            });
-        }
+        let missing = match file::kind(&path)? {
+            Kind::Regular => {
+                found.files.push(path);
+                return Ok(());
+            }
+            Kind::Missing => "does not exist".to_owned(),
+            Kind::DanglingLink(target) => format!(
+                "is a symbolic link to {}, which does not exist",
+                target.display()
+            ),
+            Kind::Other(what) => {
+                return Err(Error::NotRegularFile {
+                    path,
+                    what: what.to_owned(),
+                });
+            }
+        };
+        found.warnings.push(Warning {
+            message: format!("config file {expanded} (from KELD_CONFIG_PATHS) {missing}"),
+            help: Some("remove the entry from KELD_CONFIG_PATHS or create the file".into()),
+            origin: None,
+        });
         return Ok(());
     }
     let matches = glob::glob(&expanded).map_err(|error| Error::InvalidGlob {

@@ -33,7 +33,7 @@ pub enum Error {
     #[error("cannot read config file {}", .path.display())]
     #[diagnostic(
         code(keld::config::unreadable),
-        help("check that the file is a readable regular file (permissions, UTF-8 text)")
+        help("check that the file is readable (permissions, and links that lead somewhere)")
     )]
     Unreadable {
         /// The file or directory.
@@ -41,6 +41,70 @@ pub enum Error {
         /// What the operating system said.
         #[source]
         source: std::io::Error,
+    },
+
+    /// A config file (named or found) is a directory, FIFO, device or socket.
+    ///
+    /// Its code is `keld::config::unreadable`, as for any other path that cannot be
+    /// read as a config file; the message says what is there instead.
+    #[error("config file {} is {what}, not a regular file", .path.display())]
+    #[diagnostic(
+        code(keld::config::unreadable),
+        help(
+            "keld reads only regular files; point --config, KELD_CONFIG_FILE or \
+             KELD_CONFIG_PATHS at a TOML file"
+        )
+    )]
+    NotRegularFile {
+        /// The path as given or found.
+        path: PathBuf,
+        /// What it is instead: "a directory", "a FIFO (named pipe)", ...
+        what: String,
+    },
+
+    /// `--config` or `KELD_CONFIG_FILE` names a symbolic link whose target is missing.
+    #[error(
+        "config file {} is a symbolic link to {}, which does not exist",
+        .path.display(),
+        .target.display()
+    )]
+    #[diagnostic(
+        code(keld::config::dangling_link),
+        help("fix or remove the link, or name the config file itself")
+    )]
+    DanglingLink {
+        /// The link.
+        path: PathBuf,
+        /// Where it points.
+        target: PathBuf,
+    },
+
+    /// A config file larger than [`MAX_FILE_LEN`](crate::MAX_FILE_LEN) bytes.
+    #[error("config file {} is larger than {} MiB", .path.display(), crate::MAX_FILE_LEN / (1024 * 1024))]
+    #[diagnostic(
+        code(keld::config::too_large),
+        help("a config file holds settings, not data: check that the path names the right file")
+    )]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+    },
+
+    /// A config file that is not UTF-8 text.
+    #[error("{at}: config file is not valid UTF-8")]
+    #[diagnostic(
+        code(keld::config::not_utf8),
+        help("save the file as UTF-8 (TOML files are UTF-8 text)")
+    )]
+    InvalidUtf8 {
+        /// `path:line:column` of the first invalid byte.
+        at: String,
+        /// The file, invalid bytes shown as U+FFFD.
+        #[source_code]
+        src: SourceText,
+        /// The first invalid byte sequence.
+        #[label("not UTF-8")]
+        span: SourceSpan,
     },
 
     /// A config file that runs commands (hooks or `_COMMAND`s) could have been written

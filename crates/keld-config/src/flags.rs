@@ -34,22 +34,18 @@ impl<'a> FlagData<'a> {
         self.commands.iter().find(|spec| spec.name == name)
     }
 
-    /// The flag `name` (long name, or one-letter short alias) of `command`, global flags
-    /// included. Global flags are known even when the command is not.
+    /// The flag `name` (long name, or one-letter short alias, without dashes) of
+    /// `command`: the command's own flags first, then the global flags.
+    ///
+    /// This is the one flag lookup keld has ([`crate::restic::flag`] uses it too).
+    /// An unknown command has no flags of its own, but the global flags are still
+    /// known: restic accepts them after every command, and a newer restic may have
+    /// commands keld does not know.
     pub fn flag(&self, command: &str, name: &str) -> Option<&'a FlagSpec> {
-        let short = {
-            let mut chars = name.chars();
-            match (chars.next(), chars.next()) {
-                (Some(c), None) => Some(c),
-                _ => None,
-            }
-        };
-        let is_match =
-            |spec: &&FlagSpec| spec.long == name || (short.is_some() && spec.short == short);
         let own = self
             .command(command)
-            .and_then(|spec| spec.flags.iter().find(is_match));
-        own.or_else(|| self.global.iter().find(is_match))
+            .and_then(|spec| spec.flags.iter().find(|flag| flag.is_named(name)));
+        own.or_else(|| self.global.iter().find(|flag| flag.is_named(name)))
     }
 
     /// How `name` takes its value, when known.

@@ -3,7 +3,7 @@
 //! Only the values a resolution uses pass through here, so an unset variable in a
 //! preset that is not being run does no harm.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::document::{Definition, Node, Table, Value};
 use crate::error::Error;
@@ -16,7 +16,19 @@ pub(crate) struct Interpolator<'a> {
     vars: &'a BTreeMap<String, String>,
     /// The values being resolved, outermost first, to detect cycles.
     stack: Vec<String>,
+    /// Every `section.key` already resolved in this resolution, with the number of
+    /// nested values its chain spans (itself included). Without it a chain of N
+    /// references costs O(N²) and `${a}${a}` doubling costs 2^depth.
+    memo: HashMap<String, (Value, usize)>,
+    /// The deepest `stack` length reached while resolving the current entry.
+    reached: usize,
 }
+
+/// How many references may be followed one inside another.
+pub(crate) const MAX_REFERENCE_DEPTH: usize = 64;
+
+/// The largest string an interpolated value may grow to, in bytes.
+pub(crate) const MAX_EXPANDED_LEN: usize = 1024 * 1024;
 
 enum Piece<'t> {
     Text(&'t str),
@@ -29,6 +41,8 @@ impl<'a> Interpolator<'a> {
             root,
             vars,
             stack: Vec::new(),
+            memo: HashMap::new(),
+            reached: 0,
         }
     }
 
@@ -40,6 +54,7 @@ impl<'a> Interpolator<'a> {
         definition: &Definition,
     ) -> Result<Value, Error> {
         self.stack.push(format!("{section}.{key}"));
+        self.reached = self.reached.max(self.stack.len());
         let result = self.value(&definition.value, definition);
         self.stack.pop();
         result
@@ -88,6 +103,22 @@ impl<'a> Interpolator<'a> {
                 Piece::Reference(reference) => {
                     let value = self.reference(reference, definition)?;
                     out.push_str(&self.scalar(&value, reference, definition)?);
+                    if out.len() > MAX_EXPANDED_LEN {
+                        let span = reference_span(definition, &format!("${{{reference}}}"));
+                        return Err(Error::InvalidReference {
+                            message: format!(
+                                "value grows larger than {} MiB with ${{{}}} expanded",
+                                MAX_EXPANDED_LEN / (1024 * 1024),
+                                shown(&span, reference)
+                            ),
+                            help: "a value built from references may hold at most 1 MiB; \
+                                   check for references that repeat a value many times over"
+                                .to_owned(),
+                            at: span.location(),
+                            src: span.source.clone(),
+                            span: span.miette(),
+                        });
+                    }
                 }
             }
         }
@@ -121,7 +152,11 @@ impl<'a> Interpolator<'a> {
                 None => {
                     let span = span();
                     Err(Error::UnsetVariable {
-                        name: shown(definition, reference),
+                        name: if is_identifier(reference) {
+                            reference.to_owned()
+                        } else {
+                            shown(&span, reference)
+                        },
                         at: span.location(),
                         src: span.source.clone(),
                         span: span.miette(),
@@ -136,13 +171,13 @@ impl<'a> Interpolator<'a> {
         });
         let Some(target) = target else {
             let span = span();
-            let help = if definition.span.is_secret() {
+            let help = if span.is_secret() {
                 SECRET_REFERENCE_HELP.to_owned()
             } else {
                 missing_help(table, section, key)
             };
             return Err(Error::MissingReference {
-                reference: shown(definition, reference),
+                reference: shown(&span, reference),
                 help,
                 at: span.location(),
                 src: span.source.clone(),
@@ -169,23 +204,67 @@ impl<'a> Interpolator<'a> {
         if !is_interpolated(section, key) {
             return Ok(target.value.clone());
         }
-        self.resolve(section, key, target)
+        // This reference is the `depth`-th one followed from the outermost value.
+        let depth = self.stack.len();
+        let too_deep = || {
+            let span = span();
+            Error::InvalidReference {
+                message: format!("reference chain deeper than {MAX_REFERENCE_DEPTH}"),
+                help: format!(
+                    "${{{reference}}} leads through more than {MAX_REFERENCE_DEPTH} references, \
+                     one inside another; refer to the final value directly"
+                ),
+                at: span.location(),
+                src: span.source.clone(),
+                span: span.miette(),
+            }
+        };
+        if let Some((value, height)) = self.memo.get(reference) {
+            // A value resolved earlier counts as deep as it was then, so the
+            // limit does not depend on the order values are resolved in.
+            if depth + height - 1 > MAX_REFERENCE_DEPTH {
+                return Err(too_deep());
+            }
+            self.reached = self.reached.max(depth + height);
+            return Ok(value.clone());
+        }
+        if depth > MAX_REFERENCE_DEPTH {
+            return Err(too_deep());
+        }
+        let outer = std::mem::replace(&mut self.reached, 0);
+        let value = self.resolve(section, key, target);
+        let reached = std::mem::replace(&mut self.reached, outer);
+        let value = value?;
+        self.reached = self.reached.max(reached);
+        self.memo
+            .insert(reference.to_owned(), (value.clone(), reached - depth));
+        Ok(value)
     }
 }
 
 /// Help for a missing reference inside a secret value, which must not be quoted.
 const SECRET_REFERENCE_HELP: &str = "the value is secret, so the reference is not shown; a reference is ${section.key}, or ${NAME} for an environment variable, and `$${` is a literal `${`";
 
-/// Text taken from a value, for an error message: masked when the value is secret,
-/// because a password may contain `${` by chance. (A reference that exists is a key
-/// path or variable name, never part of a secret, so only the references that point
-/// to nothing need this.)
-fn shown(definition: &Definition, text: &str) -> String {
-    if definition.span.is_secret() {
+/// Text taken from a value, for an error message: masked when its place in the value
+/// is secret (a secret value, or the password of a URL), because a password may
+/// contain `${` by chance. (A reference that exists is a key path or variable name,
+/// never part of a secret, so only the references that point to nothing need this.)
+fn shown(span: &Span, text: &str) -> String {
+    if span.is_secret() {
         redact::stars(text)
     } else {
         text.to_owned()
     }
+}
+
+/// `[A-Za-z_][A-Za-z0-9_]*`: the shape of a variable name, which is shown even in a
+/// secret value; other text between `${` and `}` might be part of the secret.
+fn is_identifier(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Hooks and `*_COMMAND` values are shell text: `${VAR}` there is the shell's.

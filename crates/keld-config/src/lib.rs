@@ -73,6 +73,7 @@ use document::Table;
 mod discover;
 mod document;
 mod error;
+mod file;
 mod flags;
 mod interpolate;
 mod merge;
@@ -87,6 +88,7 @@ mod trust;
 mod values;
 
 pub use error::Error;
+pub use file::MAX_FILE_LEN;
 pub use flags::FlagData;
 pub use redact::is_secret_name;
 pub use resolved::{
@@ -232,6 +234,10 @@ impl Config {
     /// With `options.config_file` (or `KELD_CONFIG_FILE` in `env`) that file is the only
     /// one read, and it must exist. Otherwise missing files are skipped.
     ///
+    /// Only regular files of at most [`MAX_FILE_LEN`] bytes of UTF-8 are read: a
+    /// directory, FIFO or device named as a config file is an error
+    /// ([`Error::NotRegularFile`]), and one found in a `conf.d` directory is skipped.
+    ///
     /// A file that runs commands (a non-empty `_pre_hooks` or `_post_hooks`, or an
     /// `environ` key ending in `_COMMAND`) is refused with
     /// [`Error::UnsafePermissions`] when it or its directory is writable by group or
@@ -240,11 +246,8 @@ impl Config {
     pub fn load(env: &Environment, options: &LoadOptions) -> Result<Config, Error> {
         let discovered = discover::discover(env, options)?;
         let mut sources = Vec::with_capacity(discovered.files.len());
-        for path in discovered.files {
-            let text = std::fs::read_to_string(&path).map_err(|source| Error::Unreadable {
-                path: path.clone(),
-                source,
-            })?;
+        for (order, path) in discovered.files.into_iter().enumerate() {
+            let text = file::read(&path, order)?;
             sources.push(Source { path, text });
         }
         let mut config = Self::assemble(sources, Some(options))?;

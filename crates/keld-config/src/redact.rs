@@ -17,15 +17,19 @@
 //! `insecure-no-password = true` stays readable. A dotted key or a key of an inline
 //! table is judged by its last part.
 //!
+//! In every other string, the password of a `scheme://user:password@host` URL is
+//! masked (`rest:https://ann:****@host/`): a repository URL may carry one whatever
+//! its key is called.
+//!
 //! A name looks secret when its upper-cased form contains `PASSWORD`, `SECRET`,
-//! `TOKEN`, `KEY` or `CREDENTIAL`, unless it names a shell command or a file
+//! `TOKEN`, `KEY`, `CREDENTIAL` or `SAS` (an Azure shared access signature), unless it names a shell command or a file
 //! (`RESTIC_PASSWORD_COMMAND`, `password-file`, `RESTIC_PASSWORD_FILE`) or a key id
 //! (`key-hint`): those say where a secret is, not what it is.
 
 use std::ops::Range;
 
 /// Parts of a name that mark its value as secret (compared upper-cased).
-const SECRET_MARKERS: [&str; 5] = ["PASSWORD", "SECRET", "TOKEN", "KEY", "CREDENTIAL"];
+const SECRET_MARKERS: [&str; 6] = ["PASSWORD", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "SAS"];
 
 /// Name endings (upper-cased, `-` read as `_`) whose values are shell commands, file
 /// paths or key ids rather than secrets.
@@ -328,6 +332,37 @@ impl Scanner<'_> {
         self.bytes.len()
     }
 
+    /// The password of every `scheme://user:password@host` URL in the string contents
+    /// `range`, found the way a URL parser finds it: the authority ends at the first
+    /// `/`, `?` or `#`, and the user information at the last `@` before that.
+    fn hide_url_passwords(&mut self, range: Range<usize>) {
+        let mut from = range.start;
+        while let Some(found) = self.bytes[from..range.end]
+            .windows(3)
+            .position(|window| window == b"://")
+        {
+            let authority = from + found + 3;
+            let end = self.bytes[authority..range.end]
+                .iter()
+                .position(|byte| {
+                    matches!(
+                        byte,
+                        b'/' | b'?' | b'#' | b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'\''
+                    )
+                })
+                .map_or(range.end, |offset| authority + offset);
+            let at = self.bytes[authority..end]
+                .iter()
+                .rposition(|&byte| byte == b'@');
+            if let Some(at) = at.map(|offset| authority + offset)
+                && let Some(colon) = self.bytes[authority..at].iter().position(|&b| b == b':')
+            {
+                self.hide(authority + colon + 1..at);
+            }
+            from = end;
+        }
+    }
+
     /// One value: a string, an array, an inline table or a bare word.
     fn value(&mut self, secret: bool) {
         if self.starts_with("\"\"\"") || self.starts_with("'''") {
@@ -340,6 +375,8 @@ impl Scanner<'_> {
                 let end = self.single_line_string_end(quote);
                 if secret {
                     self.hide(self.pos..end);
+                } else {
+                    self.hide_url_passwords(self.pos..end);
                 }
                 let closed = self.bytes.get(end) == Some(&quote);
                 self.pos = if closed { end + 1 } else { end };
@@ -398,6 +435,8 @@ impl Scanner<'_> {
         };
         if hide {
             self.hide(start..content_end);
+        } else {
+            self.hide_url_passwords(start..content_end);
         }
         self.pos = after;
     }

@@ -22,6 +22,8 @@ fn secret_names() {
         "Restic_Password",
         "schlüssel_key",
         "paſſword",
+        "AZURE_ACCOUNT_SAS",
+        "azure-sas",
     ] {
         assert!(is_secret_name(name), "{name}");
     }
@@ -51,6 +53,21 @@ fn every_value_of_a_secret_key_is_masked_but_booleans() {
     assert_eq!(
         shown(text),
         "[home.environ]\nRESTIC_PASSWORD = \"***\"\nB2_ACCOUNT_KEY = '***'\nGITHUB_TOKEN = **** # note\nAWS_SECRET_ACCESS_KEY = **********\nRESTIC_REPOSITORY = \"/srv\"\n[home]\napi-token = \"***\"\ninsecure-no-password = true\nkey = [\"*\", '*', *, false]\npassword-file = \"/p\"\n"
+    );
+}
+
+#[test]
+fn url_passwords_are_masked_in_any_string() {
+    let text = "[home]\nrepo = \"rest:https://u:SECRETPW@h/${p.nope}\"\n\
+                other = ['sftp://ann@host/p', \"s3:https://k:p@ss:w@h:9000/b?x=1\"]\n\
+                note = \"\"\"\nsee http://a:b@c/ and ftp://x:y@z\"\"\"\n\
+                path = \"/srv/a:b@c\"\n";
+    assert_eq!(
+        shown(text),
+        "[home]\nrepo = \"rest:https://u:********@h/${p.nope}\"\n\
+         other = ['sftp://ann@host/p', \"s3:https://k:******@h:9000/b?x=1\"]\n\
+         note = \"\"\"\nsee http://a:*@c/ and ftp://x:*@z\"\"\"\n\
+         path = \"/srv/a:b@c\"\n"
     );
 }
 

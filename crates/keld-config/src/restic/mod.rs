@@ -13,8 +13,8 @@
 //! Global flags (valid after every command) are a separate table. Short aliases
 //! differ per command (`-H` is `--host` for `backup` but `--keep-hourly` for
 //! `forget`), so lookups always name the command. Lookups search the command's
-//! own flags first, then the global ones; the tests check that the two never
-//! share a long name or a short letter.
+//! own flags first, then the global ones (see [`crate::FlagData::flag`]); the tests
+//! check that the two never share a long name or a short letter.
 //!
 //! ```
 //! use keld_config::restic::{self, FlagKind};
@@ -106,16 +106,16 @@ pub fn is_command(name: &str) -> bool {
     command(name).is_some()
 }
 
-/// The flag `name` (long name, or a one-letter short alias) of `command`, including
-/// global flags. `None` for an unknown command or flag.
+/// The flag `name` of `command` in keld's built-in tables: [`FlagData::flag`] on
+/// [`FlagData::restic`], which documents the lookup (including a command keld does
+/// not know).
 ///
 /// Names are given without dashes: `flag("backup", "r")`, `flag("backup", "repo")`.
+///
+/// [`FlagData::flag`]: crate::FlagData::flag
+/// [`FlagData::restic`]: crate::FlagData::restic
 pub fn flag(command: &str, name: &str) -> Option<&'static FlagSpec> {
-    let spec = self::command(command)?;
-    spec.flags
-        .iter()
-        .find(|flag| flag.is_named(name))
-        .or_else(|| global_flag(name))
+    crate::FlagData::restic().flag(command, name)
 }
 
 /// The global flag `name` (long name or one-letter short alias, without dashes).
@@ -243,6 +243,18 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_command_still_has_the_global_flags() {
+        // As resolution reads it, and as `flags_for` lists it.
+        assert_eq!(flag("no-such-command", "r").map(|f| f.long), Some("repo"));
+        assert_eq!(flag("", "repo").map(|f| f.long), Some("repo"));
+        assert_eq!(
+            flag("no-such-command", "v").map(|f| f.kind),
+            Some(FlagKind::Count)
+        );
+        assert!(flags_for("no-such-command").any(|f| f.long == "repo"));
+    }
+
+    #[test]
     fn lookup_rejects_unknown_names_dashes_and_commands() {
         assert!(flag("backup", "").is_none());
         assert!(flag("backup", "-r").is_none());
@@ -250,8 +262,8 @@ mod tests {
         assert!(flag("backup", "rr").is_none());
         assert!(flag("backup", "R").is_none());
         assert!(flag("backup", "tagg").is_none());
-        assert!(flag("no-such-command", "repo").is_none());
-        assert!(flag("", "repo").is_none());
+        assert!(flag("no-such-command", "one-file-system").is_none());
+        assert!(flag("", "x").is_none());
         assert_eq!(global_flag("r").map(|f| f.long), Some("repo"));
         assert!(global_flag("x").is_none());
         assert!(is_command("rewrite"));

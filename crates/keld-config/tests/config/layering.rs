@@ -36,10 +36,16 @@ impl Tree {
         )
     }
 
+    /// Writes a file (mode 0600, in a directory only its owner can write, whatever the
+    /// umask: keld refuses config files others could change when they run commands).
     fn write(&self, relative: &str, text: &str) -> &Self {
+        use std::os::unix::fs::PermissionsExt;
         let path = self.path(relative);
-        fs::create_dir_all(path.parent().expect("has parent")).expect("mkdir");
-        fs::write(path, text).expect("write");
+        let parent = path.parent().expect("has parent");
+        fs::create_dir_all(parent).expect("mkdir");
+        fs::set_permissions(parent, fs::Permissions::from_mode(0o700)).expect("chmod dir");
+        fs::write(&path, text).expect("write");
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).expect("chmod");
         self
     }
 
@@ -199,11 +205,13 @@ fn nothing_found_is_an_empty_config() {
 #[test]
 fn unreadable_file_is_an_error_naming_it() {
     let tree = Tree::new();
-    // A directory where a file is expected cannot be read as text.
-    fs::create_dir_all(tree.path("etc/conf.d/dir.toml")).expect("mkdir");
+    // A link to itself leads nowhere, and even root cannot read it.
+    fs::create_dir_all(tree.path("etc/conf.d")).expect("mkdir");
+    std::os::unix::fs::symlink("loop.toml", tree.path("etc/conf.d/loop.toml")).expect("symlink");
     let error = Config::load(&tree.env(&[]), &tree.options()).expect_err("unreadable");
     assert!(
-        matches!(&error, Error::Unreadable { path, .. } if path == &tree.path("etc/conf.d/dir.toml"))
+        matches!(&error, Error::Unreadable { path, .. } if path == &tree.path("etc/conf.d/loop.toml")),
+        "{error:?}"
     );
     assert_snapshot!("layering_unreadable", tree.redact(&report(&error)));
 }
@@ -288,12 +296,14 @@ fn invalid_pattern_in_config_paths_is_an_error() {
 }
 
 #[test]
-fn a_file_that_is_not_utf8_is_unreadable() {
+fn a_file_that_is_not_utf8_is_refused_at_the_byte() {
     let tree = Tree::new();
     fs::create_dir_all(tree.path("etc")).expect("mkdir");
     fs::write(tree.path("etc/config.toml"), b"[home]\nrepo = \"\xff\"\n").expect("write");
     let error = Config::load(&tree.env(&[]), &tree.options()).expect_err("not UTF-8");
-    assert!(
-        matches!(&error, Error::Unreadable { path, .. } if path == &tree.path("etc/config.toml"))
-    );
+    let Error::InvalidUtf8 { at, src, .. } = &error else {
+        panic!("expected InvalidUtf8, got {error:?}");
+    };
+    assert_eq!(src.path(), tree.path("etc/config.toml"));
+    assert!(at.ends_with("etc/config.toml:2:9"), "{at}");
 }

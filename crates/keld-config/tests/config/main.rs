@@ -3,7 +3,9 @@
 mod catalog;
 mod diagnostics;
 mod differential;
+mod files;
 mod layering;
+mod limits;
 mod overrides;
 mod permissions;
 mod properties;

@@ -157,6 +157,55 @@ fn reference_errors_inside_and_next_to_a_secret() {
 }
 
 #[test]
+fn an_unset_variable_is_named_even_in_a_secret() {
+    // The name of a variable is not the secret; the value around it stays masked.
+    let error = resolve_error(&format!(
+        "[home.environ]\nRESTIC_PASSWORD = \"{MARKER}${{NOPE}}\"\n"
+    ));
+    match &error {
+        Error::UnsetVariable { name, .. } => assert_eq!(name, "NOPE"),
+        other => panic!("expected UnsetVariable, got {other:?}"),
+    }
+    let out = shown_without_secrets(&error);
+    assert!(
+        out.contains("environment variable NOPE is not set"),
+        "{out}"
+    );
+    assert_snapshot!("secret_unset_variable_named", out);
+}
+
+#[test]
+fn url_passwords_are_masked_in_any_value() {
+    let missing = resolve_error(&format!(
+        "[home]\nrepo = \"rest:https://u:{MARKER}@h/${{home.nope}}\"\n"
+    ));
+    assert!(
+        matches!(missing, Error::MissingReference { .. }),
+        "{missing:?}"
+    );
+    let syntax = load_error(&format!(
+        "[home]\nrepo = \"rest:https://u:{MARKER}@h/\"\nx = = 1\n"
+    ));
+    assert!(matches!(syntax, Error::Syntax { .. }), "{syntax:?}");
+    let array = load_error(&format!(
+        "[home]\n_arguments = [\"s3:https://k:{MARKER}@h/b\"]\n_nope = 1\n"
+    ));
+    assert!(
+        matches!(array, Error::UnknownSpecialKey { .. }),
+        "{array:?}"
+    );
+    assert_snapshot!("secret_url_passwords", cases([missing, syntax, array]));
+}
+
+#[test]
+fn azure_sas_is_secret() {
+    let error = load_error(&format!(
+        "[home.environ]\nAZURE_ACCOUNT_SAS = \"{MARKER}\"\nx = = 1\n"
+    ));
+    assert_snapshot!("secret_azure_sas", cases([error]));
+}
+
+#[test]
 fn a_reference_outside_secrets_is_still_named() {
     let error = resolve_error("[home.environ]\nRESTIC_REPOSITORY = \"${HOST_NAME}\"\n");
     assert!(
