@@ -14,6 +14,8 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use predicates::str::contains;
 
+mod support;
+
 /// A hermetic world for one test.
 struct World {
     _dir: tempfile::TempDir,
@@ -48,8 +50,7 @@ impl World {
 
     fn file(&self, relative: &str, text: &str) -> PathBuf {
         let path = self.root.join(relative);
-        fs::create_dir_all(path.parent().expect("parent")).expect("create parent");
-        fs::write(&path, text).expect("write file");
+        support::write_private(&path, text);
         path
     }
 

@@ -40,10 +40,13 @@ impl Demo {
         self.tmp.path().join("demo")
     }
 
-    /// Run the demo with a clean environment plus the given variables.
+    /// Run the demo with a clean environment plus the given variables, under umask
+    /// 002 (Ubuntu's default for normal users, which makes new files group-writable),
+    /// so the demo is shown to keep its config private whatever umask CI runs with.
     fn run(&self, extra_env: &[(&str, &str)]) -> Output {
-        let mut command = Command::new("bash");
+        let mut command = Command::new("sh");
         command
+            .args(["-c", "umask 002 && exec bash \"$0\""])
             .arg(demo_script())
             .env_clear()
             .env("PATH", search_path())

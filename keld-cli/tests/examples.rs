@@ -12,6 +12,7 @@
 
 #[path = "examples/sandbox.rs"]
 mod sandbox;
+mod support;
 
 #[path = "examples/configs.rs"]
 mod configs;

@@ -6,6 +6,7 @@
 //! one chosen file must be on disk with its content — and the other one must not.
 
 mod pty;
+mod support;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -44,7 +45,7 @@ impl Place {
             source = toml_path(&root.join("source")),
             nowhere = toml_path(&root.join("no-repository")),
         );
-        fs::write(root.join("config.toml"), text).expect("write config");
+        support::write_private(&root.join("config.toml"), text);
         Self { _dir: dir, root }
     }
 

@@ -6,6 +6,7 @@
 //! scenario's temp dir. In step text, `<root>` stands for that temp dir.
 
 mod pty;
+mod support;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -133,7 +134,7 @@ impl Session {
             }
             text.push('\n');
         }
-        fs::write(self.path("config.toml"), text).expect("write config");
+        support::write_private(&self.path("config.toml"), text);
     }
 
     /// `keld --config config.toml ARGS` in a cleared environment.

@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use assert_cmd::Command;
 
+mod support;
+
 struct World {
     _dir: tempfile::TempDir,
     root: PathBuf,
@@ -25,7 +27,7 @@ impl World {
         let trace = root.join("ran");
         fs::write(&restic, format!("#!/bin/sh\ntouch '{}'\n", trace.display())).expect("restic");
         fs::set_permissions(&restic, fs::Permissions::from_mode(0o755)).expect("chmod");
-        fs::write(root.join("xdg/keld/config.toml"), config).expect("config");
+        support::write_private(&root.join("xdg/keld/config.toml"), config);
         Self { _dir: dir, root }
     }
 

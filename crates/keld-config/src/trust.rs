@@ -1,11 +1,16 @@
-//! Refusing config files that others could have written, when they run commands.
+//! Refusing config files that others could have written, when they can run commands.
 //!
-//! A config file that defines hooks or `_COMMAND`s makes keld run shell text. If
-//! another user can change that file, or replace it through its directory, that user
-//! can run commands as whoever runs keld (often root, from a timer). Like ssh's
-//! `StrictModes`, such a file is refused unless the check is turned off explicitly.
-//! Files that only set flags and variables are never refused: the worst a stranger
-//! can do there is change what restic backs up, which the file's owner can see.
+//! A config file that defines hooks or `_COMMAND`s makes keld run shell text. A file
+//! can also choose *which program* runs without naming a command: `PATH` decides which
+//! `restic` keld starts and which programs hooks find, `LD_PRELOAD` loads a library
+//! into every program, restic's `password-command` and its `sftp.command` /
+//! `rclone.program` options start programs, and `_workdir` decides which relative
+//! hook scripts run. If another user can change such a file, or replace it through its
+//! directory, that user can run commands as whoever runs keld (often root, from a
+//! timer). Like ssh's `StrictModes`, such a file is refused unless the check is turned
+//! off explicitly. Files with none of these settings are not refused: what remains
+//! (restic's other flags and plain environment values) changes what restic backs up
+//! and where, not which program runs.
 
 use std::path::{Path, PathBuf};
 
@@ -16,10 +21,50 @@ use crate::error::Error;
 /// as [`crate::LoadOptions::allow_unsafe_permissions`]).
 pub const ALLOW_UNSAFE_VAR: &str = "KELD_ALLOW_UNSAFE_CONFIG";
 
-/// What makes a file run commands: the first hook list or `_COMMAND` found, as
-/// `` `_pre_hooks` in [home.backup] at path:line:column ``.
+/// What makes a file run commands: the first setting found that runs a command or
+/// chooses which program runs, as `` `_pre_hooks` in [home.backup] at path:line:column ``.
 pub(crate) fn runs_commands(table: &Table) -> Option<String> {
     find(table, "", false)
+}
+
+/// An environment variable that runs a command or chooses which program (or which
+/// code inside a program) runs: `_COMMAND`s, the program search path, the dynamic
+/// loader's variables (`LD_PRELOAD`, `LD_LIBRARY_PATH`, ...), and the variables a
+/// shell (`sh -c` runs every hook) reads code from.
+fn environ_runs(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    upper.ends_with("_COMMAND")
+        || upper == "PATH"
+        || upper.starts_with("LD_")
+        || upper == "ENV"
+        || upper == "BASH_ENV"
+        || upper == "SHELLOPTS"
+        || upper.starts_with("BASH_FUNC_")
+}
+
+/// A restic flag (outside `environ`) that runs a command or chooses which program or
+/// hook runs. `option` / `o` only when a value sets a backend's program or arguments
+/// (`sftp.command`, `sftp.args`, `rclone.program`, `rclone.args`) or mentions
+/// `command` at all.
+fn flag_runs(name: &str, value: &Value) -> bool {
+    match name {
+        "_workdir" => true,
+        "password-command" | "from-password-command" => true,
+        "option" | "o" => texts(value).iter().any(|text| {
+            let lower = text.to_ascii_lowercase();
+            lower.contains("command")
+                || lower.trim_start().starts_with("sftp.")
+                || lower.trim_start().starts_with("rclone.")
+        }),
+        _ => false,
+    }
+}
+
+fn texts(value: &Value) -> Vec<String> {
+    match value {
+        Value::Array(items) => items.iter().filter_map(Value::scalar_text).collect(),
+        other => other.scalar_text().into_iter().collect(),
+    }
 }
 
 fn find(table: &Table, path: &str, in_environ: bool) -> Option<String> {
@@ -32,8 +77,12 @@ fn find(table: &Table, path: &str, in_environ: bool) -> Option<String> {
                 let hooks = !in_environ
                     && matches!(name.as_str(), "_pre_hooks" | "_post_hooks")
                     && matches!(&definition.value, Value::Array(items) if !items.is_empty());
-                let command = in_environ && name.ends_with("_COMMAND");
-                if hooks || command {
+                let runs = if in_environ {
+                    environ_runs(name)
+                } else {
+                    hooks || flag_runs(name, &definition.value)
+                };
+                if runs {
                     let at = definition.key.location();
                     return Some(format!("`{name}` in [{path}] at {at}"));
                 }
@@ -112,21 +161,40 @@ fn problem(
 }
 
 /// Checks a file that runs commands and its directory (see the module documentation).
+///
+/// A symbolic link is followed like ssh does: the file keld actually reads and the
+/// directory holding it are checked, and so is the directory holding the link (whoever
+/// can write there can point the link elsewhere).
 #[cfg(unix)]
 pub(crate) fn check(path: &Path, defines: &str, trusted_uid: Option<u32>) -> Result<(), Error> {
     let unreadable = |path: &Path, source| Error::Unreadable {
         path: path.to_owned(),
         source,
     };
-    let file = Ownership::of(path).map_err(|source| unreadable(path, source))?;
-    let dir: PathBuf = match path.parent() {
+    let link_dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
         _ => PathBuf::from("."),
     };
-    let found = problem("it", path, file, trusted_uid, false).or_else(|| {
-        let owner = Ownership::of(&dir).ok()?;
-        let what = format!("its directory {}", dir.display());
-        problem(&what, &dir, owner, trusted_uid, true)
+    let is_link = std::fs::symlink_metadata(path)
+        .map_err(|source| unreadable(path, source))?
+        .file_type()
+        .is_symlink();
+    let (target, what_file, dirs) = if is_link {
+        let target = std::fs::canonicalize(path).map_err(|source| unreadable(path, source))?;
+        let what = format!("its target {}", target.display());
+        let mut dirs = vec![link_dir];
+        dirs.extend(target.parent().map(Path::to_owned));
+        (target, what, dirs)
+    } else {
+        (path.to_owned(), "it".to_owned(), vec![link_dir])
+    };
+    let file = Ownership::of(&target).map_err(|source| unreadable(path, source))?;
+    let found = problem(&what_file, &target, file, trusted_uid, false).or_else(|| {
+        dirs.iter().find_map(|dir| {
+            let owner = Ownership::of(dir).ok()?;
+            let what = format!("its directory {}", dir.display());
+            problem(&what, dir, owner, trusted_uid, true)
+        })
     });
     match found {
         Some((problem, fix)) => Err(Error::UnsafePermissions {

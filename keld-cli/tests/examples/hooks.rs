@@ -42,13 +42,15 @@ pub(crate) fn read_log(log: &Path) -> Vec<String> {
 /// The short example in ~/.config/keld/ with the healthchecks drop-in in conf.d/.
 fn install_short_example_with_healthchecks(sandbox: &Sandbox) {
     let dir = sandbox.home().join(".config/keld");
-    fs::create_dir_all(dir.join("conf.d")).expect("conf.d");
-    fs::copy(example("keld/config.toml"), dir.join("config.toml")).expect("copy config");
-    fs::copy(
-        example("systemd/user/keld-healthchecks.toml"),
-        dir.join("conf.d/healthchecks.toml"),
-    )
-    .expect("copy drop-in");
+    let copy = |from: &str, to: &str| {
+        let text = fs::read(example(from)).expect("read example");
+        crate::support::write_private(&dir.join(to), text);
+    };
+    copy("keld/config.toml", "config.toml");
+    copy(
+        "systemd/user/keld-healthchecks.toml",
+        "conf.d/healthchecks.toml",
+    );
 }
 
 #[test]

@@ -90,8 +90,9 @@ impl Sandbox {
         fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).expect("chmod");
     }
 
+    /// Write the config file (mode 0600, see [`write_private`]).
     pub(crate) fn write_config(&self, toml: &str) {
-        fs::write(self.config_path(), toml).expect("write config");
+        write_private(&self.config_path(), toml);
     }
 
     pub(crate) fn set_env(&mut self, name: &str, value: impl Into<OsString>) {
@@ -132,6 +133,19 @@ impl Sandbox {
             .map(|text| text.lines().map(str::to_owned).collect())
             .unwrap_or_default()
     }
+}
+
+/// Writes a file keld checks (a config file) the way a careful user would: mode 0600,
+/// in a directory only its owner can write (0700), whatever the umask. keld refuses a
+/// config file that runs commands when others could have written it, and a umask of
+/// `002` (the default for normal users on Ubuntu) makes new files and directories
+/// group-writable. Missing parent directories are created.
+pub(crate) fn write_private(path: &Path, text: impl AsRef<[u8]>) {
+    let parent = path.parent().expect("a file has a parent directory");
+    fs::create_dir_all(parent).expect("create the parent directory");
+    fs::set_permissions(parent, fs::Permissions::from_mode(0o700)).expect("chmod directory");
+    fs::write(path, text).expect("write file");
+    fs::set_permissions(path, fs::Permissions::from_mode(0o600)).expect("chmod file");
 }
 
 /// A hook command that appends `message` to the event log.

@@ -109,6 +109,44 @@ fn every_way_of_running_commands_counts() {
             "[\"a@\".check.environ]\nX_COMMAND = \"true\"\n",
             "`X_COMMAND` in [a@.check.environ]",
         ),
+        // Settings that choose which program runs, without naming a command.
+        (
+            "[home]\nrepo = \"/x\"\n[home.environ]\nPATH = \"/tmp/evil\"\n",
+            "`PATH` in [home.environ]",
+        ),
+        (
+            "[global.environ]\nLD_PRELOAD = \"/tmp/evil.so\"\n",
+            "`LD_PRELOAD` in [global.environ]",
+        ),
+        (
+            "[home.backup.environ]\nLD_LIBRARY_PATH = \"/tmp/evil\"\n",
+            "`LD_LIBRARY_PATH` in [home.backup.environ]",
+        ),
+        (
+            "[home.environ]\nBASH_ENV = \"/tmp/evil.sh\"\n",
+            "`BASH_ENV` in [home.environ]",
+        ),
+        (
+            "[home]\npassword-command = \"sh /tmp/evil\"\n",
+            "`password-command` in [home]",
+        ),
+        (
+            "[home.copy]\nfrom-password-command = \"sh /tmp/evil\"\n",
+            "`from-password-command` in [home.copy]",
+        ),
+        (
+            "[home]\noption = \"sftp.command=sh /tmp/evil\"\n",
+            "`option` in [home]",
+        ),
+        (
+            "[home]\no = [\"s3.storage-class=STANDARD\", \"rclone.program=/tmp/evil\"]\n",
+            "`o` in [home]",
+        ),
+        ("[home]\noption = \"foo.x=Command\"\n", "`option` in [home]"),
+        (
+            "[global]\n_workdir = \"/tmp/evil\"\n",
+            "`_workdir` in [global]",
+        ),
     ] {
         for mode in [0o660, 0o606, 0o620] {
             let dir = Dir::new();
@@ -123,7 +161,15 @@ fn every_way_of_running_commands_counts() {
 
 #[test]
 fn files_that_run_nothing_are_never_refused() {
-    for text in [PLAIN, EMPTY_HOOKS, "[home.environ]\nCOMMAND = \"x\"\n"] {
+    for text in [
+        PLAIN,
+        EMPTY_HOOKS,
+        "[home.environ]\nCOMMAND = \"x\"\n",
+        "[home.environ]\nMYPATH = \"/x\"\nXLD_PRELOAD = \"y\"\n",
+        "[home]\noption = [\"s3.storage-class=STANDARD\"]\npassword-file = \"/x\"\n",
+        // Outside `environ`, PATH is a restic flag name like any other, not the search path.
+        "[home]\ntag = \"PATH\"\nexclude = \"*.tmp\"\n",
+    ] {
         let dir = Dir::new();
         dir.chmod_dir(0o777);
         let path = dir.file(text, 0o666);
@@ -200,6 +246,8 @@ fn layered_discovery_checks_every_file_it_reads() {
     let etc = dir.dir.path().join("etc");
     fs::create_dir_all(etc.join("conf.d")).expect("mkdir");
     fs::set_permissions(&etc, fs::Permissions::from_mode(0o755)).expect("chmod");
+    // Whatever the umask: only the drop-in's own mode is wrong here.
+    fs::set_permissions(etc.join("conf.d"), fs::Permissions::from_mode(0o755)).expect("chmod");
     fs::write(etc.join("config.toml"), PLAIN).expect("write");
     let dropin = etc.join("conf.d/hooks.toml");
     fs::write(&dropin, HOOKS).expect("write");
@@ -218,4 +266,45 @@ fn layered_discovery_checks_every_file_it_reads() {
     fs::set_permissions(&dropin, fs::Permissions::from_mode(0o644)).expect("chmod");
     let config = Config::load(&env, &options).expect("loads once fixed");
     assert_eq!(config.files().len(), 2);
+}
+
+/// A private link in a private directory, pointing at a file others can change, is
+/// refused for the file it points to; so is a private target in a directory others
+/// can write, and a link in such a directory (the link can be swapped).
+#[test]
+fn symbolic_links_are_checked_at_their_target() {
+    let links = Dir::new();
+    let targets = Dir::new();
+    let target = targets.file(HOOKS, 0o666);
+    let link = links.dir.path().join("link.toml");
+    std::os::unix::fs::symlink(&target, &link).expect("symlink");
+    let report = refused(&link, Some(me()));
+    let shown = redact(&redact(&report, targets.dir.path()), links.dir.path());
+    assert!(
+        shown.contains(
+            "its target [TMP]/config.toml is writable by its group and other users (mode 0666)"
+        ),
+        "{shown}"
+    );
+    assert!(shown.contains("`chmod go-w [TMP]/config.toml`"), "{shown}");
+
+    // The target file is private, but the directory holding it is not.
+    fs::set_permissions(&target, fs::Permissions::from_mode(0o600)).expect("chmod");
+    load(&link, Some(me()), false).expect("private target in private directories loads");
+    targets.chmod_dir(0o777);
+    let report = refused(&link, Some(me()));
+    let shown = redact(&report, targets.dir.path());
+    assert!(
+        shown.contains("its directory [TMP] is writable by its group and other users (mode 0777)"),
+        "{shown}"
+    );
+    targets.chmod_dir(0o700);
+
+    // The directory holding the link is checked too.
+    links.chmod_dir(0o777);
+    let report = refused(&link, Some(me()));
+    let shown = redact(&report, links.dir.path());
+    assert!(shown.contains("its directory [TMP] is writable"), "{shown}");
+    links.chmod_dir(0o700);
+    load(&link, Some(me()), false).expect("loads once fixed");
 }
