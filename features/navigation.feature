@@ -84,6 +84,7 @@ Feature: Finding the way through the interactive mode
       Given restic takes a long time to list the snapshots
       When keld starts on a terminal with "-p home restore"
       Then the screen shows "Reading the snapshots"
+      And restic is listing the snapshots
       When I press Ctrl-C
       Then keld exits with code 130
       And the log shows "restic snapshots got TERM"

@@ -19,16 +19,22 @@ use pty::{ENTER_ALTERNATE, LEAVE_ALTERNATE, Terminal, contains};
 
 /// The stand-in restic: logs `restic COMMAND` and `restic-argv ARGS` to
 /// `$KELD_TEST_LOG`, answers `version` like restic 0.14, exits `$FAKE_RESTIC_EXIT`.
-/// With `FAKE_RESTIC_SLOW` set, `snapshots` takes 30 seconds and logs a SIGTERM.
+/// With `FAKE_RESTIC_SLOW` set, `snapshots` takes 30 seconds and logs a SIGTERM; its
+/// trap is set before anything is logged, and `restic snapshots waiting` says it is set.
 const FAKE_RESTIC: &str = r#"#!/bin/sh
+slow=
+if [ "$1" = snapshots ] && [ -n "$FAKE_RESTIC_SLOW" ]; then
+    slow=1
+    trap 'kill $! 2>/dev/null; echo "restic snapshots got TERM" >> "$KELD_TEST_LOG"; exit 143' TERM
+fi
 printf 'restic %s\n' "$1" >> "$KELD_TEST_LOG"
 printf 'restic-argv %s\n' "$*" >> "$KELD_TEST_LOG"
 if [ "$1" = version ]; then
     echo 'restic 0.14.0 compiled with go1.19.8 on linux/amd64'
 fi
-if [ "$1" = snapshots ] && [ -n "$FAKE_RESTIC_SLOW" ]; then
-    trap 'kill $!; echo "restic snapshots got TERM" >> "$KELD_TEST_LOG"; exit 143' TERM
+if [ -n "$slow" ]; then
     sleep 30 > /dev/null 2>&1 &
+    echo "restic snapshots waiting" >> "$KELD_TEST_LOG"
     wait
 fi
 exit "${FAKE_RESTIC_EXIT:-0}"
@@ -603,6 +609,25 @@ fn restic_ran(world: &mut Session, argv: String) {
         .filter_map(|line| line.strip_prefix("restic-argv ").map(str::to_owned))
         .collect();
     assert_eq!(runs, [world.expand(&argv)]);
+}
+
+/// The screen says it is reading before the worker has started restic; wait for the
+/// stand-in to be running with its trap set.
+#[then("restic is listing the snapshots")]
+fn restic_is_listing(world: &mut Session) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !world
+        .log_lines()
+        .iter()
+        .any(|line| line == "restic snapshots waiting")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "restic snapshots never started: {:?}",
+            world.log_lines()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 #[then(regex = r#"^the log shows "(.+)"$"#)]

@@ -32,25 +32,38 @@ pub(crate) type ResticFor =
 
 /// The background restic processes started and not yet reaped.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Running(Arc<Mutex<Vec<Pid>>>);
+pub(crate) struct Running(Arc<Mutex<Listed>>);
+
+/// What [`Running`] guards: the pids, and whether the session is stopping them.
+#[derive(Debug, Default)]
+struct Listed {
+    pids: Vec<Pid>,
+    /// Set by [`Running::stop_all`]: a worker that has not started its restic yet
+    /// must not start it now, or it would outlive keld.
+    closed: bool,
+}
 
 impl Running {
-    fn lock(&self) -> MutexGuard<'_, Vec<Pid>> {
+    fn lock(&self) -> MutexGuard<'_, Listed> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// How many are running now.
     pub(crate) fn count(&self) -> usize {
-        self.lock().len()
+        self.lock().pids.len()
     }
 
-    /// Send SIGTERM to each one still running (restic then removes its lock and
-    /// exits) and wait up to `patience` for them to end; false if some did not.
+    /// Start no more, send SIGTERM to each one still running (restic then removes
+    /// its lock and exits) and wait up to `patience` for them to end; false if some
+    /// did not.
     pub(crate) fn stop_all(&self, patience: Duration) -> bool {
-        for &pid in self.lock().iter() {
+        let mut listed = self.lock();
+        listed.closed = true;
+        for &pid in &listed.pids {
             // Gone already is fine: it is reaped and forgotten by its worker.
             let _ = kill(pid, Signal::SIGTERM);
         }
+        drop(listed);
         let deadline = Instant::now() + patience;
         while self.count() > 0 {
             if Instant::now() >= deadline {
@@ -125,10 +138,18 @@ fn run_listed(command: &mut Command, running: &Running) -> std::io::Result<std::
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = {
-        // Listed under the lock, so a stop at this moment waits for the pid.
-        let mut list = running.lock();
+        // Listed under the lock, so a stop at this moment waits for the pid, and a
+        // stop that came first prevents the start.
+        let mut listed = running.lock();
+        if listed.closed {
+            return Err(std::io::Error::other(
+                "keld is leaving; restic was not started",
+            ));
+        }
         let child = command.spawn()?;
-        list.push(Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX)));
+        listed
+            .pids
+            .push(Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX)));
         child
     };
     let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
@@ -150,7 +171,7 @@ fn run_listed(command: &mut Command, running: &Running) -> std::io::Result<std::
     while let Err(nix::errno::Errno::EINTR) =
         waitid(Id::Pid(pid), WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT)
     {}
-    running.lock().retain(|&listed| listed != pid);
+    running.lock().pids.retain(|&listed| listed != pid);
     let status = child.wait()?;
     read?;
     Ok(std::process::Output {
@@ -291,6 +312,33 @@ mod tests {
             "did not wait for sleep"
         );
         assert!(running.stop_all(Duration::ZERO), "nothing left to stop");
+    }
+
+    #[test]
+    fn nothing_starts_once_the_session_stops_its_listings() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let marker = dir.path().join("started");
+        let marker_for_command = marker.clone();
+        let touch: ResticFor = Arc::new(move |_, _| {
+            let mut command = Command::new("/bin/sh");
+            command
+                .args(["-c", "touch \"$0\""])
+                .arg(&marker_for_command);
+            Ok(command)
+        });
+        let running = Running::default();
+        assert!(running.stop_all(Duration::ZERO));
+        let answer = restic_worker(touch, running.clone())(Request::Snapshots {
+            ticket: 1,
+            preset: None,
+        });
+        let Msg::Snapshots { result, .. } = answer else {
+            panic!("wrong answer");
+        };
+        let error = result.expect_err("not started");
+        assert!(error.contains("not started"), "{error}");
+        assert!(!marker.exists(), "restic ran after the stop");
+        assert_eq!(running.count(), 0);
     }
 
     #[test]
