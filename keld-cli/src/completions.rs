@@ -138,8 +138,9 @@ replace \fB_arguments\fR.
 .SH ENVIRONMENT
 .TP
 .B KELD_ALLOW_UNSAFE_CONFIG
-Any non\-empty value: use config files that define hooks or \fB_COMMAND\fRs even when
-other users could write them (group\- or world\-writable, or owned by another user).
+Any non\-empty value: use config files that can run commands (hooks, \fB_COMMAND\fRs,
+\fBPATH\fR, \fBpassword\-command\fR, ...) even when other users could write them
+(group\- or world\-writable, or owned by another user).
 Without it such a file is refused.
 .TP
 .B KELD_CONFIG_FILE

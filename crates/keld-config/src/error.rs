@@ -107,7 +107,7 @@ pub enum Error {
         span: SourceSpan,
     },
 
-    /// A config file that runs commands (hooks or `_COMMAND`s) could have been written
+    /// A config file that can make keld or restic run a command could have been written
     /// by someone else: it, or its directory, is writable by other users or owned by
     /// a user who is neither root nor the one running keld.
     #[error("refusing config file {}: {problem}, and it runs commands ({defines})", .path.display())]
@@ -122,7 +122,7 @@ pub enum Error {
     UnsafePermissions {
         /// The config file.
         path: PathBuf,
-        /// The first hook list or `_COMMAND` found, with its location.
+        /// The first setting found that runs a command, with its location.
         defines: String,
         /// What is wrong: the path, its mode in octal or its owner's uid.
         problem: String,

@@ -4,8 +4,9 @@
 //!
 //! 1. **Discovery** ([`Config::load`]) finds the config files in ascending priority:
 //!    system directories, the user directory, `KELD_CONFIG_PATHS`; or only the file
-//!    named by `--config` / `KELD_CONFIG_FILE`. A file that runs commands (hooks or
-//!    `_COMMAND`s) is refused when another user could have written it (like ssh's
+//!    named by `--config` / `KELD_CONFIG_FILE`. A file that can make keld or restic run
+//!    a command (hooks, `_COMMAND`s, `PATH`, `password-command`, ...) is refused when
+//!    another user could have written it (like ssh's
 //!    `StrictModes`; see [`LoadOptions::trusted_uid`] and [`ALLOW_UNSAFE_VAR`]).
 //! 2. **Parsing** keeps every key's file, line and column (`toml_edit` spans) and checks
 //!    the structure of every file: value types, unknown `_` keys, nesting, preset names.
@@ -238,8 +239,10 @@ impl Config {
     /// directory, FIFO or device named as a config file is an error
     /// ([`Error::NotRegularFile`]), and one found in a `conf.d` directory is skipped.
     ///
-    /// A file that runs commands (a non-empty `_pre_hooks` or `_post_hooks`, or an
-    /// `environ` key ending in `_COMMAND`) is refused with
+    /// A file that can make keld or restic run a command (non-empty hooks, an `environ`
+    /// `*_COMMAND`, `PATH`, `LD_*` or shell start-up variable, `password-command`, a
+    /// command-bearing `option`, `_workdir`; the full list is in `docs/security.md`) is
+    /// refused with
     /// [`Error::UnsafePermissions`] when it or its directory is writable by group or
     /// others, or owned by a user other than root and `options.trusted_uid`, unless
     /// `options.allow_unsafe_permissions` is set.
