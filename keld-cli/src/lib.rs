@@ -221,7 +221,7 @@ fn show_or_run(
             preset: resolved.preset.clone(),
         }));
     }
-    Ok(run::execute(resolved, &ctx.process_env))
+    Ok(run::execute(resolved, ctx))
 }
 
 /// Load the config files: `--config` wins over `KELD_CONFIG_FILE` (which the library

@@ -5,7 +5,6 @@
 //! `help` that says what to do; restic's own exit code stays keld's.
 
 use std::ffi::OsString;
-use std::io::IsTerminal;
 
 use keld_config::{EnvValue, ResolvedConfig};
 use keld_hooks::{EnvEntry, EnvSource, Event, HookError, RunError, RunOptions};
@@ -16,21 +15,17 @@ use crate::context::Context;
 use crate::error;
 
 /// Run `resolved` (restic with its `_COMMAND`s and hooks) and return keld's exit code.
-pub(crate) fn execute(resolved: &ResolvedConfig, process_env: &[(OsString, OsString)]) -> u8 {
-    let ctx = Context::from_parts(
-        process_env.to_vec(),
-        std::io::stdin().is_terminal(),
-        std::io::stdout().is_terminal(),
-        std::io::stderr().is_terminal(),
-    );
-    let options = options(resolved, process_env);
+///
+/// The start-up snapshot `ctx` decides how reports look; restic gets its environment.
+pub(crate) fn execute(resolved: &ResolvedConfig, ctx: &Context) -> u8 {
+    let options = options(resolved, &ctx.process_env);
     let result = keld_hooks::run(&options, &mut |event| {
-        error::report(&RunReport::from_event(&event), &ctx);
+        error::report(&RunReport::from_event(&event), ctx);
     });
     match result {
         Ok(finished) => finished.exit_code,
         Err(err) => {
-            error::report(&RunReport::from_error(&err, resolved), &ctx);
+            error::report(&RunReport::from_error(&err, resolved), ctx);
             err.exit_code()
         }
     }
