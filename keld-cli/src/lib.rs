@@ -119,7 +119,12 @@ fn dispatch(cli: &Cli, show_command: bool, ctx: &Context) -> Result<u8, CliError
             } else {
                 presets::Format::Text
             };
-            write_stdout(presets::render(&config.presets(), format).as_bytes())
+            let presets = config.presets();
+            if presets.is_empty() && format == presets::Format::Text {
+                // Said on stderr: stdout stays a list (of nothing) for `| wc -l`.
+                eprintln!("{}", presets::NONE_DEFINED);
+            }
+            write_stdout(presets::render(&presets, format).as_bytes())
         }
         Some(Sub::Restic(words)) => restic(cli, words, show_command, ctx),
     }

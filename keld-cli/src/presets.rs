@@ -40,11 +40,11 @@ fn kind_name(kind: PresetKind) -> &'static str {
     }
 }
 
+/// What `keld presets` says, on stderr, when the config defines none.
+pub(crate) const NONE_DEFINED: &str =
+    "no presets are defined (a preset is a top-level [NAME] section other than [global])";
+
 fn text(presets: &[PresetInfo]) -> String {
-    if presets.is_empty() {
-        return "no presets are defined (a preset is a top-level [NAME] section other than [global])\n"
-            .to_owned();
-    }
     let mut out = String::new();
     for preset in presets {
         let note = if preset.runnable {

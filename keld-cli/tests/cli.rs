@@ -826,7 +826,8 @@ fn presets_with_no_config_says_so() {
         .arg("presets")
         .assert()
         .code(0)
-        .stdout(contains("no presets are defined"));
+        .stdout("")
+        .stderr(contains("no presets are defined"));
 }
 
 // ---------------------------------------------------------------- closed pipes
