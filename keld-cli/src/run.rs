@@ -89,9 +89,11 @@ impl Diagnostic for RunReport {
 }
 
 impl RunReport {
+    /// A report whose message (which may quote a hook or a restic path) has the
+    /// passwords of URLs in it masked, as `--show-command` shows them.
     fn new(message: String, help: impl Into<String>) -> Self {
         Self {
-            message,
+            message: crate::secret::mask_url_passwords(&message).into_owned(),
             help: Some(help.into()),
             severity: None,
         }
@@ -100,10 +102,11 @@ impl RunReport {
     fn from_event(event: &Event<'_>) -> Self {
         match event {
             Event::Skipped { hook } => Self {
-                message: format!(
+                message: crate::secret::mask_url_passwords(&format!(
                     "backup skipped: pre-hook {hook:?} exited {}",
                     keld_hooks::SKIP_EXIT_CODE
-                ),
+                ))
+                .into_owned(),
                 help: Some(
                     "restic and the post-hooks did not run; a pre-hook exits 75 to skip a \
                      backup on purpose"

@@ -370,6 +370,18 @@ fn hook_and_command_failures_show_no_secret() {
     assert!(flat(&text(&output.stderr)).contains("failed: exit status 4"));
     assert_no_marker(&output, "post-hook failure");
 
+    // A hook whose text holds a URL password: the failure message masks it.
+    sandbox.write_config(&format!(
+        "[home]\n_arguments = [\"/data\"]\n[home.backup]\n_post_hooks = {hooks}\n",
+        hooks = toml_list(&[format!("true https://hc:{MARKER}@hc.example/ping; exit 5")])
+    ));
+    let output = run(&mut sandbox.keld(&["backup"]));
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = flat(&text(&output.stderr));
+    assert!(stderr.contains("failed: exit status 5"), "{stderr}");
+    assert!(stderr.contains("hc:<redacted>@hc.example"), "{stderr}");
+    assert_no_marker(&output, "hook with a URL password");
+
     // A `_COMMAND` that prints the secret to stdout, then fails: its stdout is never
     // shown; its stderr is (so a command must not print secrets there).
     sandbox.write_config(&format!(
