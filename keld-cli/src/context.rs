@@ -27,14 +27,49 @@ pub(crate) struct Context {
     pub(crate) euid: u32,
 }
 
+/// Who runs keld: the effective uid, and the account's home directory from the
+/// password database, which stands in for an unset `HOME` (a systemd system service
+/// has none) so that `~` still means something.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Account {
+    pub(crate) euid: u32,
+    pub(crate) home: Option<PathBuf>,
+}
+
+impl Account {
+    /// The current user; the home directory is looked up only when `need_home`.
+    fn current(need_home: bool) -> Self {
+        let euid = nix::unistd::geteuid();
+        let home = need_home
+            .then(|| nix::unistd::User::from_uid(euid).ok().flatten())
+            .flatten()
+            .map(|user| user.dir);
+        Self {
+            euid: euid.as_raw(),
+            home,
+        }
+    }
+}
+
+/// `HOME` when it is set and not empty.
+fn home_var(process_env: &[(OsString, OsString)]) -> Option<PathBuf> {
+    process_env
+        .iter()
+        .find(|(name, value)| name == "HOME" && !value.is_empty())
+        .map(|(_, value)| PathBuf::from(value))
+}
+
 impl Context {
     /// Read the process environment and terminal state once.
     pub(crate) fn capture() -> Self {
+        let process_env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+        let account = Account::current(home_var(&process_env).is_none());
         Self::from_parts(
-            std::env::vars_os().collect(),
+            process_env,
             std::io::stdin().is_terminal(),
             std::io::stdout().is_terminal(),
             std::io::stderr().is_terminal(),
+            account,
         )
     }
 
@@ -44,6 +79,7 @@ impl Context {
         stdin_terminal: bool,
         stdout_terminal: bool,
         stderr_terminal: bool,
+        account: Account,
     ) -> Self {
         // Variables that are not UTF-8 cannot be referenced from TOML (`${NAME}`) and
         // keld's own variables are paths and flags, so the library sees only UTF-8 ones;
@@ -54,17 +90,14 @@ impl Context {
                 Some((name.to_str()?.to_owned(), value.to_str()?.to_owned()))
             })
             .collect();
-        let home = process_env
-            .iter()
-            .find(|(name, value)| name == "HOME" && !value.is_empty())
-            .map(|(_, value)| PathBuf::from(value));
+        let home = home_var(&process_env).or(account.home);
         Self {
             process_env,
             env: Environment { vars, home },
             stdin_terminal,
             stdout_terminal,
             stderr_terminal,
-            euid: nix::unistd::geteuid().as_raw(),
+            euid: account.euid,
         }
     }
 
@@ -117,6 +150,10 @@ mod tests {
     use super::*;
 
     fn context(vars: &[(&str, &str)], terminals: bool) -> Context {
+        context_for(vars, terminals, None)
+    }
+
+    fn context_for(vars: &[(&str, &str)], terminals: bool, account_home: Option<&str>) -> Context {
         Context::from_parts(
             vars.iter()
                 .map(|(name, value)| (OsString::from(name), OsString::from(value)))
@@ -124,7 +161,25 @@ mod tests {
             terminals,
             terminals,
             terminals,
+            Account {
+                euid: nix::unistd::geteuid().as_raw(),
+                home: account_home.map(PathBuf::from),
+            },
         )
+    }
+
+    #[test]
+    fn the_account_home_stands_in_for_an_unset_home() {
+        let ctx = context_for(&[], false, Some("/var/lib/backup"));
+        assert_eq!(ctx.env.home, Some(PathBuf::from("/var/lib/backup")));
+        let ctx = context_for(&[("HOME", "")], false, Some("/var/lib/backup"));
+        assert_eq!(ctx.env.home, Some(PathBuf::from("/var/lib/backup")));
+        let ctx = context_for(&[("HOME", "/home/u")], false, Some("/var/lib/backup"));
+        assert_eq!(ctx.env.home, Some(PathBuf::from("/home/u")), "HOME wins");
+        assert!(
+            Account::current(false).home.is_none(),
+            "no lookup when HOME is set"
+        );
     }
 
     #[test]

@@ -1135,3 +1135,34 @@ fn non_utf8_argument_is_a_clear_error() {
         .stderr(contains("caf\u{fffd}"));
     assert!(world.restic_runs().is_empty());
 }
+
+// ---------------------------------------------------------------- no HOME
+
+/// A systemd system service runs keld without `HOME`: `~` is the account's home
+/// directory from the password database, not left as a literal `~`.
+#[test]
+fn without_home_tilde_is_the_accounts_home_directory() {
+    let world = World::new();
+    let config = world.file(
+        "etc/config.toml",
+        "[home]\npassword-file = \"~/restic.pw\"\n_arguments = [\"~/data\"]\n",
+    );
+    let account = nix::unistd::User::from_uid(nix::unistd::geteuid())
+        .expect("password database")
+        .expect("this user has an entry");
+    let assert = world
+        .keld()
+        .env_remove("HOME")
+        .arg("-c")
+        .arg(&config)
+        .args(["-n", "backup"])
+        .assert()
+        .code(0);
+    let out = stdout_of(&assert);
+    let home = account.dir.display().to_string();
+    assert!(
+        out.contains(&format!("--password-file {home}/restic.pw {home}/data")),
+        "{out}"
+    );
+    assert!(!out.contains('~'), "{out}");
+}

@@ -24,6 +24,7 @@ fn context(vars: &[(&str, &str)]) -> Context {
         false,
         false,
         false,
+        crate::context::Account::default(),
     )
 }
 
