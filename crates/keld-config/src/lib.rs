@@ -91,7 +91,7 @@ mod values;
 pub use error::Error;
 pub use file::MAX_FILE_LEN;
 pub use flags::FlagData;
-pub use redact::is_secret_name;
+pub use redact::{is_secret_name, url_password_ranges};
 pub use resolved::{
     EnvValue, EnvVar, Flag, FlagValue, MAX_COUNT, Origin, Overridden, ResolvedConfig, Setting,
     Warning,

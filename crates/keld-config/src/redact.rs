@@ -78,6 +78,45 @@ pub fn is_secret_name(name: &str) -> bool {
         && !OPEN_SUFFIXES.iter().any(|suffix| ends_with(suffix))
 }
 
+/// The byte ranges of the passwords of every `scheme://user:password@host` URL in
+/// `text`, found the way a URL parser finds them: the authority ends at the first `/`,
+/// `?`, `#`, quote or white space, and the user information at the last `@` before
+/// that. keld masks them wherever it shows a value.
+///
+/// ```
+/// let text = "rest:https://ann:pw@host:8000/repo";
+/// let ranges = keld_config::url_password_ranges(text);
+/// assert_eq!(ranges.iter().map(|r| &text[r.clone()]).collect::<Vec<_>>(), ["pw"]);
+/// ```
+pub fn url_password_ranges(text: &str) -> Vec<Range<usize>> {
+    url_passwords(text.as_bytes())
+}
+
+fn url_passwords(bytes: &[u8]) -> Vec<Range<usize>> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(offset) = bytes[from..].windows(3).position(|window| window == b"://") {
+        let authority = from + offset + 3;
+        let end = bytes[authority..]
+            .iter()
+            .position(|byte| {
+                matches!(
+                    byte,
+                    b'/' | b'?' | b'#' | b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'\''
+                )
+            })
+            .map_or(bytes.len(), |offset| authority + offset);
+        let at = bytes[authority..end].iter().rposition(|&byte| byte == b'@');
+        if let Some(at) = at.map(|offset| authority + offset)
+            && let Some(colon) = bytes[authority..at].iter().position(|&b| b == b':')
+        {
+            found.push(authority + colon + 1..at);
+        }
+        from = end;
+    }
+    found
+}
+
 fn is_bare_key_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-'
 }
@@ -333,33 +372,10 @@ impl Scanner<'_> {
     }
 
     /// The password of every `scheme://user:password@host` URL in the string contents
-    /// `range`, found the way a URL parser finds it: the authority ends at the first
-    /// `/`, `?` or `#`, and the user information at the last `@` before that.
+    /// `range` (see [`url_password_ranges`]).
     fn hide_url_passwords(&mut self, range: Range<usize>) {
-        let mut from = range.start;
-        while let Some(found) = self.bytes[from..range.end]
-            .windows(3)
-            .position(|window| window == b"://")
-        {
-            let authority = from + found + 3;
-            let end = self.bytes[authority..range.end]
-                .iter()
-                .position(|byte| {
-                    matches!(
-                        byte,
-                        b'/' | b'?' | b'#' | b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'\''
-                    )
-                })
-                .map_or(range.end, |offset| authority + offset);
-            let at = self.bytes[authority..end]
-                .iter()
-                .rposition(|&byte| byte == b'@');
-            if let Some(at) = at.map(|offset| authority + offset)
-                && let Some(colon) = self.bytes[authority..at].iter().position(|&b| b == b':')
-            {
-                self.hide(authority + colon + 1..at);
-            }
-            from = end;
+        for found in url_passwords(&self.bytes[range.clone()]) {
+            self.hide(range.start + found.start..range.start + found.end);
         }
     }
 
