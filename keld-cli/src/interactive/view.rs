@@ -208,8 +208,18 @@ fn filter_line(
 }
 
 fn draw_commands(frame: &mut Frame<'_>, area: Rect, app: &App, palette: &Palette) {
-    let picker = &app.command_picker;
-    let area = filter_line(frame, area, picker, COMMANDS.len(), palette);
+    draw_choices(frame, area, &app.command_picker, &COMMANDS, palette);
+}
+
+/// A filterable list of `(name, what it does)` choices, the name in a column.
+fn draw_choices(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    picker: &Picker,
+    choices: &[(&'static str, &'static str)],
+    palette: &Palette,
+) {
+    let area = filter_line(frame, area, picker, choices.len(), palette);
     draw_rows(
         frame,
         area,
@@ -218,7 +228,7 @@ fn draw_commands(frame: &mut Frame<'_>, area: Rect, app: &App, palette: &Palette
         &picker.scroll,
         palette,
         |i| {
-            let (name, about) = COMMANDS[picker.matches()[i]];
+            let (name, about) = choices[picker.matches()[i]];
             vec![
                 Span::raw(format!("{name:<11}")),
                 Span::styled(about, palette.faint),
@@ -430,22 +440,7 @@ fn draw_overwrite(frame: &mut Frame<'_>, area: Rect, app: &App, palette: &Palett
         Line::raw("When a file to restore already exists in the target:"),
         intro,
     );
-    let rows = filter_line(frame, rows, picker, OVERWRITE_POLICIES.len(), palette);
-    draw_rows(
-        frame,
-        rows,
-        picker.matches().len(),
-        picker.cursor(),
-        &picker.scroll,
-        palette,
-        |i| {
-            let (name, about) = OVERWRITE_POLICIES[picker.matches()[i]];
-            vec![
-                Span::raw(format!("{name:<11}")),
-                Span::styled(about, palette.faint),
-            ]
-        },
-    );
+    draw_choices(frame, rows, picker, &OVERWRITE_POLICIES, palette);
 }
 
 fn draw_confirm(frame: &mut Frame<'_>, area: Rect, app: &App, palette: &Palette) {
