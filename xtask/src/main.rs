@@ -1,16 +1,26 @@
 //! Keld's development tasks, run with `cargo xtask <task>`.
 //!
-//! `cargo xtask bench` measures what keld costs around a restic run and compares it
-//! with running restic directly and with crestic, and times the interactive mode; see
+//! `cargo xtask dist` builds the binary to install (`target/dist/keld`): statically
+//! linked on Linux with glibc, and checked by running it.
+//!
+//! `cargo xtask bench` measures what that binary costs around a restic run and
+//! compares it with running restic directly, with the plain `cargo build --release`
+//! binary and with crestic, and times the interactive mode; see
 //! `docs/performance.md`.
 
 use std::process::ExitCode;
 
 mod bench;
+mod dist;
 
 const USAGE: &str = "\
-usage: cargo xtask bench [OPTIONS]
+usage: cargo xtask dist
+       cargo xtask bench [OPTIONS]
 
+dist: builds the keld binary to install into target/dist/keld (on Linux with
+glibc, linked statically: no dynamic loader at start-up) and checks it runs.
+
+bench:
 Measures keld's cost around restic: wrapper overhead against running the same
 restic command directly and through crestic (interleaved in one run), peak RSS
 while supervising, the interactive mode (10,000 snapshots, a 100,000-entry
@@ -24,7 +34,8 @@ options:
   --interactive-runs N  runs of each interactive-mode figure; default 20
   --no-interactive    skip the interactive-mode figures
   --no-config-bench   skip `cargo bench -p keld-config`
-  --no-build          use the existing target/release/keld
+  --no-dynamic        leave out the plain `cargo build --release` binary
+  --no-build          use the existing target/dist/keld (and target/release/keld)
   -h, --help          this text
 ";
 
@@ -44,6 +55,27 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Some("dist") if args.len() == 1 => {
+            let root = root();
+            match dist::build(&root, &target_dir(&root)) {
+                Ok(dist) => {
+                    println!(
+                        "{} ({})",
+                        dist.binary.display(),
+                        if dist.statically_linked {
+                            "statically linked"
+                        } else {
+                            "dynamically linked"
+                        }
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("xtask dist: {err}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             ExitCode::SUCCESS
@@ -53,4 +85,17 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The workspace root.
+fn root() -> std::path::PathBuf {
+    let xtask = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    xtask.parent().unwrap_or(xtask).to_owned()
+}
+
+/// Cargo's target directory for the workspace.
+fn target_dir(root: &std::path::Path) -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
 }

@@ -39,6 +39,7 @@ mod env;
 mod environ;
 mod locate;
 mod signals;
+mod spawn;
 mod supervisor;
 
 pub use env::{lookup as env_lookup, set as env_set};
@@ -49,5 +50,5 @@ pub use environ::{
 pub use locate::{
     DEFAULT_PATH, DEFAULT_PROGRAM, EXECUTABLE_VAR, NotFound, find_program, find_restic,
 };
-pub use signals::{CAUGHT_SIGNALS, CaughtSignal, SignalSource};
+pub use signals::{CAUGHT_SIGNALS, CAUGHT_SIGNALS_KEPT, CaughtSignal, SignalSource};
 pub use supervisor::{ChildCommand, RunError, StartError, SuperviseError, Supervisor, outcome_of};

@@ -1,18 +1,25 @@
 //! Catching the terminating signals and deciding which ones to pass on.
 
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::Arc;
+use std::sync::atomic::Ordering::{Acquire, Release, SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, AtomicUsize};
+use std::thread::JoinHandle;
+
+use nix::libc::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, siginfo_t};
 use nix::sys::signal::Signal;
 use nix::unistd::Pid;
-use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
-use signal_hook::iterator::exfiltrator::WithOrigin;
-use signal_hook::iterator::exfiltrator::origin::Origin;
-use signal_hook::low_level::siginfo::Cause;
+use signal_hook::low_level::siginfo::{Cause, Origin};
 
 /// The signals keld catches while it supervises: they would otherwise end keld before
 /// the child and the post-hooks finish.
 pub const CAUGHT_SIGNALS: [i32; 4] = [SIGHUP, SIGINT, SIGQUIT, SIGTERM];
 
-/// The iterator type that reads caught signals together with their origin.
-pub(crate) type SignalIterator = signal_hook::iterator::SignalsInfo<WithOrigin>;
+/// How many caught signals [`crate::Supervisor::take_caught`] reports between two
+/// calls; signals after those are still forwarded.
+pub const CAUGHT_SIGNALS_KEPT: usize = 32;
 
 /// Who raised a caught signal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +68,214 @@ pub struct CaughtSignal {
     pub forwarded_to: Option<u32>,
 }
 
+impl SignalSource {
+    const TERMINAL: u8 = 1;
+    const PROCESS: u8 = 2;
+    const UNKNOWN: u8 = 3;
+
+    const fn encode(self) -> (u8, i32) {
+        match self {
+            Self::Terminal => (Self::TERMINAL, 0),
+            Self::Process(pid) => (Self::PROCESS, pid),
+            Self::Unknown => (Self::UNKNOWN, 0),
+        }
+    }
+
+    const fn decode(kind: u8, pid: i32) -> Self {
+        match kind {
+            Self::TERMINAL => Self::Terminal,
+            Self::PROCESS => Self::Process(pid),
+            _ => Self::Unknown,
+        }
+    }
+}
+
+/// One recorded signal, written by the handler and read once `ready` is set.
+#[derive(Debug, Default)]
+struct Slot {
+    signal: AtomicI32,
+    source: AtomicU8,
+    sender: AtomicI32,
+    forwarded_to: AtomicI32,
+    ready: AtomicBool,
+}
+
+/// What the signal handler shares with the thread that supervises: atomics only, so
+/// the handler can forward and record a signal itself, without a thread of its own.
+#[derive(Debug, Default)]
+pub(crate) struct Watch {
+    /// The running child's pid, 0 when none runs.
+    pub(crate) child: AtomicI32,
+    /// Handlers between reading `child` (or `wake`) and using it.
+    busy: AtomicUsize,
+    /// The write end of the [`Forwarder`]'s pipe, -1 when there is none.
+    wake: AtomicI32,
+    slots: [Slot; CAUGHT_SIGNALS_KEPT],
+    /// Slots handed out to handlers since the log was last emptied.
+    claimed: AtomicUsize,
+    /// Slots already returned by [`Watch::take`].
+    taken: AtomicUsize,
+    /// The number of the newest signal, for when the log is full.
+    newest: AtomicI32,
+}
+
+impl Watch {
+    /// The signal handler's action. Async-signal-safe: atomics, `kill(2)` and a
+    /// non-blocking `write(2)`.
+    pub(crate) fn on_signal(&self, info: &siginfo_t) {
+        #[allow(unsafe_code)]
+        // SAFETY: `info` comes from the kernel, so `si_code` says which fields are set.
+        let origin = unsafe { Origin::extract(info) };
+        let signal = origin.signal;
+        let source = SignalSource::of(&origin);
+        let mut forwarded_to = 0;
+        if source.forwards() {
+            self.busy.fetch_add(1, SeqCst);
+            let child = self.child.load(SeqCst);
+            if child > 0 && forward(Pid::from_raw(child), signal) {
+                forwarded_to = child;
+            }
+            let wake = self.wake.load(SeqCst);
+            if wake >= 0 {
+                let byte = u8::try_from(signal).unwrap_or(0);
+                #[allow(unsafe_code)]
+                // SAFETY: one byte from the stack to a descriptor kept open while it is
+                // published in `wake` and `busy` is non-zero.
+                unsafe {
+                    nix::libc::write(wake, (&raw const byte).cast(), 1);
+                }
+            }
+            self.busy.fetch_sub(1, SeqCst);
+        }
+        self.record(signal, source, forwarded_to);
+    }
+
+    /// Keep a caught signal for [`Watch::take`] (async-signal-safe).
+    fn record(&self, signal: i32, source: SignalSource, forwarded_to: i32) {
+        self.newest.store(signal, SeqCst);
+        let index = self.claimed.fetch_add(1, SeqCst);
+        if let Some(slot) = self.slots.get(index) {
+            let (kind, sender) = source.encode();
+            slot.signal.store(signal, Release);
+            slot.source.store(kind, Release);
+            slot.sender.store(sender, Release);
+            slot.forwarded_to.store(forwarded_to, Release);
+            slot.ready.store(true, Release);
+        }
+    }
+
+    /// Wait until no handler on another thread is still using a pid or descriptor it
+    /// read before it was cleared. A handler interrupting this thread has finished
+    /// before this runs; one on another thread takes a few instructions.
+    pub(crate) fn quiesce(&self) {
+        while self.busy.load(SeqCst) != 0 {
+            std::thread::yield_now();
+        }
+    }
+
+    fn read(&self, index: usize) -> CaughtSignal {
+        let slot = &self.slots[index];
+        while !slot.ready.load(Acquire) {
+            std::thread::yield_now();
+        }
+        let forwarded_to = slot.forwarded_to.load(Acquire);
+        CaughtSignal {
+            signal: slot.signal.load(Acquire),
+            source: SignalSource::decode(slot.source.load(Acquire), slot.sender.load(Acquire)),
+            forwarded_to: (forwarded_to > 0).then(|| forwarded_to.unsigned_abs()),
+        }
+    }
+
+    pub(crate) fn first(&self) -> Option<CaughtSignal> {
+        let taken = self.taken.load(SeqCst);
+        let claimed = self.claimed.load(SeqCst).min(CAUGHT_SIGNALS_KEPT);
+        (taken < claimed).then(|| self.read(taken))
+    }
+
+    pub(crate) fn signal_received(&self) -> Option<i32> {
+        self.first().map(|caught| caught.signal).or_else(|| {
+            (self.claimed.load(SeqCst) > self.taken.load(SeqCst)).then(|| self.newest.load(SeqCst))
+        })
+    }
+
+    /// Everything recorded since the last call, oldest first. Called by one thread.
+    pub(crate) fn take(&self) -> Vec<CaughtSignal> {
+        let claimed = self.claimed.load(SeqCst);
+        let kept = claimed.min(CAUGHT_SIGNALS_KEPT);
+        let caught = (self.taken.load(SeqCst)..kept)
+            .map(|index| self.read(index))
+            .collect();
+        for slot in &self.slots[..kept] {
+            slot.ready.store(false, SeqCst);
+        }
+        // Empty the log unless a signal claimed a slot meanwhile; then that one (at
+        // `claimed`) is reported next time.
+        let rest = match self.claimed.compare_exchange(claimed, 0, SeqCst, SeqCst) {
+            Ok(_) => 0,
+            Err(_) => kept,
+        };
+        self.taken.store(rest, SeqCst);
+        caught
+    }
+}
+
+/// Passes each signal another process sent on to every running `_COMMAND` and what it
+/// started, from a thread: finding those processes means reading /proc. Stops when
+/// dropped.
+#[derive(Debug)]
+pub(crate) struct Forwarder {
+    watch: Arc<Watch>,
+    wake: Option<OwnedFd>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Forwarder {
+    pub(crate) fn start(watch: &Arc<Watch>) -> io::Result<Self> {
+        use nix::fcntl::{FcntlArg, OFlag, fcntl};
+
+        let (read, write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
+        // The handler must never block on a full pipe.
+        fcntl(&write, FcntlArg::F_SETFL(OFlag::O_NONBLOCK))?;
+        let thread = std::thread::Builder::new()
+            .name("keld-forward".to_owned())
+            .stack_size(64 * 1024)
+            .spawn(move || {
+                let mut pipe = File::from(read);
+                let mut signals = [0_u8; 16];
+                loop {
+                    match pipe.read(&mut signals) {
+                        Ok(0) => break,
+                        Ok(count) => {
+                            for &signal in &signals[..count] {
+                                crate::environ::forward_to_commands(i32::from(signal));
+                            }
+                        }
+                        Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                        Err(_) => break,
+                    }
+                }
+            })?;
+        watch.wake.store(write.as_raw_fd(), SeqCst);
+        Ok(Self {
+            watch: Arc::clone(watch),
+            wake: Some(write),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Forwarder {
+    fn drop(&mut self) {
+        self.watch.wake.store(-1, SeqCst);
+        self.watch.quiesce();
+        // Closing the write end ends the thread once it has read what is left.
+        drop(self.wake.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 /// Send `signal` to `pid`, ignoring a child that is already gone.
 pub(crate) fn forward(pid: Pid, signal: i32) -> bool {
     match Signal::try_from(signal) {
@@ -73,7 +288,42 @@ pub(crate) fn forward(pid: Pid, signal: i32) -> bool {
 mod tests {
     use signal_hook::low_level::siginfo::{Cause, Chld, Sent};
 
-    use super::SignalSource;
+    use super::{CAUGHT_SIGNALS_KEPT, CaughtSignal, SignalSource, Watch};
+
+    #[test]
+    fn the_log_keeps_the_first_signals_and_starts_again_after_take() {
+        let watch = Watch::default();
+        assert_eq!(watch.signal_received(), None);
+        for pid in 1..=40 {
+            watch.record(15, SignalSource::Process(pid), 0);
+        }
+        watch.record(2, SignalSource::Terminal, 0);
+        assert_eq!(watch.signal_received(), Some(15));
+        assert_eq!(
+            watch.first().map(|caught| caught.source),
+            Some(SignalSource::Process(1))
+        );
+        let caught = watch.take();
+        assert_eq!(caught.len(), CAUGHT_SIGNALS_KEPT);
+        assert!(
+            caught
+                .iter()
+                .enumerate()
+                .all(|(index, caught)| caught.source == SignalSource::Process(index as i32 + 1))
+        );
+        assert_eq!(watch.signal_received(), None);
+        assert!(watch.take().is_empty());
+
+        watch.record(1, SignalSource::Unknown, 77);
+        assert_eq!(
+            watch.take(),
+            vec![CaughtSignal {
+                signal: 1,
+                source: SignalSource::Unknown,
+                forwarded_to: Some(77),
+            }]
+        );
+    }
 
     #[test]
     fn only_signals_sent_by_a_process_are_forwarded() {

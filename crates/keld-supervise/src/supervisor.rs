@@ -2,20 +2,20 @@
 
 use std::ffi::OsString;
 use std::io;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::thread::JoinHandle;
+use std::sync::Arc;
+use std::sync::atomic::Ordering::SeqCst;
 
 use keld_status::{Outcome, StartFailure};
 use nix::sys::wait::{Id, WaitPidFlag, waitid};
 use nix::unistd::Pid;
-use signal_hook::SigId;
-use signal_hook::iterator::Handle;
+use signal_hook_registry::SigId;
 
-use crate::signals::{CAUGHT_SIGNALS, CaughtSignal, SignalIterator, SignalSource, forward};
+use crate::signals::{CAUGHT_SIGNALS, CaughtSignal, Forwarder, Watch};
+use crate::spawn::{Prepared, spawn};
 
 /// What to run: a plain description with no behaviour of its own.
 ///
@@ -53,7 +53,8 @@ impl ChildCommand {
     }
 
     /// The `std` command: environment replaced, stdio inherited, and on Linux the
-    /// child is told to receive SIGTERM when the spawning thread dies.
+    /// child is told to receive SIGTERM when the spawning thread dies. Used where the
+    /// child's output is captured; [`Supervisor::run`] starts children itself.
     pub(crate) fn to_std(&self) -> Command {
         let mut command = Command::new(&self.program);
         command
@@ -127,11 +128,20 @@ impl StartError {
         }
     }
 
+    /// A bare program name that is nowhere on the `PATH` (127).
+    pub(crate) fn not_found(program: &Path, error: crate::NotFound) -> Self {
+        Self {
+            program: program.to_owned(),
+            failure: StartFailure::NotFound,
+            source: io::Error::new(io::ErrorKind::NotFound, error.to_string()),
+        }
+    }
+
     /// Why, in words: the operating system's error, except that "not found" for a
     /// file that exists means the interpreter on its `#!` line is missing.
     fn reason(&self) -> String {
         if self.failure == StartFailure::NotExecutable
-            && self.source.kind() == io::ErrorKind::NotFound
+            && self.source.raw_os_error() == Some(nix::libc::ENOENT)
         {
             "the interpreter named on its #! line does not exist".to_owned()
         } else {
@@ -162,48 +172,13 @@ pub enum SuperviseError {
     },
 }
 
-#[derive(Debug, Default)]
-struct State {
-    child: Option<Pid>,
-    caught: Vec<CaughtSignal>,
-}
-
-#[derive(Debug, Default)]
-struct Shared {
-    state: Mutex<State>,
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic elsewhere must not stop signal forwarding: the state stays usable.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn deliver(&self, signal: i32, source: SignalSource) {
-        let mut state = self.lock();
-        let forwarded_to = match state.child {
-            Some(pid) if source.forwards() && forward(pid, signal) => {
-                u32::try_from(pid.as_raw()).ok()
-            }
-            _ => None,
-        };
-        if source.forwards() {
-            crate::environ::forward_to_commands(signal);
-        }
-        state.caught.push(CaughtSignal {
-            signal,
-            source,
-            forwarded_to,
-        });
-    }
-}
-
 /// Runs children one at a time while SIGINT, SIGTERM, SIGHUP and SIGQUIT are caught.
 ///
 /// While it exists, those signals no longer end keld: each is recorded (see
 /// [`Supervisor::take_caught`]) and, when another process sent it and a child is
-/// running, forwarded to that child as the same signal. A signal the terminal raised
-/// reached the child through the process group already and is not sent again.
+/// running, forwarded to that child as the same signal by the signal handler itself.
+/// A signal the terminal raised reached the child through the process group already
+/// and is not sent again.
 ///
 /// The signals are caught by a handler, never ignored: an ignored disposition would be
 /// inherited across `exec` and restic could not be interrupted.
@@ -212,115 +187,135 @@ impl Shared {
 /// [`Supervisor::run`] from a thread that outlives the child (normally the main one).
 #[derive(Debug)]
 pub struct Supervisor {
-    shared: Arc<Shared>,
-    handle: Handle,
-    thread: Option<JoinHandle<()>>,
-    /// The number of the last caught signal, set inside the signal handler itself.
-    /// The signal thread learns of a signal a moment later; a check between two
-    /// children must not miss one that was delivered before the first child ended.
-    arrived: Arc<AtomicUsize>,
-    arrived_ids: Vec<SigId>,
+    watch: Arc<Watch>,
+    handlers: Vec<SigId>,
 }
 
 impl Supervisor {
-    /// Install the signal handlers and start the thread that reacts to signals.
+    /// Install the signal handlers.
     pub fn install() -> Result<Self, SuperviseError> {
-        let mut signals = SignalIterator::new(CAUGHT_SIGNALS).map_err(SuperviseError::Signals)?;
-        let handle = signals.handle();
-        let arrived = Arc::new(AtomicUsize::new(0));
-        let mut arrived_ids = Vec::with_capacity(CAUGHT_SIGNALS.len());
+        let mut supervisor = Self {
+            watch: Arc::new(Watch::default()),
+            handlers: Vec::with_capacity(CAUGHT_SIGNALS.len()),
+        };
         for signal in CAUGHT_SIGNALS {
-            let value = usize::try_from(signal).unwrap_or(usize::MAX);
-            let id = signal_hook::flag::register_usize(signal, Arc::clone(&arrived), value)
-                .map_err(SuperviseError::Signals)?;
-            arrived_ids.push(id);
-        }
-        let shared = Arc::new(Shared::default());
-        let listener = Arc::clone(&shared);
-        let thread = std::thread::Builder::new()
-            .name("keld-signals".to_owned())
-            .stack_size(64 * 1024)
-            .spawn(move || {
-                for origin in signals.forever() {
-                    listener.deliver(origin.signal, SignalSource::of(&origin));
-                }
-            })
+            let watch = Arc::clone(&supervisor.watch);
+            #[allow(unsafe_code)]
+            // SAFETY: the action is async-signal-safe: `Watch::on_signal` uses atomics,
+            // `kill(2)` and `write(2)` only, and allocates nothing.
+            let id = unsafe {
+                signal_hook_registry::register_sigaction(signal, move |info| {
+                    watch.on_signal(info);
+                })
+            }
             .map_err(SuperviseError::Signals)?;
-        Ok(Self {
-            shared,
-            handle,
-            thread: Some(thread),
-            arrived,
-            arrived_ids,
-        })
+            // Kept at once, so that when a later signal fails, dropping the half-made
+            // supervisor unregisters this one.
+            supervisor.handlers.push(id);
+        }
+        Ok(supervisor)
     }
 
     /// Run `command` to completion and return how it ended.
     ///
     /// An exit code is [`Outcome::Exited`]; death by signal N is [`Outcome::Signaled`]
-    /// (read as 128 + N), never success.
+    /// (read as 128 + N), never success. A `program` without `/` is looked up in the
+    /// `PATH` of the command's environment; a file `exec` rejects is reported as not
+    /// startable, never retried as a shell script. A program that is "busy" (open
+    /// for writing) is tried again for up to about an eighth of a second.
     pub fn run(&self, command: &ChildCommand) -> Result<Outcome, RunError> {
-        check_format(&command.program)
-            .map_err(|source| RunError::Start(StartError::new(&command.program, source)))?;
-        let mut std_command = command.to_std();
-        let mut child = {
-            // Holding the lock across spawn means a signal arriving meanwhile is
-            // handled only once the child's pid is known, so it is not lost.
-            let mut state = self.shared.lock();
-            let child = std_command
-                .spawn()
-                .map_err(|source| RunError::Start(StartError::new(&command.program, source)))?;
-            state.child = i32::try_from(child.id()).ok().map(Pid::from_raw);
-            child
+        let program = if command.program.as_os_str().as_bytes().contains(&b'/') {
+            command.program.clone()
+        } else {
+            let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+            crate::find_program(command.program.as_os_str(), &command.env, &cwd)
+                .map_err(|error| RunError::Start(StartError::not_found(&command.program, error)))?
+        };
+        let start_error = |source| RunError::Start(StartError::new(&program, source));
+        let prepared = Prepared::new(
+            &program,
+            &command.args,
+            &command.env,
+            command.workdir.as_deref(),
+        )
+        .map_err(start_error)?;
+        let started = |pid: Pid| self.watch.child.store(pid.as_raw(), SeqCst);
+        let mut attempt = 0;
+        let pid = loop {
+            match spawn(&prepared, started) {
+                // "Text file busy": the program is open for writing somewhere, often
+                // only for a moment (a copy of a descriptor held by a process that
+                // another thread is starting, or a package update).
+                Err(error)
+                    if error.raw_os_error() == Some(nix::libc::ETXTBSY)
+                        && attempt < TEXT_BUSY_RETRIES =>
+                {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(2 << attempt));
+                }
+                result => break result.map_err(start_error)?,
+            }
         };
         // Wait without reaping first: until the pid is cleared below the child stays a
         // zombie, so a forwarded signal can never hit an unrelated process that reused
         // its pid.
-        let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
         let exited = WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT;
         while let Err(nix::errno::Errno::EINTR) = waitid(Id::Pid(pid), exited) {}
-        self.shared.lock().child = None;
-        let status = child.wait().map_err(|source| {
+        self.watch.child.store(0, SeqCst);
+        self.watch.quiesce();
+        let status = reap(pid).map_err(|source| {
             RunError::Wait(SuperviseError::Wait {
-                program: command.program.clone(),
+                program: program.clone(),
                 source,
             })
         })?;
         Ok(outcome_of(status))
     }
 
-    /// The signal keld received since the last [`Supervisor::take_caught`], if any:
-    /// the oldest one the signal thread has handled, or else one that the handler has
-    /// seen and the thread not yet. Use it to decide whether to start another child.
+    /// The signal keld received since the last [`Supervisor::take_caught`], if any
+    /// (the oldest one). The signal handler records it, so a check between two
+    /// children never misses a signal that came before the first one ended. Use it to
+    /// decide whether to start another child.
     pub fn signal_received(&self) -> Option<i32> {
-        self.first_caught().map(|caught| caught.signal).or_else(|| {
-            match self.arrived.load(Ordering::SeqCst) {
-                0 => None,
-                signal => i32::try_from(signal).ok(),
-            }
-        })
+        self.watch.signal_received()
     }
 
-    /// The signals caught since the last call, oldest first, and forget them.
+    /// The signals caught since the last call, oldest first, and forget them. The
+    /// first [`CAUGHT_SIGNALS_KEPT`](crate::CAUGHT_SIGNALS_KEPT) between two calls are kept; later ones are still
+    /// forwarded and count for [`Supervisor::signal_received`].
     pub fn take_caught(&self) -> Vec<CaughtSignal> {
-        self.arrived.store(0, Ordering::SeqCst);
-        std::mem::take(&mut self.shared.lock().caught)
+        self.watch.take()
     }
 
     /// The oldest signal caught since the last [`Supervisor::take_caught`], kept.
     pub fn first_caught(&self) -> Option<CaughtSignal> {
-        self.shared.lock().caught.first().copied()
+        self.watch.first()
     }
 
     /// [`crate::resolve_environ`] under this supervisor: once a signal has been caught,
-    /// no further `_COMMAND` starts (the one running when it came receives it if it
-    /// came from another process) and the result is [`EnvCommandError::Interrupted`].
+    /// no further `_COMMAND` starts (the one running when it came receives it, with
+    /// everything it started, if it came from another process) and the result is
+    /// [`EnvCommandError::Interrupted`](crate::EnvCommandError::Interrupted).
     pub fn resolve_environ(
         &self,
         entries: &[crate::EnvEntry],
-        base: &[(std::ffi::OsString, std::ffi::OsString)],
-        workdir: Option<&std::path::Path>,
-    ) -> Result<Vec<(std::ffi::OsString, std::ffi::OsString)>, crate::EnvCommandError> {
+        base: &[(OsString, OsString)],
+        workdir: Option<&Path>,
+    ) -> Result<Vec<(OsString, OsString)>, crate::EnvCommandError> {
+        let first_command = entries
+            .iter()
+            .find(|entry| matches!(entry.source, crate::EnvSource::Command(_)));
+        // Passing a signal on to a command's whole process tree reads /proc, which a
+        // signal handler cannot do: a thread does it, only while commands may run.
+        let _forwarder = match first_command {
+            Some(entry) => Some(Forwarder::start(&self.watch).map_err(|source| {
+                crate::EnvCommandError::Io {
+                    name: entry.name.clone(),
+                    source,
+                }
+            })?),
+            None => None,
+        };
         crate::environ::resolve_environ_until(entries, base, workdir, crate::OUTPUT_LIMIT, &|| {
             self.signal_received()
         })
@@ -329,73 +324,32 @@ impl Supervisor {
 
 impl Drop for Supervisor {
     fn drop(&mut self) {
-        for id in self.arrived_ids.drain(..) {
-            signal_hook::low_level::unregister(id);
-        }
-        self.handle.close();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+        for id in self.handlers.drain(..) {
+            signal_hook_registry::unregister(id);
         }
     }
 }
 
-/// Refuse a file that `exec` would reject with "exec format error".
-///
-/// `std` starts programs with `execvp`, which on that error runs the file as a shell
-/// script instead; for a restic binary that is only garbage output and exit 127 from
-/// inside `sh`. A startable file begins with `#!`, or is an ELF file for this machine;
-/// anything else is reported as not startable (126) before it runs. An unreadable file
-/// is left to `exec` to judge.
-fn check_format(program: &Path) -> io::Result<()> {
-    use std::io::Read;
+/// How often starting a program that is busy ("Text file busy") is tried again,
+/// after 4, 8, 16, 32 and 64 ms.
+const TEXT_BUSY_RETRIES: u32 = 5;
 
-    let Ok(file) = std::fs::File::open(program) else {
-        return Ok(());
-    };
-    let mut header = Vec::with_capacity(ELF_HEADER_CHECKED);
-    // A directory or an unreadable file: let exec report it.
-    if file
-        .take(ELF_HEADER_CHECKED as u64)
-        .read_to_end(&mut header)
-        .is_err()
-    {
-        return Ok(());
+/// Reap `pid` and return how it ended.
+fn reap(pid: Pid) -> io::Result<ExitStatus> {
+    let mut status = 0;
+    loop {
+        #[allow(unsafe_code)]
+        // SAFETY: `waitpid` writes one `c_int` through a valid pointer. (`nix`'s
+        // `waitpid` refuses statuses with signal numbers it has no name for.)
+        let reaped = unsafe { nix::libc::waitpid(pid.as_raw(), &raw mut status, 0) };
+        if reaped == pid.as_raw() {
+            return Ok(ExitStatus::from_raw(status));
+        }
+        let error = io::Error::last_os_error();
+        if error.kind() != io::ErrorKind::Interrupted {
+            return Err(error);
+        }
     }
-    if header.starts_with(b"#!") || is_native_elf(&header) {
-        Ok(())
-    } else {
-        Err(io::Error::from(nix::errno::Errno::ENOEXEC))
-    }
-}
-
-/// Bytes of the ELF header needed to read class, byte order and machine.
-const ELF_HEADER_CHECKED: usize = 20;
-
-fn is_native_elf(header: &[u8]) -> bool {
-    if header.len() < ELF_HEADER_CHECKED || !header.starts_with(b"\x7fELF") {
-        return false;
-    }
-    let class = if cfg!(target_pointer_width = "64") {
-        2
-    } else {
-        1
-    };
-    let data = if cfg!(target_endian = "little") { 1 } else { 2 };
-    let machine = if cfg!(target_endian = "little") {
-        u16::from_le_bytes([header[18], header[19]])
-    } else {
-        u16::from_be_bytes([header[18], header[19]])
-    };
-    let machine_ok = match std::env::consts::ARCH {
-        "x86_64" => machine == 62,
-        "aarch64" => machine == 183,
-        "x86" => machine == 3,
-        "arm" => machine == 40,
-        "riscv64" => machine == 243,
-        // Unknown to this table: trust the kernel.
-        _ => true,
-    };
-    header[4] == class && header[5] == data && machine_ok
 }
 
 /// Why [`Supervisor::run`] has no outcome from a running child.

@@ -234,3 +234,91 @@ fn no_signal_is_recorded_without_one_arriving() {
     assert_eq!(supervisor.first_caught(), None);
     assert!(supervisor.take_caught().is_empty());
 }
+
+#[test]
+fn a_bare_program_name_is_found_on_the_childs_path() {
+    let supervisor = Supervisor::install().unwrap();
+    let mut command = ChildCommand::new("true", Vec::<String>::new());
+    command.env = base_env();
+    assert_eq!(supervisor.run(&command).unwrap(), Outcome::Exited(0));
+
+    command.program = "keld-no-such-program".into();
+    match supervisor.run(&command) {
+        Err(RunError::Start(error)) => {
+            assert_eq!(error.failure, StartFailure::NotFound);
+            assert!(
+                error.to_string().contains("keld-no-such-program"),
+                "{error}"
+            );
+        }
+        other => panic!("expected a start failure, got {other:?}"),
+    }
+}
+
+/// The fields of `/proc/self/status` a child inherited from keld: blocked and ignored
+/// signals survive `exec`.
+fn inherited_signal_masks(supervisor: &Supervisor) -> (u64, u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("status");
+    let mut command = ChildCommand::new("/bin/cp", ["/proc/self/status"]);
+    command.args.push(out.clone().into());
+    command.env = base_env();
+    assert_eq!(supervisor.run(&command).unwrap(), Outcome::Exited(0));
+    let status = fs::read_to_string(&out).unwrap();
+    let field = |name: &str| {
+        let line = status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .unwrap_or_else(|| panic!("no {name} in {status}"));
+        u64::from_str_radix(line.trim(), 16).unwrap()
+    };
+    (field("SigBlk:"), field("SigIgn:"))
+}
+
+#[test]
+fn the_child_starts_with_no_signal_blocked_and_sigpipe_at_its_default() {
+    let supervisor = Supervisor::install().unwrap();
+    let (blocked, ignored) = inherited_signal_masks(&supervisor);
+    // Signals are blocked in keld while the child is created; none may stay blocked.
+    assert_eq!(blocked, 0, "blocked mask {blocked:#x}");
+    // Rust ignores SIGPIPE; restic must die of it like any program on a closed pipe.
+    let sigpipe = 1 << (nix::libc::SIGPIPE - 1);
+    assert_eq!(ignored & sigpipe, 0, "ignored mask {ignored:#x}");
+    // The caught signals are not ignored either: restic can be interrupted.
+    for signal in keld_supervise::CAUGHT_SIGNALS {
+        assert_eq!(ignored & (1 << (signal - 1)), 0, "signal {signal} ignored");
+    }
+}
+
+#[test]
+fn a_missing_working_directory_is_reported_as_such() {
+    let supervisor = Supervisor::install().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = shell("exit 0");
+    command.workdir = Some(dir.path().join("gone"));
+    match supervisor.run(&command) {
+        Err(RunError::Start(error)) => {
+            assert_eq!(error.failure, StartFailure::NotExecutable);
+            let message = error.to_string();
+            assert!(
+                message.contains("cannot change to the working directory")
+                    && message.contains("gone"),
+                "{message}"
+            );
+        }
+        other => panic!("expected a start failure, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_nul_byte_in_an_argument_is_refused_before_anything_runs() {
+    let supervisor = Supervisor::install().unwrap();
+    let mut command = shell("exit 0");
+    command.args.push("a\0b".into());
+    match supervisor.run(&command) {
+        Err(RunError::Start(error)) => {
+            assert_eq!(error.source.kind(), std::io::ErrorKind::InvalidInput);
+        }
+        other => panic!("expected a start failure, got {other:?}"),
+    }
+}

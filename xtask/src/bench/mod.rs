@@ -33,6 +33,7 @@ pub(crate) struct Options {
     no_crestic: bool,
     config_bench: bool,
     build: bool,
+    dynamic: bool,
     interactive: bool,
     interactive_runs: usize,
 }
@@ -45,6 +46,7 @@ impl Options {
             no_crestic: false,
             config_bench: true,
             build: true,
+            dynamic: true,
             interactive: true,
             interactive_runs: 20,
         };
@@ -61,6 +63,7 @@ impl Options {
                 "--no-crestic" => options.no_crestic = true,
                 "--no-config-bench" => options.config_bench = false,
                 "--no-build" => options.build = false,
+                "--no-dynamic" => options.dynamic = false,
                 other => return Err(format!("unknown option {other:?}")),
             }
         }
@@ -80,23 +83,29 @@ fn positive(option: &str, value: Option<&String>) -> Result<usize, String> {
 
 /// Runs the whole benchmark and prints its report on stdout.
 pub(crate) fn run(options: &Options) -> Result<(), String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .ok_or("xtask has no parent directory")?
-        .to_owned();
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    if options.build {
-        eprintln!("building keld (release) ...");
-        cargo(&root, &["build", "--release", "-p", "keld-cli"])?;
-    }
-    let keld = target.join("release/keld");
-    if !keld.exists() {
-        return Err(format!(
-            "{} does not exist; run without --no-build",
-            keld.display()
-        ));
+    let root = crate::root();
+    let target = crate::target_dir(&root);
+    let keld = if options.build {
+        crate::dist::build(&root, &target)?.binary
+    } else {
+        target.join("dist/keld")
+    };
+    let dynamic = if options.dynamic {
+        if options.build {
+            eprintln!("building keld (plain release build, for comparison) ...");
+            cargo(&root, &["build", "--release", "-p", "keld-cli"])?;
+        }
+        Some(target.join("release/keld"))
+    } else {
+        None
+    };
+    for binary in std::iter::once(&keld).chain(&dynamic) {
+        if !binary.exists() {
+            return Err(format!(
+                "{} does not exist; run without --no-build",
+                binary.display()
+            ));
+        }
     }
     let fixture = Fixture::create(&target.join("xtask-bench"))
         .map_err(|err| format!("preparing the fixture: {err}"))?;
@@ -106,14 +115,17 @@ pub(crate) fn run(options: &Options) -> Result<(), String> {
     } else {
         find_crestic(options.crestic.clone())
     };
-    let mut runners = Runners::new(keld.clone(), crestic, &fixture)?;
+    let mut runners = Runners::new(keld.clone(), dynamic, crestic, &fixture)?;
     let mut crestic_note = crestic_note;
     check_arguments(&mut runners, &fixture, &mut crestic_note)?;
 
     println!("# cargo xtask bench\n");
     println!("machine: {}", machine());
     println!("load average before: {}", load_average());
-    println!("keld: {}", runners.keld.display());
+    println!("keld: {} (cargo xtask dist)", runners.keld.display());
+    if let Some(dynamic) = &runners.keld_dynamic {
+        println!("keld, plain build: {}", dynamic.display());
+    }
     println!("no-op restic: {}", fixture.restic.display());
     println!("crestic: {crestic_note}");
     println!("restic command (from keld --show-command --json):");
@@ -204,7 +216,11 @@ fn check_arguments(
     crestic_note: &mut String,
 ) -> Result<(), String> {
     let shown = runners.argv[1..].to_vec();
-    for contender in [Contender::Direct, Contender::Keld] {
+    let mut checked = vec![Contender::Direct, Contender::Keld];
+    if runners.keld_dynamic.is_some() {
+        checked.push(Contender::KeldDynamic);
+    }
+    for contender in checked {
         let seen = runners.observed_argv(contender, &fixture.dir)?;
         if seen != shown {
             return Err(format!(
@@ -249,6 +265,7 @@ fn report_timings(samples: &Samples, runs: usize) {
     let rows = [
         (Contender::Direct, &samples.direct),
         (Contender::Keld, &samples.keld),
+        (Contender::KeldDynamic, &samples.keld_dynamic),
         (Contender::Crestic, &samples.crestic),
         (Contender::KeldShow, &samples.keld_show),
     ];
@@ -281,6 +298,16 @@ fn report_timings(samples: &Samples, runs: usize) {
         ms(goal),
         verdict(overhead < goal && paired < goal)
     );
+    if let Some(dynamic) = Summary::of(&samples.keld_dynamic) {
+        let paired =
+            median_paired_difference(&samples.keld_dynamic, &samples.direct).unwrap_or(f64::NAN);
+        println!(
+            "  the plain `cargo build --release` binary (dynamically linked): {:.3} ms \
+             (difference of medians), {:.3} ms (median of paired differences)",
+            ms(micros(dynamic.median) - micros(direct.median)),
+            ms(paired)
+        );
+    }
     if let Some(show) = Summary::of(&samples.keld_show) {
         // keld = (keld's own start-up and resolution) + (starting and waiting for
         // restic from inside keld); `keld --show-command` measures the first part.

@@ -1,4 +1,4 @@
-//! The three ways of running the same restic command, and the interleaved timing loop.
+//! The ways of running the same restic command, and the interleaved timing loop.
 
 use std::ffi::OsString;
 use std::fs;
@@ -13,7 +13,10 @@ use super::fixture::{ARGV_LOG_VAR, COMMAND, CONFIG_ENV, Fixture, PRESET};
 pub(crate) struct Runners {
     /// The program and arguments keld reported with `--show-command --json`.
     pub(crate) argv: Vec<String>,
+    /// The binary to install (`cargo xtask dist`).
     pub(crate) keld: PathBuf,
+    /// The plain `cargo build --release` binary, for comparison.
+    pub(crate) keld_dynamic: Option<PathBuf>,
     pub(crate) crestic: Option<PathBuf>,
     base_env: Vec<(OsString, OsString)>,
     keld_config: PathBuf,
@@ -26,6 +29,8 @@ pub(crate) struct Runners {
 pub(crate) enum Contender {
     Direct,
     Keld,
+    /// The same run with the plain (dynamically linked) release build.
+    KeldDynamic,
     /// `keld --show-command`: keld's own start-up and resolution, running nothing.
     KeldShow,
     Crestic,
@@ -36,6 +41,7 @@ impl Contender {
         match self {
             Contender::Direct => "restic directly",
             Contender::Keld => "keld",
+            Contender::KeldDynamic => "keld, plain `cargo build --release`",
             Contender::KeldShow => "keld --show-command (runs nothing)",
             Contender::Crestic => "crestic",
         }
@@ -46,10 +52,11 @@ impl Runners {
     /// Asks keld for the command it would run, so the direct run execs exactly that.
     pub(crate) fn new(
         keld: PathBuf,
+        keld_dynamic: Option<PathBuf>,
         crestic: Option<PathBuf>,
         fixture: &Fixture,
     ) -> Result<Self, String> {
-        // A small, fixed environment: the same for all three, and no user config.
+        // A small, fixed environment: the same for all, and no user config.
         let base_env = vec![
             ("PATH".into(), std::env::var_os("PATH").unwrap_or_default()),
             ("HOME".into(), fixture.home.clone().into()),
@@ -61,6 +68,7 @@ impl Runners {
         let mut runners = Self {
             argv: Vec::new(),
             keld,
+            keld_dynamic,
             crestic,
             base_env,
             keld_config: fixture.keld_config.clone(),
@@ -113,6 +121,7 @@ impl Runners {
         let program = match contender {
             Contender::Direct => Path::new(&self.argv[0]),
             Contender::Keld | Contender::KeldShow => &self.keld,
+            Contender::KeldDynamic => self.keld_dynamic.as_deref().unwrap_or(&self.keld),
             Contender::Crestic => self.crestic.as_deref().unwrap_or(Path::new("crestic")),
         };
         let mut command = Command::new(program);
@@ -126,7 +135,7 @@ impl Runners {
             Contender::Direct => {
                 command.args(&self.argv[1..]).envs(CONFIG_ENV);
             }
-            Contender::Keld | Contender::KeldShow => {
+            Contender::Keld | Contender::KeldDynamic | Contender::KeldShow => {
                 command
                     .env("KELD_EXECUTABLE", &self.restic)
                     .env("KELD_NONINTERACTIVE", "1")
@@ -190,6 +199,7 @@ impl Runners {
 pub(crate) struct Samples {
     pub(crate) direct: Vec<Duration>,
     pub(crate) keld: Vec<Duration>,
+    pub(crate) keld_dynamic: Vec<Duration>,
     pub(crate) keld_show: Vec<Duration>,
     pub(crate) crestic: Vec<Duration>,
 }
@@ -198,6 +208,9 @@ pub(crate) struct Samples {
 /// `keld --show-command` in turn, so that all of them see the same machine load.
 pub(crate) fn interleave(runners: &Runners, warmup: usize, rounds: usize) -> io::Result<Samples> {
     let mut contenders = vec![Contender::Direct, Contender::Keld];
+    if runners.keld_dynamic.is_some() {
+        contenders.push(Contender::KeldDynamic);
+    }
     if runners.crestic.is_some() {
         contenders.push(Contender::Crestic);
     }
@@ -212,6 +225,7 @@ pub(crate) fn interleave(runners: &Runners, warmup: usize, rounds: usize) -> io:
             match contender {
                 Contender::Direct => samples.direct.push(elapsed),
                 Contender::Keld => samples.keld.push(elapsed),
+                Contender::KeldDynamic => samples.keld_dynamic.push(elapsed),
                 Contender::KeldShow => samples.keld_show.push(elapsed),
                 Contender::Crestic => samples.crestic.push(elapsed),
             }
