@@ -10,7 +10,8 @@ use std::ffi::OsString;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// Where the binary is built from and what kind it is.
 pub(crate) struct Dist {
@@ -118,7 +119,8 @@ fn has_interpreter(binary: &Path) -> Result<bool, String> {
 
 /// Run the binary the way a timer would: a config with a pre-hook, `~` in an
 /// argument with `HOME` unset (the account lookup, which a static glibc does through
-/// the system's NSS modules), and a stand-in restic that records its arguments.
+/// the system's NSS modules), a stand-in restic that records its arguments, and a
+/// SIGTERM while restic runs.
 fn check(binary: &Path) -> Result<(), String> {
     let dir = std::env::temp_dir().join(format!("keld-dist-check-{}", std::process::id()));
     let result = check_in(binary, &dir);
@@ -134,7 +136,15 @@ fn check_in(binary: &Path, dir: &Path) -> Result<(), String> {
     let restic = dir.join("restic");
     fs::write(
         &restic,
-        "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"$KELD_DIST_LOG\"\nexit 3\n",
+        r#"#!/bin/sh
+if [ -n "$KELD_DIST_HOLD" ]; then
+    trap 'echo TERM >> "$KELD_DIST_HOLD"; exit 143' TERM
+    : > "$KELD_DIST_HOLD.ready"
+    while :; do sleep 0.05; done
+fi
+printf '%s\n' "$@" > "$KELD_DIST_LOG"
+exit 3
+"#,
     )
     .map_err(|err| io("writing the stand-in restic", err))?;
     fs::set_permissions(&restic, fs::Permissions::from_mode(0o700))
@@ -169,16 +179,20 @@ _pre_hooks = ["test \"$KELD_PRESET\" = check"]
     }
 
     let path: OsString = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into());
-    let output = Command::new(binary)
-        .env_clear()
-        .env("PATH", path)
-        .env("KELD_EXECUTABLE", &restic)
-        .env("KELD_DIST_DIR", dir)
-        .env("KELD_NONINTERACTIVE", "1")
-        .args(["--config".as_ref(), config.as_os_str()])
-        .args(["-p", "check", "backup", "--dry-run"])
-        .output()
-        .map_err(|err| io("running keld", err))?;
+    let keld = || {
+        let mut command = Command::new(binary);
+        command
+            .env_clear()
+            .env("PATH", &path)
+            .env("KELD_EXECUTABLE", &restic)
+            .env("KELD_DIST_DIR", dir)
+            .env("KELD_NONINTERACTIVE", "1")
+            .args(["--config".as_ref(), config.as_os_str()])
+            .args(["-p", "check", "backup", "--dry-run"]);
+        command
+    };
+    check_sigterm(keld(), dir)?;
+    let output = keld().output().map_err(|err| io("running keld", err))?;
     if output.status.code() != Some(3) {
         return Err(format!(
             "dist check: keld should pass on restic's exit code 3, got {}: {}",
@@ -193,12 +207,85 @@ _pre_hooks = ["test \"$KELD_PRESET\" = check"]
     match (args.first(), args.contains(&"--dry-run"), home) {
         (Some(&"backup"), true, Some(home)) if home.starts_with('/') => {
             eprintln!(
-                "dist check: ok (restic got {args:?}; ~ is {home} from the account database)"
+                "dist check: ok (restic got {args:?}; ~ is {home} from the account database; \
+                 SIGTERM reached restic once and keld exited with its 143)"
             );
             Ok(())
         }
         _ => Err(format!(
             "dist check: restic got unexpected arguments {args:?}"
         )),
+    }
+}
+
+/// SIGTERM from another process (as `systemctl stop` sends) reaches restic once, and
+/// keld ends with restic's exit code.
+fn check_sigterm(mut keld: Command, dir: &Path) -> Result<(), String> {
+    let hold = dir.join("signals");
+    let ready = dir.join("signals.ready");
+    let mut child = keld
+        .env("KELD_DIST_HOLD", &hold)
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|err| format!("dist check: starting keld: {err}"))?;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !ready.exists() {
+        if Instant::now() > deadline || child.try_wait().ok().flatten().is_some() {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err("dist check: the stand-in restic never started".to_owned());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .map_err(|err| format!("dist check: running kill: {err}"))?;
+    let status = child
+        .wait()
+        .map_err(|err| format!("dist check: waiting for keld: {err}"))?;
+    let received = fs::read_to_string(&hold).unwrap_or_default();
+    if !sent.success() || status.code() != Some(143) || received != "TERM\n" {
+        return Err(format!(
+            "dist check: after SIGTERM keld ended with {status} (expected exit code 143) \
+             and restic saw {received:?} (expected TERM once)"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_interpreter;
+
+    /// A 64-bit little-endian ELF header with one program header of type `p_type`.
+    fn elf_with_segment(p_type: u32) -> Vec<u8> {
+        let mut bytes = vec![0_u8; 0x40 + 0x38];
+        bytes[..6].copy_from_slice(b"\x7fELF\x02\x01");
+        bytes[0x20..0x28].copy_from_slice(&0x40_u64.to_le_bytes());
+        bytes[0x36..0x38].copy_from_slice(&0x38_u16.to_le_bytes());
+        bytes[0x38..0x3a].copy_from_slice(&1_u16.to_le_bytes());
+        bytes[0x40..0x44].copy_from_slice(&p_type.to_le_bytes());
+        bytes
+    }
+
+    #[test]
+    fn the_program_interpreter_segment_tells_a_dynamic_binary() {
+        let dir = std::env::temp_dir().join(format!("keld-dist-elf-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("elf");
+        std::fs::write(&file, elf_with_segment(3)).unwrap();
+        assert_eq!(has_interpreter(&file), Ok(true));
+        // PT_LOAD only: what a static binary has.
+        std::fs::write(&file, elf_with_segment(1)).unwrap();
+        assert_eq!(has_interpreter(&file), Ok(false));
+        std::fs::write(&file, b"#!/bin/sh\n").unwrap();
+        assert!(has_interpreter(&file).is_err());
+        // A program header table past the end of the file.
+        let mut truncated = elf_with_segment(3);
+        truncated.truncate(0x42);
+        std::fs::write(&file, truncated).unwrap();
+        assert!(has_interpreter(&file).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

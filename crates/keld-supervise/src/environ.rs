@@ -156,7 +156,7 @@ pub(crate) fn resolve_environ_until(
     Ok(environment)
 }
 
-/// The `_COMMAND` shells running now, so that a [`crate::Supervisor`]'s signal thread
+/// The `_COMMAND` shells running now, so that a [`crate::Supervisor`]'s forwarding thread
 /// can reach them. Process-wide, like the signal dispositions it serves.
 static RUNNING: Mutex<Vec<Pid>> = Mutex::new(Vec::new());
 

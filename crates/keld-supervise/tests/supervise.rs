@@ -197,7 +197,7 @@ fn missing_interpreter_and_bad_format_are_126() {
     );
     assert!(error.to_string().contains("Exec format error"), "{error}");
 
-    // Without `#!` execvp would hand the file to sh; keld refuses to start it instead.
+    // Without `#!`, execvp(3) would hand the file to sh; keld refuses to start it.
     let no_shebang = dir.path().join("text");
     write_script(&no_shebang, "exit 0\n", 0o755);
     assert_eq!(
