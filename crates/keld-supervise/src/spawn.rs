@@ -87,18 +87,16 @@ pub(crate) fn spawn(prepared: &Prepared, started: impl FnOnce(Pid)) -> io::Resul
     /// The child only makes a handful of system calls before `execve`.
     const CHILD_STACK: usize = 64 * 1024;
 
-    let argv: Vec<*const libc::c_char> = prepared
-        .argv
-        .iter()
-        .map(|arg| arg.as_ptr())
-        .chain(std::iter::once(std::ptr::null()))
-        .collect();
-    let envp: Vec<*const libc::c_char> = prepared
-        .envp
-        .iter()
-        .map(|entry| entry.as_ptr())
-        .chain(std::iter::once(std::ptr::null()))
-        .collect();
+    // NULL-terminated arrays of pointers into `prepared`, as execve wants them.
+    let pointers = |strings: &[CString]| -> Vec<*const libc::c_char> {
+        strings
+            .iter()
+            .map(|text| text.as_ptr())
+            .chain(std::iter::once(std::ptr::null()))
+            .collect()
+    };
+    let argv = pointers(&prepared.argv);
+    let envp = pointers(&prepared.envp);
     let program = prepared.program.as_ptr();
     let workdir = prepared.workdir.as_ref().map(|dir| dir.as_ptr());
     let parent = nix::unistd::getpid().as_raw();

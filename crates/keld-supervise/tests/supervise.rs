@@ -139,10 +139,13 @@ fn an_executable_later_in_path_beats_a_plain_file_earlier() {
 }
 
 fn start_failure(program: &Path) -> keld_supervise::StartError {
-    let supervisor = Supervisor::install().unwrap();
     let mut command = ChildCommand::new(program, ["backup"]);
     command.env = base_env();
-    match supervisor.run(&command) {
+    start_error_of(&command)
+}
+
+fn start_error_of(command: &ChildCommand) -> keld_supervise::StartError {
+    match Supervisor::install().unwrap().run(command) {
         Err(RunError::Start(error)) => error,
         other => panic!("expected a start failure, got {other:?}"),
     }
@@ -243,16 +246,12 @@ fn a_bare_program_name_is_found_on_the_childs_path() {
     assert_eq!(supervisor.run(&command).unwrap(), Outcome::Exited(0));
 
     command.program = "keld-no-such-program".into();
-    match supervisor.run(&command) {
-        Err(RunError::Start(error)) => {
-            assert_eq!(error.failure, StartFailure::NotFound);
-            assert!(
-                error.to_string().contains("keld-no-such-program"),
-                "{error}"
-            );
-        }
-        other => panic!("expected a start failure, got {other:?}"),
-    }
+    let error = start_error_of(&command);
+    assert_eq!(error.failure, StartFailure::NotFound);
+    assert!(
+        error.to_string().contains("keld-no-such-program"),
+        "{error}"
+    );
 }
 
 /// The fields of `/proc/self/status` a child inherited from keld: blocked and ignored
@@ -292,33 +291,22 @@ fn the_child_starts_with_no_signal_blocked_and_sigpipe_at_its_default() {
 
 #[test]
 fn a_missing_working_directory_is_reported_as_such() {
-    let supervisor = Supervisor::install().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut command = shell("exit 0");
     command.workdir = Some(dir.path().join("gone"));
-    match supervisor.run(&command) {
-        Err(RunError::Start(error)) => {
-            assert_eq!(error.failure, StartFailure::NotExecutable);
-            let message = error.to_string();
-            assert!(
-                message.contains("cannot change to the working directory")
-                    && message.contains("gone"),
-                "{message}"
-            );
-        }
-        other => panic!("expected a start failure, got {other:?}"),
-    }
+    let error = start_error_of(&command);
+    assert_eq!(error.failure, StartFailure::NotExecutable);
+    let message = error.to_string();
+    assert!(
+        message.contains("cannot change to the working directory") && message.contains("gone"),
+        "{message}"
+    );
 }
 
 #[test]
 fn a_nul_byte_in_an_argument_is_refused_before_anything_runs() {
-    let supervisor = Supervisor::install().unwrap();
     let mut command = shell("exit 0");
     command.args.push("a\0b".into());
-    match supervisor.run(&command) {
-        Err(RunError::Start(error)) => {
-            assert_eq!(error.source.kind(), std::io::ErrorKind::InvalidInput);
-        }
-        other => panic!("expected a start failure, got {other:?}"),
-    }
+    let error = start_error_of(&command);
+    assert_eq!(error.source.kind(), std::io::ErrorKind::InvalidInput);
 }
