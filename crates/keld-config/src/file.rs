@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::source::{SourceText, Span};
+use crate::trust::Ownership;
 
 /// The largest config file keld reads, in bytes (4 MiB).
 pub const MAX_FILE_LEN: u64 = 4 * 1024 * 1024;
@@ -99,14 +100,17 @@ fn open(path: &Path) -> std::io::Result<File> {
     options.open(path)
 }
 
-/// The text of the config file at `path` (position `order` among the files read).
-pub(crate) fn read(path: &Path, order: usize) -> Result<String, Error> {
+/// The text of the config file at `path` (position `order` among the files read), and
+/// who owns the file that was read, from the open descriptor: the permission check
+/// judges exactly the file whose text keld uses, even if the path changes meanwhile.
+pub(crate) fn read(path: &Path, order: usize) -> Result<(String, Option<Ownership>), Error> {
     let unreadable = |source| Error::Unreadable {
         path: path.to_owned(),
         source,
     };
     let file = open(path).map_err(unreadable)?;
     let meta = file.metadata().map_err(unreadable)?;
+    let owner = Ownership::of_metadata(&meta);
     if !meta.is_file() {
         return Err(Error::NotRegularFile {
             path: path.to_owned(),
@@ -127,7 +131,7 @@ pub(crate) fn read(path: &Path, order: usize) -> Result<String, Error> {
     if bytes.len() as u64 > MAX_FILE_LEN {
         return Err(too_large());
     }
-    String::from_utf8(bytes).map_err(|error| {
+    let text = String::from_utf8(bytes).map_err(|error| {
         let valid = error.utf8_error().valid_up_to();
         // The invalid bytes become U+FFFD: the text before them, and so the
         // line and column of the first one, stay exactly as in the file.
@@ -142,5 +146,6 @@ pub(crate) fn read(path: &Path, order: usize) -> Result<String, Error> {
             src: source,
             span: span.miette(),
         }
-    })
+    })?;
+    Ok((text, owner))
 }

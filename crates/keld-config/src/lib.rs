@@ -250,8 +250,8 @@ impl Config {
         let discovered = discover::discover(env, options)?;
         let mut sources = Vec::with_capacity(discovered.files.len());
         for (order, path) in discovered.files.into_iter().enumerate() {
-            let text = file::read(&path, order)?;
-            sources.push(Source { path, text });
+            let (text, owner) = file::read(&path, order)?;
+            sources.push((Source { path, text }, owner));
         }
         let mut config = Self::assemble(sources, Some(options))?;
         config.warnings.splice(0..0, discovered.warnings);
@@ -263,24 +263,25 @@ impl Config {
     ///
     /// The texts do not come from disk, so no file permissions are checked.
     pub fn from_sources(sources: impl IntoIterator<Item = Source>) -> Result<Config, Error> {
-        Self::assemble(sources, None)
+        Self::assemble(sources.into_iter().map(|source| (source, None)), None)
     }
 
     /// Parses and merges; with `options`, each file that runs commands has its
-    /// permissions checked on disk (files others could write are refused: docs/security.md).
+    /// permissions checked on disk (files others could write are refused: docs/security.md),
+    /// the file itself as it was read when its owner is given.
     fn assemble(
-        sources: impl IntoIterator<Item = Source>,
+        sources: impl IntoIterator<Item = (Source, Option<trust::Ownership>)>,
         options: Option<&LoadOptions>,
     ) -> Result<Config, Error> {
         let mut files = Vec::new();
         let mut root = Table::default();
-        for (order, source) in sources.into_iter().enumerate() {
+        for (order, (source, owner)) in sources.into_iter().enumerate() {
             let text = SourceText::new(order, source.path.clone(), source.text);
             let table = document::parse(&text)?;
             if let Some(options) = options.filter(|options| !options.allow_unsafe_permissions)
                 && let Some(defines) = trust::runs_commands(&table)
             {
-                trust::check(&source.path, &defines, options.trusted_uid)?;
+                trust::check(&source.path, &defines, options.trusted_uid, owner)?;
             }
             merge::merge(&mut root, table);
             files.push(source.path);

@@ -113,12 +113,24 @@ pub(crate) struct Ownership {
 impl Ownership {
     #[cfg(unix)]
     fn of(path: &Path) -> std::io::Result<Self> {
+        std::fs::metadata(path).map(|meta| Self::from_unix(&meta))
+    }
+
+    #[cfg(unix)]
+    fn from_unix(meta: &std::fs::Metadata) -> Self {
         use std::os::unix::fs::MetadataExt;
-        let meta = std::fs::metadata(path)?;
-        Ok(Self {
+        Self {
             uid: meta.uid(),
             mode: meta.mode() & 0o7777,
-        })
+        }
+    }
+
+    /// The owner and mode in `meta`; `None` where there are none to check.
+    pub(crate) fn of_metadata(meta: &std::fs::Metadata) -> Option<Self> {
+        #[cfg(unix)]
+        return Some(Self::from_unix(meta));
+        #[cfg(not(unix))]
+        return None;
     }
 }
 
@@ -165,8 +177,16 @@ fn problem(
 /// A symbolic link is followed like ssh does: the file keld actually reads and the
 /// directory holding it are checked, and so is the directory holding the link (whoever
 /// can write there can point the link elsewhere).
+///
+/// `read` is the owner of the file as it was opened when its text was read; without it
+/// (or without a file on disk at all) the path is looked up again.
 #[cfg(unix)]
-pub(crate) fn check(path: &Path, defines: &str, trusted_uid: Option<u32>) -> Result<(), Error> {
+pub(crate) fn check(
+    path: &Path,
+    defines: &str,
+    trusted_uid: Option<u32>,
+    read: Option<Ownership>,
+) -> Result<(), Error> {
     let unreadable = |path: &Path, source| Error::Unreadable {
         path: path.to_owned(),
         source,
@@ -188,7 +208,10 @@ pub(crate) fn check(path: &Path, defines: &str, trusted_uid: Option<u32>) -> Res
     } else {
         (path.to_owned(), "it".to_owned(), vec![link_dir])
     };
-    let file = Ownership::of(&target).map_err(|source| unreadable(path, source))?;
+    let file = match read {
+        Some(owner) => owner,
+        None => Ownership::of(&target).map_err(|source| unreadable(path, source))?,
+    };
     let found = problem(&what_file, &target, file, trusted_uid, false).or_else(|| {
         dirs.iter().find_map(|dir| {
             let owner = Ownership::of(dir).ok()?;
@@ -208,7 +231,12 @@ pub(crate) fn check(path: &Path, defines: &str, trusted_uid: Option<u32>) -> Res
 }
 
 #[cfg(not(unix))]
-pub(crate) fn check(_path: &Path, _defines: &str, _trusted_uid: Option<u32>) -> Result<(), Error> {
+pub(crate) fn check(
+    _path: &Path,
+    _defines: &str,
+    _trusted_uid: Option<u32>,
+    _read: Option<Ownership>,
+) -> Result<(), Error> {
     Ok(())
 }
 
@@ -218,6 +246,31 @@ mod tests {
 
     fn owner(uid: u32, mode: u32) -> Ownership {
         Ownership { uid, mode }
+    }
+
+    /// The file judged is the one that was read: its owner and mode as opened, not
+    /// whatever the path names by the time of the check.
+    #[cfg(unix)]
+    #[test]
+    fn the_file_as_read_is_judged_not_the_path_again() {
+        use std::os::unix::fs::PermissionsExt;
+
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        let path = dir.path().join("keld.toml");
+        std::fs::write(&path, "").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let me = nix::unistd::geteuid().as_raw();
+        let defines = "`_pre_hooks` in [p.backup]";
+
+        assert!(check(&path, defines, Some(me), None).is_ok());
+        assert!(check(&path, defines, Some(me), Some(owner(me, 0o600))).is_ok());
+        // Read while it was world-writable, made private afterwards: still refused.
+        let error = check(&path, defines, Some(me), Some(owner(me, 0o666))).unwrap_err();
+        assert!(
+            matches!(&error, Error::UnsafePermissions { problem, .. } if problem.contains("mode 0666")),
+            "{error:?}"
+        );
     }
 
     #[test]
