@@ -27,10 +27,34 @@ pub(crate) fn runs_commands(table: &Table) -> Option<String> {
     find(table, "", false)
 }
 
+/// Variables naming code that a program loads or a program it starts: the script
+/// interpreters hooks commonly run (Python, Node.js, Perl, Ruby), glibc's character
+/// set converters, and the helpers git and ssh start.
+const CODE_VARIABLES: [&str; 16] = [
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PYTHONSTARTUP",
+    "PYTHONUSERBASE",
+    "NODE_OPTIONS",
+    "NODE_PATH",
+    "PERL5LIB",
+    "PERLLIB",
+    "PERL5OPT",
+    "RUBYLIB",
+    "RUBYOPT",
+    "GCONV_PATH",
+    "GIT_EXEC_PATH",
+    "GIT_SSH",
+    "GIT_ASKPASS",
+    "SSH_ASKPASS",
+];
+
 /// An environment variable that runs a command or chooses which program (or which
 /// code inside a program) runs: `_COMMAND`s, the program search path, the dynamic
-/// loader's variables (`LD_PRELOAD`, `LD_LIBRARY_PATH`, ...), and the variables a
-/// shell (`sh -c` runs every hook) reads code from.
+/// loader's variables (`LD_PRELOAD`, `LD_LIBRARY_PATH`, ...), the variables a shell
+/// (`sh -c` runs every hook) reads code from, and [`CODE_VARIABLES`]. Such a
+/// variable hands over command execution even when the hooks it affects are defined
+/// in another, safe file.
 fn environ_runs(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     upper.ends_with("_COMMAND")
@@ -40,6 +64,7 @@ fn environ_runs(name: &str) -> bool {
         || upper == "BASH_ENV"
         || upper == "SHELLOPTS"
         || upper.starts_with("BASH_FUNC_")
+        || CODE_VARIABLES.contains(&upper.as_str())
 }
 
 /// A restic flag (outside `environ`) that runs a command or chooses which program or

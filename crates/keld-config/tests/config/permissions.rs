@@ -127,6 +127,18 @@ fn every_way_of_running_commands_counts() {
             "`BASH_ENV` in [home.environ]",
         ),
         (
+            "[home.environ]\nPYTHONPATH = \"/tmp/evil\"\n",
+            "`PYTHONPATH` in [home.environ]",
+        ),
+        (
+            "[global.environ]\nNODE_OPTIONS = \"--require /tmp/evil.js\"\n",
+            "`NODE_OPTIONS` in [global.environ]",
+        ),
+        (
+            "[home.backup.environ]\nperl5opt = \"-M/tmp/evil\"\n",
+            "`perl5opt` in [home.backup.environ]",
+        ),
+        (
             "[home]\npassword-command = \"sh /tmp/evil\"\n",
             "`password-command` in [home]",
         ),
