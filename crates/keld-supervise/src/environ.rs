@@ -1,10 +1,12 @@
 //! Building restic's environment: literal values and `NAME_COMMAND` outputs.
 
 use std::ffi::OsString;
+use std::fs::File;
 use std::io::{self, Read};
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStringExt;
 use std::path::Path;
-use std::process::{Child, ExitStatus, Stdio};
+use std::process::ExitStatus;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use keld_status::Outcome;
@@ -14,6 +16,7 @@ use nix::unistd::Pid;
 use crate::descendants;
 use crate::env;
 use crate::signals::forward;
+use crate::spawn::{reap, start};
 use crate::supervisor::{ChildCommand, outcome_of};
 
 /// Largest standard output a `_COMMAND` may print (1 MiB); environment values are
@@ -181,8 +184,7 @@ pub(crate) fn forward_to_commands(signal: i32) {
 
 /// Kill a started command and everything it started (it is still registered, so its
 /// pid is still its own).
-fn kill_tree(child: &Child) {
-    let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
+fn kill_tree(pid: Pid) {
     for member in descendants::tree(pid) {
         forward(member, nix::libc::SIGKILL);
     }
@@ -190,12 +192,16 @@ fn kill_tree(child: &Child) {
 
 /// Wait for a started command and reap it. Until it is unregistered it stays a
 /// zombie, so a forwarded signal never hits an unrelated process that reused its pid.
-fn finish(child: &mut Child) -> io::Result<ExitStatus> {
-    let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
+fn finish(pid: Pid) -> io::Result<ExitStatus> {
     let exited = WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT;
     while let Err(nix::errno::Errno::EINTR) = waitid(Id::Pid(pid), exited) {}
     running().retain(|&running| running != pid);
-    child.wait()
+    reap(pid)
+}
+
+/// A pipe whose both ends are closed in children that `exec`.
+fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    Ok(nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?)
 }
 
 fn run_env_command(
@@ -212,56 +218,55 @@ fn run_env_command(
     let mut command = ChildCommand::shell(script);
     command.env = environment.to_vec();
     command.workdir = workdir.map(Path::to_path_buf);
-    let mut child = {
-        // Registered under the lock, so a signal arriving meanwhile waits for the pid.
+    let (stdout, stdout_writer) = pipe().map_err(io_error)?;
+    let (stderr, stderr_writer) = pipe().map_err(io_error)?;
+    let (_, pid) = {
+        // Registered before signals are unblocked, so one arriving meanwhile finds it.
         let mut running = running();
-        let child = command
-            .to_std()
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(io_error)?;
-        running.push(Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX)));
-        child
+        start(
+            &command,
+            Some((stdout_writer.as_fd(), stderr_writer.as_fd())),
+            None,
+            |pid| running.push(pid),
+        )
+        .map_err(|error| io_error(error.source))?
     };
+    // Only the child writes now: reading ends when it and what it started are done.
+    drop((stdout_writer, stderr_writer));
 
-    let stderr = child.stderr.take().map(|mut pipe| {
-        std::thread::spawn(move || {
-            // Keep the start for the message, drain the rest so the child never blocks.
-            let mut kept = Vec::new();
-            let _ = (&mut pipe)
-                .take(STDERR_QUOTE_LIMIT as u64)
-                .read_to_end(&mut kept);
-            let _ = io::copy(&mut pipe, &mut io::sink());
-            kept
-        })
+    let stderr = std::thread::spawn(move || {
+        // Keep the start for the message, drain the rest so the child never blocks.
+        let mut pipe = File::from(stderr);
+        let mut kept = Vec::new();
+        let _ = (&mut pipe)
+            .take(STDERR_QUOTE_LIMIT as u64)
+            .read_to_end(&mut kept);
+        let _ = io::copy(&mut pipe, &mut io::sink());
+        kept
     });
 
     let mut output = Vec::new();
-    let read = match child.stdout.take() {
-        Some(pipe) => pipe.take(limit as u64 + 1).read_to_end(&mut output),
-        None => Ok(0),
-    };
+    let read = File::from(stdout)
+        .take(limit as u64 + 1)
+        .read_to_end(&mut output);
     if let Err(source) = read {
-        kill_tree(&child);
-        let _ = finish(&mut child);
+        kill_tree(pid);
+        let _ = finish(pid);
         return Err(io_error(source));
     }
     if output.len() > limit {
         // Killing sh and what it started stops the flood; a process that escaped the
         // tree still holds stderr and must not keep keld waiting, so that reader is
         // left alone.
-        kill_tree(&child);
-        let _ = finish(&mut child);
+        kill_tree(pid);
+        let _ = finish(pid);
         return Err(EnvCommandError::TooLarge {
             name: name.to_owned(),
             limit,
         });
     }
-    let status = finish(&mut child).map_err(io_error)?;
-    let stderr = stderr
-        .and_then(|reader| reader.join().ok())
-        .unwrap_or_default();
+    let status = finish(pid).map_err(io_error)?;
+    let stderr = stderr.join().unwrap_or_default();
     let outcome = outcome_of(status);
     if !outcome.success() {
         return Err(EnvCommandError::Failed {

@@ -104,6 +104,9 @@ struct Slot {
 /// the handler can forward and record a signal itself, without a thread of its own.
 #[derive(Debug, Default)]
 pub(crate) struct Watch {
+    /// keld's pid: in a process forked from keld, whose copy of the handler must not
+    /// act for keld, a signal has its default effect.
+    owner: AtomicI32,
     /// The running child's pid, 0 when none runs.
     pub(crate) child: AtomicI32,
     /// Handlers between reading `child` (or `wake`) and using it.
@@ -120,17 +123,29 @@ pub(crate) struct Watch {
 }
 
 impl Watch {
-    /// The signal handler's action. Async-signal-safe: atomics, `kill(2)` and a
-    /// non-blocking `write(2)`.
+    /// A watch acting for the calling process.
+    pub(crate) fn for_this_process() -> Self {
+        let watch = Self::default();
+        watch.owner.store(nix::unistd::getpid().as_raw(), SeqCst);
+        watch
+    }
+
+    /// The signal handler's action. Async-signal-safe: atomics, `getpid(2)`,
+    /// `kill(2)` and a non-blocking `write(2)`.
     pub(crate) fn on_signal(&self, info: &siginfo_t) {
         #[allow(unsafe_code)]
         // SAFETY: `info` comes from the kernel, so `si_code` says which fields are set.
         let origin = unsafe { Origin::extract(info) };
         let signal = origin.signal;
+        if nix::unistd::getpid().as_raw() != self.owner.load(SeqCst) {
+            let _ = signal_hook::low_level::emulate_default_handler(signal);
+            return;
+        }
         let source = SignalSource::of(&origin);
         let mut forwarded_to = 0;
+        // Held until the signal is recorded: see `quiesce` and `forward_missed`.
+        self.busy.fetch_add(1, SeqCst);
         if source.forwards() {
-            self.busy.fetch_add(1, SeqCst);
             let child = self.child.load(SeqCst);
             if child > 0 && forward(Pid::from_raw(child), signal) {
                 forwarded_to = child;
@@ -145,9 +160,9 @@ impl Watch {
                     nix::libc::write(wake, (&raw const byte).cast(), 1);
                 }
             }
-            self.busy.fetch_sub(1, SeqCst);
         }
         self.record(signal, source, forwarded_to);
+        self.busy.fetch_sub(1, SeqCst);
     }
 
     /// Keep a caught signal for [`Watch::take`] (async-signal-safe).
@@ -170,6 +185,25 @@ impl Watch {
     pub(crate) fn quiesce(&self) {
         while self.busy.load(SeqCst) != 0 {
             std::thread::yield_now();
+        }
+    }
+
+    /// Forward to `child` every signal another process sent since the last
+    /// [`Watch::take`] that reached no child: it came while none ran. Call after
+    /// publishing `child` and [`Watch::quiesce`], so every handler that did not see
+    /// the child has recorded its signal. Main thread only.
+    pub(crate) fn forward_missed(&self, child: Pid) {
+        let kept = self.claimed.load(SeqCst).min(CAUGHT_SIGNALS_KEPT);
+        for index in self.taken.load(SeqCst)..kept {
+            let caught = self.read(index);
+            if caught.source.forwards()
+                && caught.forwarded_to.is_none()
+                && forward(child, caught.signal)
+            {
+                self.slots[index]
+                    .forwarded_to
+                    .store(child.as_raw(), Release);
+            }
         }
     }
 

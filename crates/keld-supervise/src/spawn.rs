@@ -12,27 +12,105 @@
 
 use std::ffi::{CString, OsStr, OsString};
 use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::ExitStatus;
 
 use nix::unistd::Pid;
 
+use crate::signals::Watch;
+use crate::supervisor::{ChildCommand, StartError};
+
+/// Where a child's standard output and error go instead of keld's own.
+pub(crate) type Output<'fd> = (BorrowedFd<'fd>, BorrowedFd<'fd>);
+
+/// How often starting a program that is busy ("Text file busy") is tried again,
+/// after 4, 8, 16, 32 and 64 ms.
+const TEXT_BUSY_RETRIES: u32 = 5;
+
+/// Start `command` with stdin inherited, and stdout and stderr inherited or sent to
+/// `output`; the pid goes to `publish.child` and to `started` before any signal
+/// handler can run (see [`spawn`]). Returns the program that runs and its pid.
+///
+/// A `program` without `/` is looked up in the `PATH` of the command's environment;
+/// a file `exec` rejects is reported as not startable, never retried as a shell
+/// script. A program that is "busy" (open for writing: a descriptor another thread's
+/// child still holds for a moment, or a package update) is tried again for up to
+/// about an eighth of a second.
+pub(crate) fn start(
+    command: &ChildCommand,
+    output: Option<Output<'_>>,
+    publish: Option<&Watch>,
+    started: impl FnOnce(Pid),
+) -> Result<(PathBuf, Pid), StartError> {
+    let program = if command.program.as_os_str().as_bytes().contains(&b'/') {
+        command.program.clone()
+    } else {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+        crate::find_program(command.program.as_os_str(), &command.env, &cwd)
+            .map_err(|error| StartError::not_found(&command.program, error))?
+    };
+    let prepared = Prepared::new(&program, command, output)
+        .map_err(|source| StartError::new(&program, source))?;
+    let mut started = Some(started);
+    let mut attempt = 0;
+    loop {
+        let result = spawn(&prepared, publish, |pid| {
+            if let Some(started) = started.take() {
+                started(pid);
+            }
+        });
+        match result {
+            Err(error)
+                if error.raw_os_error() == Some(nix::libc::ETXTBSY)
+                    && attempt < TEXT_BUSY_RETRIES =>
+            {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(2 << attempt));
+            }
+            Ok(pid) => return Ok((program, pid)),
+            Err(source) => return Err(StartError::new(&program, source)),
+        }
+    }
+}
+
+/// Reap `pid` and return how it ended.
+pub(crate) fn reap(pid: Pid) -> io::Result<ExitStatus> {
+    let mut status = 0;
+    loop {
+        #[allow(unsafe_code)]
+        // SAFETY: `waitpid` writes one `c_int` through a valid pointer. (`nix`'s
+        // `waitpid` refuses statuses with signal numbers it has no name for.)
+        let reaped = unsafe { nix::libc::waitpid(pid.as_raw(), &raw mut status, 0) };
+        if reaped == pid.as_raw() {
+            return Ok(ExitStatus::from_raw(status));
+        }
+        let error = io::Error::last_os_error();
+        if error.kind() != io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+}
+
 /// A program, its argument vector and environment, ready for `execve`.
-pub(crate) struct Prepared {
+struct Prepared<'fd> {
     program: CString,
     argv: Vec<CString>,
     envp: Vec<CString>,
     workdir: Option<CString>,
+    output: Option<Output<'fd>>,
 }
 
-impl Prepared {
+impl<'fd> Prepared<'fd> {
     /// Convert everything to C strings; a NUL byte anywhere is an invalid input.
-    pub(crate) fn new(
+    fn new(
         program: &Path,
-        args: &[OsString],
-        env: &[(OsString, OsString)],
-        workdir: Option<&Path>,
+        command: &ChildCommand,
+        output: Option<Output<'fd>>,
     ) -> io::Result<Self> {
+        let (args, env, workdir) = (&command.args, &command.env, command.workdir.as_deref());
         let argv = std::iter::once(program.as_os_str())
             .chain(args.iter().map(OsString::as_os_str))
             .map(c_string)
@@ -58,6 +136,7 @@ impl Prepared {
             argv,
             envp,
             workdir: workdir.map(|dir| c_string(dir.as_os_str())).transpose()?,
+            output,
         })
     }
 }
@@ -71,14 +150,22 @@ fn c_string(text: &OsStr) -> io::Result<CString> {
     })
 }
 
-/// Start `prepared` with stdio inherited. `started` is called with the child's pid
-/// while every signal is still blocked in the calling thread, so a signal handler
-/// that runs afterwards already sees the pid.
+/// Start `prepared` (stdio inherited unless redirected).
 ///
-/// When `execve` fails the child is reaped here and the error is `execve`'s: no
-/// `PATH` search, no retry as a shell script.
+/// With `publish`, the child itself stores its pid in `publish.child` before it
+/// unblocks signals, so a signal handler on any thread finds it from the moment the
+/// child can receive signals at all. `started` is called with the pid while every
+/// signal is still blocked in the calling thread.
+///
+/// When `execve` fails the child is reaped here (after `publish.child` is cleared
+/// and no handler uses it) and the error is `execve`'s: no `PATH` search, no retry
+/// as a shell script.
 #[cfg(target_os = "linux")]
-pub(crate) fn spawn(prepared: &Prepared, started: impl FnOnce(Pid)) -> io::Result<Pid> {
+fn spawn(
+    prepared: &Prepared<'_>,
+    publish: Option<&Watch>,
+    started: impl FnOnce(Pid),
+) -> io::Result<Pid> {
     use nix::libc;
     use nix::sched::CloneFlags;
     use nix::sys::signal::{SigSet, SigmaskHow, pthread_sigmask};
@@ -99,7 +186,11 @@ pub(crate) fn spawn(prepared: &Prepared, started: impl FnOnce(Pid)) -> io::Resul
     let envp = pointers(&prepared.envp);
     let program = prepared.program.as_ptr();
     let workdir = prepared.workdir.as_ref().map(|dir| dir.as_ptr());
+    let output = prepared
+        .output
+        .map(|(stdout, stderr)| [(stdout.as_raw_fd(), 1), (stderr.as_raw_fd(), 2)]);
     let parent = nix::unistd::getpid().as_raw();
+    let child_slot = publish.map(|watch| &watch.child);
     // The child writes its errno here when it cannot exec; it shares this memory.
     let failure = AtomicI32::new(0);
     let in_workdir = AtomicBool::new(false);
@@ -127,7 +218,7 @@ pub(crate) fn spawn(prepared: &Prepared, started: impl FnOnce(Pid)) -> io::Resul
             // Handlers installed by keld must not run in the child: back to the
             // default for each (exec would do it, but a signal may come first).
             // SIGPIPE, ignored by Rust programs, is reset as `std` does for children.
-            for signal in 1..libc::SIGRTMIN() {
+            for signal in 1..=libc::SIGRTMAX() {
                 let mut current: libc::sigaction = std::mem::zeroed();
                 if libc::sigaction(signal, std::ptr::null(), &raw mut current) != 0 {
                     continue;
@@ -140,6 +231,9 @@ pub(crate) fn spawn(prepared: &Prepared, started: impl FnOnce(Pid)) -> io::Resul
                     libc::sigaction(signal, &raw const default, std::ptr::null_mut());
                 }
             }
+            if let Some(slot) = child_slot {
+                slot.store(libc::getpid(), Ordering::SeqCst);
+            }
             if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM, 0, 0, 0) != 0 {
                 return fail();
             }
@@ -148,6 +242,14 @@ pub(crate) fn spawn(prepared: &Prepared, started: impl FnOnce(Pid)) -> io::Resul
             if libc::getppid() != parent {
                 *libc::__errno_location() = libc::ESRCH;
                 return fail();
+            }
+            for (fd, target) in output.into_iter().flatten() {
+                // The pipe ends are close-on-exec; their copies on 1 and 2 are not.
+                // (keld's own 0, 1 and 2 are always open, so a pipe end is never
+                // already one of them.)
+                if libc::dup2(fd, target) < 0 {
+                    return fail();
+                }
             }
             if let Some(dir) = workdir
                 && libc::chdir(dir) != 0
@@ -182,8 +284,13 @@ pub(crate) fn spawn(prepared: &Prepared, started: impl FnOnce(Pid)) -> io::Resul
                 Ok(pid)
             }
             errno => {
-                // The child has exited already; reap it so it leaves no zombie.
-                let _ = nix::sys::wait::waitpid(pid, None);
+                // The child has exited already; reap it so it leaves no zombie, once
+                // no signal handler can still send it a signal.
+                if let Some(watch) = publish {
+                    watch.child.store(0, Ordering::SeqCst);
+                    watch.quiesce();
+                }
+                let _ = reap(pid);
                 let error = io::Error::from_raw_os_error(errno);
                 match &prepared.workdir {
                     Some(dir) if in_workdir.load(Ordering::SeqCst) => Err(io::Error::new(
@@ -205,7 +312,11 @@ pub(crate) fn spawn(prepared: &Prepared, started: impl FnOnce(Pid)) -> io::Resul
 
 /// Elsewhere: `std` starts the child, without the death signal.
 #[cfg(not(target_os = "linux"))]
-pub(crate) fn spawn(prepared: &Prepared, started: impl FnOnce(Pid)) -> io::Result<Pid> {
+fn spawn(
+    prepared: &Prepared<'_>,
+    publish: Option<&Watch>,
+    started: impl FnOnce(Pid),
+) -> io::Result<Pid> {
     use std::os::unix::ffi::OsStrExt;
     use std::process::{Command, Stdio};
 
@@ -217,6 +328,11 @@ pub(crate) fn spawn(prepared: &Prepared, started: impl FnOnce(Pid)) -> io::Resul
         .stdin(Stdio::inherit())
         .stdout(Stdio::inherit())
         .stderr(Stdio::inherit());
+    if let Some((stdout, stderr)) = prepared.output {
+        command
+            .stdout(Stdio::from(stdout.try_clone_to_owned()?))
+            .stderr(Stdio::from(stderr.try_clone_to_owned()?));
+    }
     for entry in &prepared.envp {
         let bytes = entry.as_bytes();
         let split = bytes.iter().position(|&byte| byte == b'=').unwrap_or(0);
@@ -230,6 +346,11 @@ pub(crate) fn spawn(prepared: &Prepared, started: impl FnOnce(Pid)) -> io::Resul
     }
     let child = command.spawn()?;
     let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
+    if let Some(watch) = publish {
+        watch
+            .child
+            .store(pid.as_raw(), std::sync::atomic::Ordering::SeqCst);
+    }
     started(pid);
     Ok(pid)
 }

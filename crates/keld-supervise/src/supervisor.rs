@@ -1,21 +1,22 @@
 //! Spawning a child on keld's terminal and waiting for it while signals are caught.
 
+use std::cell::Cell;
 use std::ffi::OsString;
 use std::io;
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::marker::PhantomData;
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
-use std::sync::Arc;
+use std::process::ExitStatus;
+use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::SeqCst;
+use std::sync::{Arc, OnceLock};
 
 use keld_status::{Outcome, StartFailure};
 use nix::sys::wait::{Id, WaitPidFlag, waitid};
-use nix::unistd::Pid;
 use signal_hook_registry::SigId;
 
 use crate::signals::{CAUGHT_SIGNALS, CaughtSignal, Forwarder, Watch};
-use crate::spawn::{Prepared, spawn};
+use crate::spawn::{reap, start};
 
 /// What to run: a plain description with no behaviour of its own.
 ///
@@ -51,53 +52,7 @@ impl ChildCommand {
     pub fn shell(script: &str) -> Self {
         Self::new("/bin/sh", ["-c", script])
     }
-
-    /// The `std` command: environment replaced, stdio inherited, and on Linux the
-    /// child is told to receive SIGTERM when the spawning thread dies. Used where the
-    /// child's output is captured; [`Supervisor::run`] starts children itself.
-    pub(crate) fn to_std(&self) -> Command {
-        let mut command = Command::new(&self.program);
-        command
-            .args(&self.args)
-            .env_clear()
-            .envs(self.env.iter().map(|(key, value)| (key, value)))
-            .stdin(Stdio::inherit())
-            .stdout(Stdio::inherit())
-            .stderr(Stdio::inherit());
-        if let Some(dir) = &self.workdir {
-            command.current_dir(dir);
-        }
-        die_with_parent(&mut command);
-        command
-    }
 }
-
-#[cfg(target_os = "linux")]
-fn die_with_parent(command: &mut Command) {
-    use nix::sys::signal::Signal;
-
-    let parent = nix::unistd::getpid();
-    #[allow(unsafe_code)]
-    // SAFETY: `pre_exec` runs in the forked child before `exec`, where only
-    // async-signal-safe work is allowed. The closure makes two system calls (`prctl`,
-    // `getppid`) and builds an `io::Error` from a raw errno, which does not allocate;
-    // it touches no lock and no heap.
-    unsafe {
-        command.pre_exec(move || {
-            nix::sys::prctl::set_pdeathsig(Signal::SIGTERM)?;
-            // keld may have died between fork and prctl, in which case the death
-            // signal will never come: the child was re-parented already. Refuse to
-            // start rather than run unsupervised.
-            if nix::unistd::getppid() != parent {
-                return Err(io::Error::from(nix::errno::Errno::ESRCH));
-            }
-            Ok(())
-        });
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn die_with_parent(_command: &mut Command) {}
 
 /// The child could not be started: nothing ran.
 #[derive(Debug, thiserror::Error)]
@@ -185,18 +140,79 @@ pub enum SuperviseError {
 ///
 /// On Linux each child receives SIGTERM when the thread that started it dies, so call
 /// [`Supervisor::run`] from a thread that outlives the child (normally the main one).
+///
+/// A supervisor belongs to one thread (it is not `Sync`): it runs one child at a time.
+/// While one exists, SIGCHLD is not ignored (an ignored SIGCHLD inherited from the
+/// parent would make children vanish unreaped); when the last one is dropped, the
+/// four signals have their default effect again.
 #[derive(Debug)]
 pub struct Supervisor {
     watch: Arc<Watch>,
     handlers: Vec<SigId>,
+    _one_thread: PhantomData<Cell<()>>,
+}
+
+/// Supervisors alive now: when none is, a caught signal has its default effect.
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// Once per process: for each caught signal, an action that gives it its default
+/// effect while no supervisor exists (signal-hook keeps its handler installed after
+/// the last action is unregistered, and would otherwise swallow the signal).
+fn install_fallback() -> Result<(), SuperviseError> {
+    static INSTALLED: OnceLock<Result<(), io::ErrorKind>> = OnceLock::new();
+    let installed = INSTALLED.get_or_init(|| {
+        for signal in CAUGHT_SIGNALS {
+            #[allow(unsafe_code)]
+            // SAFETY: an atomic load, then signal-hook's async-signal-safe emulation.
+            unsafe {
+                signal_hook_registry::register_sigaction(signal, move |_| {
+                    if LIVE.load(SeqCst) == 0 {
+                        let _ = signal_hook::low_level::emulate_default_handler(signal);
+                    }
+                })
+            }
+            .map_err(|error| error.kind())?;
+        }
+        Ok(())
+    });
+    installed.map_err(|kind| SuperviseError::Signals(io::Error::from(kind)))
+}
+
+/// Children are waited for: an ignored SIGCHLD (inherited across `exec`) makes the
+/// kernel reap them itself, and their exit status would be lost.
+fn wait_for_children() -> Result<(), SuperviseError> {
+    use nix::libc;
+
+    #[allow(unsafe_code)]
+    // SAFETY: reads the disposition, and replaces it only when it is "ignore" and so
+    // no handler is lost.
+    unsafe {
+        let mut current: libc::sigaction = std::mem::zeroed();
+        if libc::sigaction(libc::SIGCHLD, std::ptr::null(), &raw mut current) != 0 {
+            return Err(SuperviseError::Signals(io::Error::last_os_error()));
+        }
+        if current.sa_sigaction == libc::SIG_IGN {
+            let mut default: libc::sigaction = std::mem::zeroed();
+            default.sa_sigaction = libc::SIG_DFL;
+            if libc::sigaction(libc::SIGCHLD, &raw const default, std::ptr::null_mut()) != 0 {
+                return Err(SuperviseError::Signals(io::Error::last_os_error()));
+            }
+        }
+    }
+    Ok(())
 }
 
 impl Supervisor {
     /// Install the signal handlers.
     pub fn install() -> Result<Self, SuperviseError> {
+        wait_for_children()?;
+        install_fallback()?;
+        LIVE.fetch_add(1, SeqCst);
+        // From here on, dropping `supervisor` undoes what was done.
         let mut supervisor = Self {
-            watch: Arc::new(Watch::default()),
+            watch: Arc::new(Watch::for_this_process()),
             handlers: Vec::with_capacity(CAUGHT_SIGNALS.len()),
+            _one_thread: PhantomData,
         };
         for signal in CAUGHT_SIGNALS {
             let watch = Arc::clone(&supervisor.watch);
@@ -224,38 +240,12 @@ impl Supervisor {
     /// startable, never retried as a shell script. A program that is "busy" (open
     /// for writing) is tried again for up to about an eighth of a second.
     pub fn run(&self, command: &ChildCommand) -> Result<Outcome, RunError> {
-        let program = if command.program.as_os_str().as_bytes().contains(&b'/') {
-            command.program.clone()
-        } else {
-            let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-            crate::find_program(command.program.as_os_str(), &command.env, &cwd)
-                .map_err(|error| RunError::Start(StartError::not_found(&command.program, error)))?
-        };
-        let start_error = |source| RunError::Start(StartError::new(&program, source));
-        let prepared = Prepared::new(
-            &program,
-            &command.args,
-            &command.env,
-            command.workdir.as_deref(),
-        )
-        .map_err(start_error)?;
-        let started = |pid: Pid| self.watch.child.store(pid.as_raw(), SeqCst);
-        let mut attempt = 0;
-        let pid = loop {
-            match spawn(&prepared, started) {
-                // "Text file busy": the program is open for writing somewhere, often
-                // only for a moment (a copy of a descriptor held by a process that
-                // another thread is starting, or a package update).
-                Err(error)
-                    if error.raw_os_error() == Some(nix::libc::ETXTBSY)
-                        && attempt < TEXT_BUSY_RETRIES =>
-                {
-                    attempt += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(2 << attempt));
-                }
-                result => break result.map_err(start_error)?,
-            }
-        };
+        let (program, pid) =
+            start(command, None, Some(&self.watch), |_| {}).map_err(RunError::Start)?;
+        // A signal from another process that came while no child ran (between the
+        // caller's last check and the start) goes to this one.
+        self.watch.quiesce();
+        self.watch.forward_missed(pid);
         // Wait without reaping first: until the pid is cleared below the child stays a
         // zombie, so a forwarded signal can never hit an unrelated process that reused
         // its pid.
@@ -327,28 +317,7 @@ impl Drop for Supervisor {
         for id in self.handlers.drain(..) {
             signal_hook_registry::unregister(id);
         }
-    }
-}
-
-/// How often starting a program that is busy ("Text file busy") is tried again,
-/// after 4, 8, 16, 32 and 64 ms.
-const TEXT_BUSY_RETRIES: u32 = 5;
-
-/// Reap `pid` and return how it ended.
-fn reap(pid: Pid) -> io::Result<ExitStatus> {
-    let mut status = 0;
-    loop {
-        #[allow(unsafe_code)]
-        // SAFETY: `waitpid` writes one `c_int` through a valid pointer. (`nix`'s
-        // `waitpid` refuses statuses with signal numbers it has no name for.)
-        let reaped = unsafe { nix::libc::waitpid(pid.as_raw(), &raw mut status, 0) };
-        if reaped == pid.as_raw() {
-            return Ok(ExitStatus::from_raw(status));
-        }
-        let error = io::Error::last_os_error();
-        if error.kind() != io::ErrorKind::Interrupted {
-            return Err(error);
-        }
+        LIVE.fetch_sub(1, SeqCst);
     }
 }
 
