@@ -30,8 +30,8 @@ fn systemd_units_run_presets_of_the_long_example() {
     ] {
         let exec = unit_value(&unit(service), "ExecStart");
         let args: Vec<&str> = exec
-            .strip_prefix("%h/.cargo/bin/keld ")
-            .unwrap_or_else(|| panic!("{service}: ExecStart does not run ~/.cargo/bin/keld"))
+            .strip_prefix("%h/.local/bin/keld ")
+            .unwrap_or_else(|| panic!("{service}: ExecStart does not run ~/.local/bin/keld"))
             .split_whitespace()
             .collect();
         assert_eq!(args[0], "--preset", "{service}: {exec}");
@@ -109,7 +109,7 @@ fn systemd_units_pass_systemd_analyze_verify() {
         "keld-check.timer",
     ] {
         // verify checks that ExecStart's program exists: point it at this build.
-        let text = unit(name).replace("%h/.cargo/bin/keld", KELD);
+        let text = unit(name).replace("%h/.local/bin/keld", KELD);
         let path = units.join(name);
         fs::write(&path, text).expect("write unit");
         paths.push(path);
