@@ -100,8 +100,8 @@ pub fn run(
         // restic ran but its end is unknown: report it as a fatal failure, never success.
         Err(ChildError::Wait(_)) => Outcome::Exited(1),
     };
-    // Signals that reached restic are accounted for by its outcome.
-    supervisor.take_caught();
+    // Signals that reached restic are accounted for by its outcome; one another
+    // process sent after restic ended goes to the first post-hook (`Supervisor::run`).
 
     let mut post_env = hook_env;
     env_set(

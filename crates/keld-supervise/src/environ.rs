@@ -147,13 +147,7 @@ pub(crate) fn resolve_environ_until(
     }
     commands.sort_by_key(|(name, _)| *name);
     for (name, script) in commands {
-        if let Some(signal) = stopped() {
-            return Err(EnvCommandError::Interrupted {
-                name: name.to_owned(),
-                signal,
-            });
-        }
-        let value = run_env_command(name, script, &environment, workdir, limit)?;
+        let value = run_env_command(name, script, &environment, workdir, limit, stopped)?;
         env::set(&mut environment, name, value);
     }
     Ok(environment)
@@ -210,6 +204,7 @@ fn run_env_command(
     environment: &[(OsString, OsString)],
     workdir: Option<&Path>,
     limit: usize,
+    stopped: &dyn Fn() -> Option<i32>,
 ) -> Result<OsString, EnvCommandError> {
     let io_error = |source| EnvCommandError::Io {
         name: name.to_owned(),
@@ -221,8 +216,16 @@ fn run_env_command(
     let (stdout, stdout_writer) = pipe().map_err(io_error)?;
     let (stderr, stderr_writer) = pipe().map_err(io_error)?;
     let (_, pid) = {
-        // Registered before signals are unblocked, so one arriving meanwhile finds it.
+        // A signal is recorded before the forwarding thread looks at the running
+        // commands, which it does under this lock: either it is seen here and the
+        // command does not start, or the thread finds the command registered.
         let mut running = running();
+        if let Some(signal) = stopped() {
+            return Err(EnvCommandError::Interrupted {
+                name: name.to_owned(),
+                signal,
+            });
+        }
         start(
             &command,
             Some((stdout_writer.as_fd(), stderr_writer.as_fd())),

@@ -14,7 +14,8 @@ use nix::unistd::Pid;
 use signal_hook::low_level::siginfo::{Cause, Origin};
 
 /// The signals keld catches while it supervises: they would otherwise end keld before
-/// the child and the post-hooks finish.
+/// the child and the post-hooks finish. One that keld inherited as ignored (as under
+/// `nohup`) is not caught and stays ignored, for restic too.
 pub const CAUGHT_SIGNALS: [i32; 4] = [SIGHUP, SIGINT, SIGQUIT, SIGTERM];
 
 /// How many caught signals [`crate::Supervisor::take_caught`] reports between two
@@ -90,6 +91,13 @@ impl SignalSource {
     }
 }
 
+/// `Watch::wake` while no [`Forwarder`] runs (0 would be standard input).
+const NO_FORWARDER: i32 = -1;
+
+/// `forwarded_to` of a signal passed to the running `_COMMAND`s rather than to a child
+/// pid: it was delivered, and must not go to a later child.
+const TO_COMMANDS: i32 = -1;
+
 /// One recorded signal, written by the handler and read once `ready` is set.
 #[derive(Debug, Default)]
 struct Slot {
@@ -111,7 +119,7 @@ pub(crate) struct Watch {
     pub(crate) child: AtomicI32,
     /// Handlers between reading `child` (or `wake`) and using it.
     busy: AtomicUsize,
-    /// The write end of the [`Forwarder`]'s pipe, -1 when there is none.
+    /// The write end of the [`Forwarder`]'s pipe, [`NO_FORWARDER`] when there is none.
     wake: AtomicI32,
     slots: [Slot; CAUGHT_SIGNALS_KEPT],
     /// Slots handed out to handlers since the log was last emptied.
@@ -127,6 +135,7 @@ impl Watch {
     pub(crate) fn for_this_process() -> Self {
         let watch = Self::default();
         watch.owner.store(nix::unistd::getpid().as_raw(), SeqCst);
+        watch.wake.store(NO_FORWARDER, SeqCst);
         watch
     }
 
@@ -143,6 +152,7 @@ impl Watch {
         }
         let source = SignalSource::of(&origin);
         let mut forwarded_to = 0;
+        let mut wake = -1;
         // Held until the signal is recorded: see `quiesce` and `forward_missed`.
         self.busy.fetch_add(1, SeqCst);
         if source.forwards() {
@@ -150,18 +160,23 @@ impl Watch {
             if child > 0 && forward(Pid::from_raw(child), signal) {
                 forwarded_to = child;
             }
-            let wake = self.wake.load(SeqCst);
-            if wake >= 0 {
-                let byte = u8::try_from(signal).unwrap_or(0);
-                #[allow(unsafe_code)]
-                // SAFETY: one byte from the stack to a descriptor kept open while it is
-                // published in `wake` and `busy` is non-zero.
-                unsafe {
-                    nix::libc::write(wake, (&raw const byte).cast(), 1);
-                }
+            wake = self.wake.load(SeqCst);
+            if wake >= 0 && forwarded_to == 0 {
+                forwarded_to = TO_COMMANDS;
             }
         }
         self.record(signal, source, forwarded_to);
+        if wake >= 0 {
+            // After recording: the forwarding thread then finds a `_COMMAND` that is
+            // about to start either registered or stopped by the recorded signal.
+            let byte = u8::try_from(signal).unwrap_or(0);
+            #[allow(unsafe_code)]
+            // SAFETY: one byte from the stack to a descriptor kept open while it is
+            // published in `wake` and `busy` is non-zero.
+            unsafe {
+                nix::libc::write(wake, (&raw const byte).cast(), 1);
+            }
+        }
         self.busy.fetch_sub(1, SeqCst);
     }
 
@@ -193,18 +208,33 @@ impl Watch {
     /// publishing `child` and [`Watch::quiesce`], so every handler that did not see
     /// the child has recorded its signal. Main thread only.
     pub(crate) fn forward_missed(&self, child: Pid) {
-        let kept = self.claimed.load(SeqCst).min(CAUGHT_SIGNALS_KEPT);
-        for index in self.taken.load(SeqCst)..kept {
+        for index in self.unread_range() {
             let caught = self.read(index);
+            let slot = &self.slots[index];
             if caught.source.forwards()
-                && caught.forwarded_to.is_none()
+                && slot.forwarded_to.load(Acquire) == 0
                 && forward(child, caught.signal)
             {
-                self.slots[index]
-                    .forwarded_to
-                    .store(child.as_raw(), Release);
+                slot.forwarded_to.store(child.as_raw(), Release);
             }
         }
+    }
+
+    /// Count signals sent to `child` as never delivered: it exited without running
+    /// (its `exec` failed). Call after [`Watch::quiesce`]. Main thread only.
+    pub(crate) fn unforward(&self, child: Pid) {
+        for index in self.unread_range() {
+            let slot = &self.slots[index];
+            let _ = self.read(index);
+            if slot.forwarded_to.load(Acquire) == child.as_raw() {
+                slot.forwarded_to.store(0, Release);
+            }
+        }
+    }
+
+    /// The log slots filled since the last [`Watch::take`].
+    fn unread_range(&self) -> std::ops::Range<usize> {
+        self.taken.load(SeqCst)..self.claimed.load(SeqCst).min(CAUGHT_SIGNALS_KEPT)
     }
 
     fn read(&self, index: usize) -> CaughtSignal {
@@ -300,7 +330,7 @@ impl Forwarder {
 
 impl Drop for Forwarder {
     fn drop(&mut self) {
-        self.watch.wake.store(-1, SeqCst);
+        self.watch.wake.store(NO_FORWARDER, SeqCst);
         self.watch.quiesce();
         // Closing the write end ends the thread once it has read what is left.
         drop(self.wake.take());

@@ -54,6 +54,7 @@ pub(crate) fn start(
     };
     let prepared = Prepared::new(&program, command, output)
         .map_err(|source| StartError::new(&program, source))?;
+    wait_for_children().map_err(|source| StartError::new(&program, source))?;
     let mut started = Some(started);
     let mut attempt = 0;
     loop {
@@ -74,6 +75,34 @@ pub(crate) fn start(
             Err(source) => return Err(StartError::new(&program, source)),
         }
     }
+}
+
+/// Whether `signal`'s disposition is "ignore".
+pub(crate) fn is_ignored(signal: i32) -> bool {
+    let mut current = std::mem::MaybeUninit::<nix::libc::sigaction>::zeroed();
+    #[allow(unsafe_code)]
+    // SAFETY: reads the disposition into a zeroed `sigaction`; installs nothing.
+    unsafe {
+        nix::libc::sigaction(signal, std::ptr::null(), current.as_mut_ptr()) == 0
+            && current.assume_init().sa_sigaction == nix::libc::SIG_IGN
+    }
+}
+
+/// Children must be waited for: an ignored SIGCHLD (inherited across `exec` from
+/// keld's parent) makes the kernel reap them itself, and their exit status is lost.
+fn wait_for_children() -> io::Result<()> {
+    if is_ignored(nix::libc::SIGCHLD) {
+        #[allow(unsafe_code)]
+        // SAFETY: replaces "ignore" by the default; no handler is lost.
+        unsafe {
+            nix::sys::signal::signal(
+                nix::sys::signal::Signal::SIGCHLD,
+                nix::sys::signal::SigHandler::SigDfl,
+            )
+        }
+        .map_err(io::Error::from)?;
+    }
+    Ok(())
 }
 
 /// Reap `pid` and return how it ended.
@@ -231,9 +260,6 @@ fn spawn(
                     libc::sigaction(signal, &raw const default, std::ptr::null_mut());
                 }
             }
-            if let Some(slot) = child_slot {
-                slot.store(libc::getpid(), Ordering::SeqCst);
-            }
             if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM, 0, 0, 0) != 0 {
                 return fail();
             }
@@ -256,6 +282,11 @@ fn spawn(
             {
                 in_workdir.store(true, Ordering::SeqCst);
                 return fail();
+            }
+            // Published last: a signal forwarded from now on is pending here until
+            // the unmask below, and then has its default effect or reaches restic.
+            if let Some(slot) = child_slot {
+                slot.store(libc::getpid(), Ordering::SeqCst);
             }
             let mut empty: libc::sigset_t = std::mem::zeroed();
             libc::sigemptyset(&raw mut empty);
@@ -289,6 +320,7 @@ fn spawn(
                 if let Some(watch) = publish {
                     watch.child.store(0, Ordering::SeqCst);
                     watch.quiesce();
+                    watch.unforward(pid);
                 }
                 let _ = reap(pid);
                 let error = io::Error::from_raw_os_error(errno);

@@ -142,9 +142,8 @@ pub enum SuperviseError {
 /// [`Supervisor::run`] from a thread that outlives the child (normally the main one).
 ///
 /// A supervisor belongs to one thread (it is not `Sync`): it runs one child at a time.
-/// While one exists, SIGCHLD is not ignored (an ignored SIGCHLD inherited from the
-/// parent would make children vanish unreaped); when the last one is dropped, the
-/// four signals have their default effect again.
+/// A signal keld inherited as ignored (`nohup`) is left ignored. When the last
+/// supervisor is dropped, the caught signals have their default effect again.
 #[derive(Debug)]
 pub struct Supervisor {
     watch: Arc<Watch>,
@@ -155,13 +154,28 @@ pub struct Supervisor {
 /// Supervisors alive now: when none is, a caught signal has its default effect.
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 
+/// The signals of [`CAUGHT_SIGNALS`] this process did not inherit as ignored, read
+/// once, before any is caught. A signal keld was started with ignored (`nohup`
+/// ignores SIGHUP; a shell script's `cmd &` ignores SIGINT and SIGQUIT) stays
+/// ignored, in keld and in restic, as it would for restic alone.
+fn caught_signals() -> &'static [i32] {
+    static CAUGHT: OnceLock<Vec<i32>> = OnceLock::new();
+    CAUGHT.get_or_init(|| {
+        CAUGHT_SIGNALS
+            .into_iter()
+            .filter(|&signal| !crate::spawn::is_ignored(signal))
+            .collect()
+    })
+}
+
 /// Once per process: for each caught signal, an action that gives it its default
 /// effect while no supervisor exists (signal-hook keeps its handler installed after
-/// the last action is unregistered, and would otherwise swallow the signal).
-fn install_fallback() -> Result<(), SuperviseError> {
+/// the last action is unregistered, and would otherwise swallow the signal). It
+/// stays for the life of the process, also over other signal-hook users' actions.
+fn install_fallback(signals: &'static [i32]) -> Result<(), SuperviseError> {
     static INSTALLED: OnceLock<Result<(), io::ErrorKind>> = OnceLock::new();
     let installed = INSTALLED.get_or_init(|| {
-        for signal in CAUGHT_SIGNALS {
+        for &signal in signals {
             #[allow(unsafe_code)]
             // SAFETY: an atomic load, then signal-hook's async-signal-safe emulation.
             unsafe {
@@ -178,58 +192,40 @@ fn install_fallback() -> Result<(), SuperviseError> {
     installed.map_err(|kind| SuperviseError::Signals(io::Error::from(kind)))
 }
 
-/// Children are waited for: an ignored SIGCHLD (inherited across `exec`) makes the
-/// kernel reap them itself, and their exit status would be lost.
-fn wait_for_children() -> Result<(), SuperviseError> {
-    use nix::libc;
-
-    #[allow(unsafe_code)]
-    // SAFETY: reads the disposition, and replaces it only when it is "ignore" and so
-    // no handler is lost.
-    unsafe {
-        let mut current: libc::sigaction = std::mem::zeroed();
-        if libc::sigaction(libc::SIGCHLD, std::ptr::null(), &raw mut current) != 0 {
-            return Err(SuperviseError::Signals(io::Error::last_os_error()));
-        }
-        if current.sa_sigaction == libc::SIG_IGN {
-            let mut default: libc::sigaction = std::mem::zeroed();
-            default.sa_sigaction = libc::SIG_DFL;
-            if libc::sigaction(libc::SIGCHLD, &raw const default, std::ptr::null_mut()) != 0 {
-                return Err(SuperviseError::Signals(io::Error::last_os_error()));
-            }
-        }
-    }
-    Ok(())
-}
-
 impl Supervisor {
     /// Install the signal handlers.
     pub fn install() -> Result<Self, SuperviseError> {
-        wait_for_children()?;
-        install_fallback()?;
-        LIVE.fetch_add(1, SeqCst);
-        // From here on, dropping `supervisor` undoes what was done.
-        let mut supervisor = Self {
-            watch: Arc::new(Watch::for_this_process()),
-            handlers: Vec::with_capacity(CAUGHT_SIGNALS.len()),
-            _one_thread: PhantomData,
-        };
-        for signal in CAUGHT_SIGNALS {
-            let watch = Arc::clone(&supervisor.watch);
+        let signals = caught_signals();
+        install_fallback(signals)?;
+        let watch = Arc::new(Watch::for_this_process());
+        let mut handlers = Vec::with_capacity(signals.len());
+        for &signal in signals {
+            let watch = Arc::clone(&watch);
             #[allow(unsafe_code)]
             // SAFETY: the action is async-signal-safe: `Watch::on_signal` uses atomics,
-            // `kill(2)` and `write(2)` only, and allocates nothing.
-            let id = unsafe {
+            // `getpid(2)`, `kill(2)` and `write(2)` only, and allocates nothing.
+            let registered = unsafe {
                 signal_hook_registry::register_sigaction(signal, move |info| {
                     watch.on_signal(info);
                 })
+            };
+            match registered {
+                Ok(id) => handlers.push(id),
+                Err(error) => {
+                    for id in handlers {
+                        signal_hook_registry::unregister(id);
+                    }
+                    return Err(SuperviseError::Signals(error));
+                }
             }
-            .map_err(SuperviseError::Signals)?;
-            // Kept at once, so that when a later signal fails, dropping the half-made
-            // supervisor unregisters this one.
-            supervisor.handlers.push(id);
         }
-        Ok(supervisor)
+        // Counted only now: a signal before this point has its default effect.
+        LIVE.fetch_add(1, SeqCst);
+        Ok(Self {
+            watch,
+            handlers,
+            _one_thread: PhantomData,
+        })
     }
 
     /// Run `command` to completion and return how it ended.
@@ -314,10 +310,11 @@ impl Supervisor {
 
 impl Drop for Supervisor {
     fn drop(&mut self) {
+        // Uncounted first: from here on a signal has its default effect.
+        LIVE.fetch_sub(1, SeqCst);
         for id in self.handlers.drain(..) {
             signal_hook_registry::unregister(id);
         }
-        LIVE.fetch_sub(1, SeqCst);
     }
 }
 

@@ -126,3 +126,46 @@ exit 9"#,
     let status = in_own_process(NAME);
     assert_eq!(status.code(), Some(0), "{status:?}");
 }
+
+#[test]
+fn a_signal_inherited_as_ignored_stays_ignored_in_keld_and_the_child() {
+    const NAME: &str = "a_signal_inherited_as_ignored_stays_ignored_in_keld_and_the_child";
+    if scenario(NAME) {
+        // What `nohup` does before it execs keld.
+        // SAFETY: no handler is installed, only "ignore".
+        #[allow(unsafe_code)]
+        unsafe { nix::sys::signal::signal(Signal::SIGHUP, nix::sys::signal::SigHandler::SigIgn) }
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let status = dir.path().join("status");
+        let supervisor = Supervisor::install().unwrap();
+        signal_from_another_process("-HUP");
+        let mut command = ChildCommand::new("/bin/cp", ["/proc/self/status"]);
+        command.args.push(status.clone().into());
+        command.env = vec![("PATH".into(), "/usr/bin:/bin".into())];
+        let outcome = supervisor.run(&command).unwrap();
+        let ignored = fs::read_to_string(&status)
+            .unwrap()
+            .lines()
+            .find_map(|line| line.strip_prefix("SigIgn:"))
+            .map(|mask| u64::from_str_radix(mask.trim(), 16).unwrap())
+            .unwrap();
+        let sighup = 1 << (nix::libc::SIGHUP - 1);
+        let ok = outcome == Outcome::Exited(0)
+            && ignored & sighup != 0
+            && supervisor.signal_received().is_none();
+        if !ok {
+            eprintln!(
+                "outcome {outcome:?}, SigIgn {ignored:#x}, {:?}",
+                supervisor.take_caught()
+            );
+        }
+        // The supervisor is gone; SIGHUP is still ignored.
+        drop(supervisor);
+        signal_from_another_process("-HUP");
+        std::thread::sleep(Duration::from_millis(100));
+        std::process::exit(if ok { 0 } else { 1 });
+    }
+    let status = in_own_process(NAME);
+    assert_eq!(status.code(), Some(0), "{status:?}");
+}
