@@ -28,6 +28,19 @@ fn in_own_process(test: &str) -> ExitStatus {
         .unwrap()
 }
 
+/// Runs `test` in a new process and checks that its scenario passed (exit code 0).
+fn assert_passes(test: &str) {
+    let status = in_own_process(test);
+    assert_eq!(status.code(), Some(0), "{status:?}");
+}
+
+/// Sets `signal` to "ignore", as a parent can before it execs keld.
+fn ignore(signal: Signal) {
+    // SAFETY: no handler is installed, only "ignore".
+    #[allow(unsafe_code)]
+    unsafe { nix::sys::signal::signal(signal, nix::sys::signal::SigHandler::SigIgn) }.unwrap();
+}
+
 fn scenario(test: &str) -> bool {
     std::env::var(SCENARIO_VAR).is_ok_and(|name| name == test)
 }
@@ -71,18 +84,14 @@ fn an_ignored_sigchld_does_not_lose_the_childs_exit_code() {
     const NAME: &str = "an_ignored_sigchld_does_not_lose_the_childs_exit_code";
     if scenario(NAME) {
         // As if keld's parent had ignored SIGCHLD: that survives exec.
-        // SAFETY: no handler is installed, only "ignore".
-        #[allow(unsafe_code)]
-        unsafe { nix::sys::signal::signal(Signal::SIGCHLD, nix::sys::signal::SigHandler::SigIgn) }
-            .unwrap();
+        ignore(Signal::SIGCHLD);
         let supervisor = Supervisor::install().unwrap();
         let mut command = ChildCommand::shell("exit 7");
         command.env = vec![("PATH".into(), "/usr/bin:/bin".into())];
         let outcome = supervisor.run(&command).unwrap();
         std::process::exit(if outcome == Outcome::Exited(7) { 0 } else { 1 });
     }
-    let status = in_own_process(NAME);
-    assert_eq!(status.code(), Some(0), "{status:?}");
+    assert_passes(NAME);
 }
 
 #[test]
@@ -123,8 +132,7 @@ exit 9"#,
         }
         std::process::exit(if ok { 0 } else { 1 });
     }
-    let status = in_own_process(NAME);
-    assert_eq!(status.code(), Some(0), "{status:?}");
+    assert_passes(NAME);
 }
 
 #[test]
@@ -132,10 +140,7 @@ fn a_signal_inherited_as_ignored_stays_ignored_in_keld_and_the_child() {
     const NAME: &str = "a_signal_inherited_as_ignored_stays_ignored_in_keld_and_the_child";
     if scenario(NAME) {
         // What `nohup` does before it execs keld.
-        // SAFETY: no handler is installed, only "ignore".
-        #[allow(unsafe_code)]
-        unsafe { nix::sys::signal::signal(Signal::SIGHUP, nix::sys::signal::SigHandler::SigIgn) }
-            .unwrap();
+        ignore(Signal::SIGHUP);
         let dir = tempfile::tempdir().unwrap();
         let status = dir.path().join("status");
         let supervisor = Supervisor::install().unwrap();
@@ -166,6 +171,5 @@ fn a_signal_inherited_as_ignored_stays_ignored_in_keld_and_the_child() {
         std::thread::sleep(Duration::from_millis(100));
         std::process::exit(if ok { 0 } else { 1 });
     }
-    let status = in_own_process(NAME);
-    assert_eq!(status.code(), Some(0), "{status:?}");
+    assert_passes(NAME);
 }
