@@ -125,7 +125,7 @@ mod tests {
         assert_eq!(own, ["presets", "completions", "man"]);
         for name in &own {
             assert!(
-                keld_config::restic::command(name).is_none(),
+                keld_config::FlagData::restic().command(name).is_none(),
                 "keld's `{name}` would shadow restic's `{name}`"
             );
         }

@@ -25,6 +25,8 @@ pub(crate) struct Context {
     pub(crate) stderr_terminal: bool,
     /// The effective user id: config files that run commands must belong to it or root.
     pub(crate) euid: u32,
+    /// The working directory keld started in.
+    pub(crate) cwd: PathBuf,
 }
 
 /// Who runs keld: the effective uid, and the account's home directory from the
@@ -64,13 +66,17 @@ impl Context {
     pub(crate) fn capture() -> Self {
         let process_env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
         let account = Account::current(home_var(&process_env).is_none());
-        Self::from_parts(
+        let mut ctx = Self::from_parts(
             process_env,
             std::io::stdin().is_terminal(),
             std::io::stdout().is_terminal(),
             std::io::stderr().is_terminal(),
             account,
-        )
+        );
+        if let Ok(cwd) = std::env::current_dir() {
+            ctx.cwd = cwd;
+        }
+        ctx
     }
 
     /// Build a context from given parts (the process's, or a test's).
@@ -98,6 +104,15 @@ impl Context {
             stdout_terminal,
             stderr_terminal,
             euid: account.euid,
+            cwd: PathBuf::from("/"),
+        }
+    }
+
+    /// keld's environment and working directory, as the run pipeline takes them.
+    pub(crate) fn host(&self) -> keld_hooks::Host {
+        keld_hooks::Host {
+            env: self.process_env.clone(),
+            cwd: self.cwd.clone(),
         }
     }
 
@@ -111,11 +126,6 @@ impl Context {
             allow_unsafe_permissions: self.is_set(ALLOW_UNSAFE_VAR),
             ..LoadOptions::default()
         }
-    }
-
-    /// The value of a UTF-8 variable.
-    pub(crate) fn var(&self, name: &str) -> Option<&str> {
-        self.env.vars.get(name).map(String::as_str)
     }
 
     /// Whether a variable is set to a non-empty value (`KELD_DRYRUN=1`).
@@ -134,14 +144,6 @@ impl Context {
     /// Whether diagnostics on stderr may use colour (<https://no-color.org>).
     pub(crate) fn colour(&self) -> bool {
         self.stderr_terminal && !self.is_set("NO_COLOR")
-    }
-
-    /// The program name shown in `command:` lines: `KELD_EXECUTABLE` or `restic`.
-    pub(crate) fn restic_program(&self) -> String {
-        match self.var("KELD_EXECUTABLE") {
-            Some(exe) if !exe.is_empty() => exe.to_owned(),
-            _ => "restic".to_owned(),
-        }
     }
 }
 
@@ -186,7 +188,6 @@ mod tests {
     fn snapshot_carries_home_and_vars() {
         let ctx = context(&[("HOME", "/home/u"), ("KELD_DRYRUN", "")], false);
         assert_eq!(ctx.env.home, Some(PathBuf::from("/home/u")));
-        assert_eq!(ctx.var("KELD_DRYRUN"), Some(""));
         assert!(!ctx.is_set("KELD_DRYRUN"), "an empty value is not set");
     }
 
@@ -217,12 +218,5 @@ mod tests {
                 .load_options(None)
                 .allow_unsafe_permissions
         );
-    }
-
-    #[test]
-    fn program_defaults_to_restic() {
-        assert_eq!(context(&[], false).restic_program(), "restic");
-        let custom = context(&[("KELD_EXECUTABLE", "/opt/restic")], false);
-        assert_eq!(custom.restic_program(), "/opt/restic");
     }
 }

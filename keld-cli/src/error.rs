@@ -28,21 +28,6 @@ pub(crate) enum CliError {
     )]
     NoCommand,
 
-    /// `restic backup` with nothing to back up.
-    #[error("restic backup needs paths to back up, and none were given{}", .preset.as_ref().map(|p| format!(" (preset {p})")).unwrap_or_default())]
-    #[diagnostic(
-        code(keld::backup_without_paths),
-        help(
-            "pass the paths after the command (`keld {} backup ~/Documents`), \
-             or set `_arguments = [\"~/Documents\"]` in the preset's section of your config",
-            .preset.as_ref().map(|p| format!("-p {p}")).unwrap_or_default()
-        )
-    )]
-    BackupWithoutPaths {
-        /// The preset in use, if any.
-        preset: Option<String>,
-    },
-
     /// An argument after COMMAND that is not valid UTF-8.
     #[error("{what} is not valid UTF-8: {lossy}")]
     #[diagnostic(

@@ -33,9 +33,7 @@ mod context;
 mod error;
 mod interactive;
 mod presets;
-mod quote;
 mod run;
-mod secret;
 mod show;
 
 use std::ffi::OsString;
@@ -104,8 +102,8 @@ fn dispatch(cli: &Cli, show_command: bool, ctx: &Context) -> Result<u8, CliError
     match &cli.command {
         None if ctx.interactive() => {
             let config = load(cli, ctx)?;
-            let known = interactive::known_at_start(&config, None, cli.preset.clone(), &ctx.env);
-            ask(cli, &config, known, show_command, ctx)
+            let known = keld_tui::known_at_start(&config, None, cli.preset.clone(), &ctx.env);
+            ask(cli, config, known, show_command, ctx)
         }
         None => Err(unresolved(Missing::Command)),
         Some(Sub::Man) => write_stdout(&completions::man_page()),
@@ -162,16 +160,16 @@ fn restic(
     let resolved = match config.resolve(&request, &ctx.env) {
         Ok(resolved) => resolved,
         Err(keld_config::Error::PresetRequired { .. }) if may_ask => {
-            let known = interactive::known_at_start(&config, Some(request.command), None, &ctx.env);
-            return ask(cli, &config, known, show_command, ctx);
+            let known = keld_tui::known_at_start(&config, Some(request.command), None, &ctx.env);
+            return ask(cli, config, known, show_command, ctx);
         }
         Err(keld_config::Error::PresetRequired { presets }) => {
             return Err(unresolved(Missing::Preset(presets)));
         }
         Err(err) => return Err(err.into()),
     };
-    if may_ask && let Some(known) = interactive::restore_gaps(&resolved) {
-        return ask(cli, &config, known, show_command, ctx);
+    if may_ask && let Some(known) = keld_tui::restore_gaps(&resolved) {
+        return ask(cli, config, known, show_command, ctx);
     }
     error::report_warnings(&resolved.warnings, ctx);
     show_or_run(cli, &resolved, show_command, ctx)
@@ -181,16 +179,16 @@ fn restic(
 /// if it had been typed on the command line (the terminal is restored by then).
 fn ask(
     cli: &Cli,
-    config: &Config,
-    known: interactive::Known,
+    config: Config,
+    known: keld_tui::Known,
     show_command: bool,
     ctx: &Context,
 ) -> Result<u8, CliError> {
-    let choice = match interactive::ask(config, known, show_command, ctx) {
-        interactive::Asked::Run(choice) => choice,
-        interactive::Asked::Exit(code) => return Ok(code),
+    let choice = match interactive::ask(config.clone(), known, show_command, ctx) {
+        keld_tui::Asked::Run(choice) => choice,
+        keld_tui::Asked::Exit(code) => return Ok(code),
     };
-    let resolved = config.resolve(&interactive::request_for(&choice), &ctx.env)?;
+    let resolved = config.resolve(&keld_tui::request_for(&choice), &ctx.env)?;
     error::report_warnings(&resolved.warnings, ctx);
     show_or_run(cli, &resolved, show_command, ctx)
 }
@@ -203,9 +201,9 @@ fn show_or_run(
     show_command: bool,
     ctx: &Context,
 ) -> Result<u8, CliError> {
-    let no_paths = backup_without_paths(resolved);
+    let paths = resolved.require_backup_paths();
     if show_command {
-        if no_paths {
+        if paths.is_err() {
             error::report(
                 &error::WarningReport::new(
                     "restic backup would run without paths to back up".to_owned(),
@@ -218,14 +216,11 @@ fn show_or_run(
             json: cli.json,
             verbose: cli.verbose,
         };
-        let text = show::render(resolved, &ctx.restic_program(), form);
+        let invocation = keld_hooks::Invocation::new(resolved, &ctx.host());
+        let text = show::render(resolved, &invocation, form);
         return write_stdout(text.as_bytes());
     }
-    if no_paths {
-        return Err(unresolved(Missing::BackupPaths {
-            preset: resolved.preset.clone(),
-        }));
-    }
+    paths?;
     Ok(run::execute(resolved, ctx))
 }
 
@@ -243,41 +238,15 @@ enum Missing {
     Command,
     /// Several runnable presets and no `--preset`.
     Preset(Vec<String>),
-    /// `backup` with no paths from the command line or `_arguments`.
-    BackupPaths { preset: Option<String> },
 }
 
 /// The error for a missing value when nobody can be asked: no terminal, or
-/// `KELD_NONINTERACTIVE` (on a terminal the interactive mode asks instead; backup
-/// paths have no screen, so that error stands everywhere).
+/// `KELD_NONINTERACTIVE` (on a terminal the interactive mode asks instead).
 fn unresolved(missing: Missing) -> CliError {
     match missing {
         Missing::Command => CliError::NoCommand,
         Missing::Preset(presets) => keld_config::Error::PresetRequired { presets }.into(),
-        Missing::BackupPaths { preset } => CliError::BackupWithoutPaths { preset },
     }
-}
-
-/// restic flags that name the files to back up instead of positional paths.
-const BACKUP_SOURCE_FLAGS: [&str; 5] = [
-    "files-from",
-    "files-from-raw",
-    "files-from-verbatim",
-    "stdin",
-    "stdin-from-command",
-];
-
-/// `backup` with no positional paths and no flag that names its sources.
-fn backup_without_paths(resolved: &ResolvedConfig) -> bool {
-    resolved.command == "backup"
-        && resolved
-            .arguments
-            .as_ref()
-            .is_none_or(|arguments| arguments.value.is_empty())
-        && !resolved
-            .flags
-            .iter()
-            .any(|flag| BACKUP_SOURCE_FLAGS.contains(&flag.key.as_str()))
 }
 
 /// Write all of `bytes` to stdout; exit code 0.

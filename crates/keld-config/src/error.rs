@@ -316,6 +316,22 @@ pub enum Error {
         known: Vec<String>,
     },
 
+    /// `restic backup` with nothing to back up: no paths after the command, no
+    /// `_arguments`, and no flag that names the sources (`--files-from`, `--stdin`).
+    #[error("restic backup needs paths to back up, and none were given{}", .preset.as_ref().map(|p| format!(" (preset {p})")).unwrap_or_default())]
+    #[diagnostic(
+        code(keld::backup_without_paths),
+        help(
+            "pass the paths after the command (`keld {} backup ~/Documents`), \
+             or set `_arguments = [\"~/Documents\"]` in the preset's section of your config",
+            .preset.as_ref().map(|p| format!("-p {p}")).unwrap_or_default()
+        )
+    )]
+    BackupWithoutPaths {
+        /// The preset in use, if any.
+        preset: Option<String>,
+    },
+
     /// `${section.key}` names a value that does not exist.
     #[error("{at}: reference ${{{reference}}} points to nothing")]
     #[diagnostic(code(keld::config::missing_reference))]

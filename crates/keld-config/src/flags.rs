@@ -37,8 +37,7 @@ impl<'a> FlagData<'a> {
     /// The flag `name` (long name, or one-letter short alias, without dashes) of
     /// `command`: the command's own flags first, then the global flags.
     ///
-    /// This is the one flag lookup keld has ([`crate::restic::flag`] uses it too).
-    /// An unknown command has no flags of its own, but the global flags are still
+    /// This is the one flag lookup keld has. An unknown command has no flags of its own, but the global flags are still
     /// known: restic accepts them after every command, and a newer restic may have
     /// commands keld does not know.
     pub fn flag(&self, command: &str, name: &str) -> Option<&'a FlagSpec> {
@@ -46,6 +45,25 @@ impl<'a> FlagData<'a> {
             .command(command)
             .and_then(|spec| spec.flags.iter().find(|flag| flag.is_named(name)));
         own.or_else(|| self.global.iter().find(|flag| flag.is_named(name)))
+    }
+
+    /// The global flag `name` (long name or one-letter short alias, without dashes):
+    /// the flags every command accepts, all a command keld does not know can rely on.
+    pub fn global_flag(&self, name: &str) -> Option<&'a FlagSpec> {
+        self.global.iter().find(|flag| flag.is_named(name))
+    }
+
+    /// Every flag valid for `command`: its own flags, then the global ones (only the
+    /// global ones for a command keld does not know). Meant for did-you-mean hints
+    /// and completion.
+    pub fn flags_for(&self, command: &str) -> impl Iterator<Item = &'a FlagSpec> + use<'a> {
+        let own = self.command(command).map_or(&[][..], |spec| spec.flags);
+        own.iter().chain(self.global)
+    }
+
+    /// Every command in the table.
+    pub fn commands(&self) -> &'a [CommandSpec] {
+        self.commands
     }
 
     /// How `name` takes its value, when known.
@@ -60,8 +78,7 @@ impl<'a> FlagData<'a> {
     }
 
     /// Every long flag name of `command`, global flags included.
-    pub(crate) fn long_names(&self, command: &str) -> impl Iterator<Item = &'a str> {
-        let own = self.command(command).map_or(&[][..], |spec| spec.flags);
-        own.iter().chain(self.global).map(|spec| spec.long)
+    pub(crate) fn long_names(&self, command: &str) -> impl Iterator<Item = &'a str> + use<'a> {
+        self.flags_for(command).map(|spec| spec.long)
     }
 }

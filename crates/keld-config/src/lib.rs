@@ -82,8 +82,9 @@ mod overrides;
 mod presets;
 mod redact;
 mod resolve;
-pub mod resolved;
+mod resolved;
 pub mod restic;
+pub mod shell;
 mod source;
 mod trust;
 mod values;
@@ -91,6 +92,9 @@ mod values;
 pub use error::Error;
 pub use file::MAX_FILE_LEN;
 pub use flags::FlagData;
+pub use redact::view::{
+    REDACTED, Redacted, RedactedFlag, RedactedSetting, RedactedVar, ShownValue, mask_url_passwords,
+};
 pub use redact::{is_secret_name, url_password_ranges};
 pub use resolved::{
     EnvValue, EnvVar, Flag, FlagValue, MAX_COUNT, Origin, Overridden, ResolvedConfig, Setting,
@@ -110,7 +114,11 @@ pub struct Environment {
     pub home: Option<PathBuf>,
 }
 
-/// Where config files are looked for.
+/// Where config files are looked for, and how strictly they are checked.
+///
+/// [`LoadOptions::default`] is as strict as keld itself: a file that runs commands
+/// must belong to root or to the effective user, and must not be writable by others
+/// (docs/security.md).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadOptions {
     /// `--config FILE`: the only file read (wins over `KELD_CONFIG_FILE`).
@@ -118,12 +126,12 @@ pub struct LoadOptions {
     /// System directories read before the user config, lowest priority first.
     /// Default: `/usr/share/keld`, `/etc/keld`.
     pub system_dirs: Vec<PathBuf>,
-    /// The user keld runs as (its effective uid). When set, a file that runs commands
-    /// (hooks or `_COMMAND`s) must be owned by root or this user, and so must its
-    /// directory. `None` checks only the permission bits.
+    /// The user trusted besides root (default: the effective uid of this process).
+    /// A file that runs commands (hooks or `_COMMAND`s) must be owned by root or this
+    /// user, and so must its directory. `None` checks only the permission bits.
     pub trusted_uid: Option<u32>,
     /// Use files that run commands even when others could have written them
-    /// (the program sets it from [`ALLOW_UNSAFE_VAR`]).
+    /// (the program sets it from [`ALLOW_UNSAFE_VAR`]; default `false`).
     pub allow_unsafe_permissions: bool,
 }
 
@@ -132,10 +140,18 @@ impl Default for LoadOptions {
         Self {
             config_file: None,
             system_dirs: vec![PathBuf::from("/usr/share/keld"), PathBuf::from("/etc/keld")],
-            trusted_uid: None,
+            trusted_uid: effective_uid(),
             allow_unsafe_permissions: false,
         }
     }
+}
+
+/// The effective uid of this process, where there is one.
+fn effective_uid() -> Option<u32> {
+    #[cfg(unix)]
+    return Some(nix::unistd::geteuid().as_raw());
+    #[cfg(not(unix))]
+    return None;
 }
 
 /// What to resolve: a preset, the COMMAND word and the arguments after it.

@@ -542,5 +542,7 @@ impl Scanner<'_> {
     }
 }
 
+pub(crate) mod view;
+
 #[cfg(test)]
 mod tests;

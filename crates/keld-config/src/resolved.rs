@@ -6,12 +6,10 @@ use std::path::PathBuf;
 use crate::redact::is_secret_name;
 
 /// What `Debug` output shows instead of a secret value.
-const HIDDEN: &str = "<redacted>";
+const HIDDEN: &str = crate::redact::view::REDACTED;
 
 /// Where a value was defined.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "snake_case"))]
 pub enum Origin {
     /// A key in a config file.
     File {
@@ -64,7 +62,6 @@ impl fmt::Display for Origin {
 ///
 /// Safe to print, `Debug` included: `value` has its secret parts masked when made.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Overridden {
     /// Where the replaced definition was.
     pub origin: Origin,
@@ -75,7 +72,6 @@ pub struct Overridden {
 
 /// A resolved value with the place it came from and what it replaced.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Setting<T> {
     /// The value.
     pub value: T,
@@ -92,11 +88,6 @@ pub const MAX_COUNT: u32 = 100;
 
 /// The value part of a restic flag.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[cfg_attr(
-    feature = "serde",
-    serde(tag = "kind", content = "values", rename_all = "snake_case")
-)]
 pub enum FlagValue {
     /// A switch with no value: `--quiet`.
     Switch,
@@ -117,7 +108,6 @@ pub enum FlagValue {
 /// Its `Debug` output hides the value when the key's name looks secret (the rule of
 /// the masked config text: `PASSWORD`, `SECRET`, `TOKEN`, `KEY`, `CREDENTIAL`).
 #[derive(Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Flag {
     /// The key as configured or typed, without dashes (`repo`, `r`, `tag`).
     pub key: String,
@@ -158,11 +148,6 @@ impl Flag {
 
 /// The value of an environment variable set by the config.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[cfg_attr(
-    feature = "serde",
-    serde(tag = "kind", content = "text", rename_all = "snake_case")
-)]
 pub enum EnvValue {
     /// A literal value.
     Literal(String),
@@ -176,7 +161,6 @@ pub enum EnvValue {
 /// Its `Debug` output hides a literal value when the name looks secret; a command
 /// (`NAME_COMMAND`) is shell text that fetches a secret, and is shown.
 #[derive(Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct EnvVar {
     /// The variable name restic will see (`FOO` for a configured `FOO_COMMAND`).
     pub name: String,
@@ -192,10 +176,16 @@ impl fmt::Debug for Flag {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut out = f.debug_struct("Flag");
         out.field("key", &self.key);
+        let masked = |value: &str| crate::redact::view::mask_url_passwords(value);
         match &self.value {
             FlagValue::Values(_) | FlagValue::Attached(_) if is_secret_name(&self.key) => {
                 out.field("value", &format_args!("{HIDDEN}"))
             }
+            FlagValue::Values(values) => out.field(
+                "value",
+                &FlagValue::Values(values.iter().map(|value| masked(value)).collect()),
+            ),
+            FlagValue::Attached(value) => out.field("value", &FlagValue::Attached(masked(value))),
             value => out.field("value", value),
         };
         out.field("origin", &self.origin)
@@ -212,6 +202,10 @@ impl fmt::Debug for EnvVar {
             EnvValue::Literal(_) if is_secret_name(&self.name) => {
                 out.field("value", &format_args!("Literal({HIDDEN})"))
             }
+            EnvValue::Literal(value) => out.field(
+                "value",
+                &EnvValue::Literal(crate::redact::view::mask_url_passwords(value)),
+            ),
             value => out.field("value", value),
         };
         out.field("origin", &self.origin)
@@ -222,7 +216,6 @@ impl fmt::Debug for EnvVar {
 
 /// A warning that does not stop resolution (e.g. a key that is no flag of the command).
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Warning {
     /// What is odd, e.g. `"tagg" is not a flag of restic backup`.
     pub message: String,
@@ -236,10 +229,9 @@ pub struct Warning {
 ///
 /// Nothing in it has been run: `_COMMAND` variables are still [`EnvValue::Command`].
 ///
-/// Its `Debug` output shows no secret value: [`Flag`] and [`EnvVar`] hide values whose
-/// names look secret, and [`Overridden`] values are masked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+/// Its `Debug` output is its [`Redacted`](crate::Redacted) view: no secret value,
+/// and no URL password, ever shows in it.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ResolvedConfig {
     /// The preset that was resolved, if any (`home`, `home@cloud`, `@cloud`).
     pub preset: Option<String>,
@@ -291,6 +283,62 @@ impl ResolvedConfig {
     /// Whether backup hooks apply: the command that will run is `backup`.
     pub fn hooks_apply(&self) -> bool {
         self.command == "backup"
+    }
+
+    /// `Ok` unless this is a `backup` with nothing to back up: no positional paths and
+    /// no flag that names its sources instead ([`Error::BackupWithoutPaths`]).
+    ///
+    /// [`Error::BackupWithoutPaths`]: crate::Error::BackupWithoutPaths
+    pub fn require_backup_paths(&self) -> Result<(), crate::Error> {
+        /// restic flags that name the files to back up instead of positional paths.
+        const SOURCE_FLAGS: [&str; 5] = [
+            "files-from",
+            "files-from-raw",
+            "files-from-verbatim",
+            "stdin",
+            "stdin-from-command",
+        ];
+        let no_paths = self.command == "backup"
+            && self
+                .arguments
+                .as_ref()
+                .is_none_or(|arguments| arguments.value.is_empty())
+            && !SOURCE_FLAGS.iter().any(|long| self.has_flag(long));
+        if no_paths {
+            return Err(crate::Error::BackupWithoutPaths {
+                preset: self.preset.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether a flag `long` (a long name: `help`, `dry-run`) is set, by that name or
+    /// by its short alias for this command, to anything but an explicit false.
+    pub fn has_flag(&self, long: &str) -> bool {
+        let flags = crate::FlagData::restic();
+        self.flags.iter().any(|flag| {
+            let named = flag.key == long
+                || flags
+                    .flag(&self.command, &flag.key)
+                    .is_some_and(|spec| spec.long == long);
+            named
+                && match &flag.value {
+                    FlagValue::Switch | FlagValue::Count(_) | FlagValue::Values(_) => true,
+                    FlagValue::Attached(value) => !value.eq_ignore_ascii_case("false"),
+                }
+        })
+    }
+
+    /// Whether restic is only asked for its help (`--help` or `-h`): it then does
+    /// nothing else, so nothing around a run (hooks, records) applies.
+    pub fn asks_for_help(&self) -> bool {
+        self.has_flag("help")
+    }
+
+    /// Whether restic is asked for a dry run (`--dry-run`, or `-n` where that is its
+    /// alias), which reports what it would do and stores or removes nothing.
+    pub fn is_dry_run(&self) -> bool {
+        self.has_flag("dry-run")
     }
 
     /// The pre-hooks that will run (empty unless [`Self::hooks_apply`]).

@@ -1,50 +1,77 @@
-//! The backup lifecycle: pre-hooks, restic, post-hooks.
+//! The run lifecycle: one restic run, from a resolved preset to keld's exit code.
+//!
+//! Every way keld runs restic goes through this crate: the command line (one preset
+//! or several), `--show-command` (which prints an [`Invocation`]), the interactive
+//! mode's confirmed command and its background listings ([`Lister`]).
 //!
 //! # How it works
 //!
-//! [`run`] takes a [`RunOptions`] and goes through these steps, stopping at the
-//! first that ends the run:
-//!
-//! 1. find restic (`KELD_EXECUTABLE` or `restic` in `PATH`) — missing: exit 127,
-//!    nothing runs;
-//! 2. build restic's environment, running each `NAME_COMMAND` — failure: exit 1;
-//! 3. run the pre-hooks in order with `sh -c` — a failure stops everything (exit 1),
-//!    exit 75 skips the backup (exit 0), a signal stops the run (exit 128 + N);
-//! 4. run restic, supervised (signals from other processes forwarded);
-//! 5. run every post-hook with `KELD_RESTIC_STATUS` and, when restic started,
-//!    `KELD_RESTIC_EXIT_CODE`;
-//! 6. exit with restic's code, or 1 when restic succeeded but a post-hook failed, or
-//!    126/127 when restic could not start.
-//!
-//! Commands other than `backup` go through the same steps with empty hook lists.
+//! 1. [`Invocation::new`] turns a [`keld_config::ResolvedConfig`] and keld's
+//!    environment ([`Host`]) into plain data: restic as configured
+//!    (`KELD_EXECUTABLE` or `restic`), its arguments, the config's variables, the
+//!    working directory and the hooks that apply.
+//! 2. [`Invocation::prepare`] finds restic, once, on the `PATH` restic will get, and
+//!    checks everything that can be checked before anything starts (docs/hooks.md).
+//! 3. [`Runner::run`] runs it: `_COMMAND`s, pre-hooks, restic, post-hooks, under one
+//!    [`keld_supervise::Supervisor`], reporting each [`Event`] to an [`Observer`]
+//!    and returning a [`RunReport`]. A feature that acts around runs (printing,
+//!    records, monitoring) is an observer, not another copy of this sequence.
 //!
 //! ```
-//! use keld_hooks::{RunOptions, run};
+//! use keld_config::{Config, Environment, Request, Source};
+//! use keld_hooks::{Event, Host, Invocation, Runner};
 //!
 //! let dir = tempfile::tempdir()?;
-//! let options = RunOptions {
-//!     // Any program stands in for restic here.
-//!     program: Some("true".into()),
-//!     args: vec!["backup".into()],
-//!     base_env: vec![("PATH".into(), "/usr/bin:/bin".into())],
-//!     workdir: Some(dir.path().to_owned()),
-//!     pre_hooks: vec!["echo dump > db.sql".into()],
-//!     post_hooks: vec![r#"test "$KELD_RESTIC_STATUS" = success && rm db.sql"#.into()],
-//!     command: "backup".into(),
-//!     ..RunOptions::default()
+//! let config = Config::from_sources([Source {
+//!     path: "keld.toml".into(),
+//!     text: format!(
+//!         r#"[db.backup]
+//! _workdir = "{}"
+//! _arguments = ["."]
+//! _pre_hooks = ["echo dump > db.sql"]
+//! _post_hooks = ['test "$KELD_RESTIC_STATUS" = success && rm db.sql']
+//! "#,
+//!         dir.path().display()
+//!     ),
+//! }])?;
+//! let request = Request { command: "backup".into(), ..Request::default() };
+//! let resolved = config.resolve(&request, &Environment::default())?;
+//!
+//! // Any program stands in for restic here.
+//! let host = Host {
+//!     env: vec![
+//!         ("PATH".into(), "/usr/bin:/bin".into()),
+//!         ("KELD_EXECUTABLE".into(), "true".into()),
+//!     ],
+//!     cwd: dir.path().to_owned(),
 //! };
-//! let finished = run(&options, &mut |event| eprintln!("{event:?}"))?;
-//! assert_eq!(finished.exit_code, 0);
+//! let invocation = Invocation::new(&resolved, &host);
+//! let report = Runner::new()?.run(&invocation, &host, &mut |_: &Invocation, event: &Event<'_>| {
+//!     eprintln!("{event:?}");
+//! });
+//! assert_eq!(report.exit_code, 0);
 //! assert!(!dir.path().join("db.sql").exists());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
-mod lifecycle;
-mod options;
+mod environ;
+mod invocation;
+mod listing;
+mod prepare;
+mod program;
 mod report;
+mod run;
 
-pub use keld_supervise::{EnvEntry, EnvSource};
-pub use lifecycle::run;
-pub use options::RunOptions;
-pub use report::{Event, Finished, HookError, HookFailure, HookPhase, RunError, SKIP_EXIT_CODE};
+pub use environ::{EnvCommandError, EnvEntry, EnvSource, OUTPUT_LIMIT, STDERR_QUOTE_LIMIT};
+pub use invocation::{Host, Invocation, Purpose};
+pub use listing::{Lister, ListingError};
+pub use prepare::{PrepareError, PreparedRun};
+pub use program::{
+    DEFAULT_PROGRAM, EXECUTABLE_VAR, ResticNotFound, configured as configured_program,
+};
+pub use report::{
+    Event, HookError, HookFailure, HookPhase, Observer, RunError, RunReport, SKIP_EXIT_CODE,
+};
+pub use run::Runner;

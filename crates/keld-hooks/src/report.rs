@@ -1,11 +1,15 @@
-//! What a run tells its caller: events while it goes, errors that end it early.
+//! What a run tells its observers while it goes, and how it ended.
 
 use std::fmt;
 use std::io;
-use std::path::PathBuf;
+use std::time::SystemTime;
 
 use keld_status::Outcome;
-use keld_supervise::{EnvCommandError, NotFound, StartError, SuperviseError};
+use keld_supervise::{StartError, SuperviseError};
+
+use crate::environ::EnvCommandError;
+use crate::invocation::Invocation;
+use crate::prepare::PrepareError;
 
 /// Exit status of a pre-hook that asks for the backup to be skipped (`EX_TEMPFAIL`).
 pub const SKIP_EXIT_CODE: u8 = 75;
@@ -58,46 +62,12 @@ pub struct HookError {
     pub failure: HookFailure,
 }
 
-/// Something keld reports while the run goes on.
-#[derive(Debug)]
-pub enum Event<'a> {
-    /// A pre-hook exited 75: the backup is skipped; nothing else runs, keld exits 0.
-    Skipped {
-        /// The pre-hook that asked.
-        hook: &'a str,
-    },
-    /// restic could not be started; the post-hooks run next with `start_failed`.
-    ResticStartFailed(&'a StartError),
-    /// A post-hook failed; the remaining ones still run.
-    PostHookFailed(&'a HookError),
-}
-
-/// How a run that got as far as its end finished.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Finished {
-    /// The exit code keld returns.
-    pub exit_code: u8,
-    /// How restic ended; `None` when a pre-hook skipped the backup.
-    pub restic: Option<Outcome>,
-    /// How many post-hooks failed.
-    pub failed_post_hooks: usize,
-}
-
 /// Why a run stopped before restic was attempted.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    /// restic does not exist; nothing ran (exit 127).
+    /// Something keld checks before starting anything is wrong; nothing ran.
     #[error(transparent)]
-    NotFound(#[from] NotFound),
-    /// `_workdir` is not a directory; nothing ran (exit 1).
-    #[error("working directory {} is not usable: {source}", path.display())]
-    Workdir {
-        /// The configured directory.
-        path: PathBuf,
-        /// Why it is not usable.
-        #[source]
-        source: io::Error,
-    },
+    Prepare(#[from] PrepareError),
     /// keld could not set itself up to supervise (exit 1).
     #[error(transparent)]
     Supervise(#[from] SuperviseError),
@@ -125,9 +95,60 @@ impl RunError {
     /// The exit code keld returns for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::NotFound(error) => error.exit_code(),
+            Self::Prepare(error) => error.exit_code(),
             Self::Interrupted { signal } => Outcome::Signaled(*signal).exit_code(),
-            Self::Workdir { .. } | Self::Supervise(_) | Self::EnvCommand(_) | Self::PreHook(_) => 1,
+            Self::Supervise(_) | Self::EnvCommand(_) | Self::PreHook(_) => 1,
         }
+    }
+}
+
+/// How a run ended, whatever stopped it.
+#[derive(Debug)]
+pub struct RunReport {
+    /// The exit code keld returns for this run.
+    pub exit_code: u8,
+    /// How restic ended; `None` when it was not attempted.
+    pub restic: Option<Outcome>,
+    /// The pre-hook that asked to skip the backup (exit 75), if one did.
+    pub skipped_by: Option<String>,
+    /// How many post-hooks failed.
+    pub failed_post_hooks: usize,
+    /// keld's own error that ended the run before restic, if any.
+    pub error: Option<RunError>,
+    /// The first signal keld received during the run.
+    pub signal: Option<i32>,
+    /// When the run started.
+    pub started: SystemTime,
+    /// When it ended.
+    pub finished: SystemTime,
+}
+
+/// Something a run reports while it goes, to every [`Observer`].
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A pre-hook exited 75: the backup is skipped; nothing else runs, keld exits 0.
+    Skipped {
+        /// The pre-hook that asked.
+        hook: &'a str,
+    },
+    /// restic could not be started; the post-hooks run next with `start_failed`.
+    ResticStartFailed(&'a StartError),
+    /// A post-hook failed; the remaining ones still run.
+    PostHookFailed(&'a HookError),
+    /// The run is over; nothing more happens in it.
+    Finished(&'a RunReport),
+}
+
+/// Hears about each [`Event`] of a run as it happens, so it can report it between
+/// the children's own output, record it or pass it on. The run's own steps never
+/// depend on what an observer does.
+pub trait Observer {
+    /// One event of the run of `invocation`.
+    fn on_event(&mut self, invocation: &Invocation, event: &Event<'_>);
+}
+
+impl<F: FnMut(&Invocation, &Event<'_>)> Observer for F {
+    fn on_event(&mut self, invocation: &Invocation, event: &Event<'_>) {
+        self(invocation, event);
     }
 }

@@ -4,8 +4,11 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
-use keld_hooks::{EnvEntry, EnvSource, Event, Finished, RunError, RunOptions, run};
+use keld_hooks::{EnvEntry, EnvSource, Event, RunError};
+
+mod support;
 use keld_status::Outcome;
+use support::{Finished, RunOptions, run};
 
 /// A temp dir with a fake restic that logs its argv, cwd and the KELD_* variables
 /// it sees, then exits with `$FAKE_EXIT`.
@@ -74,6 +77,7 @@ fn run_collecting(options: &RunOptions) -> (Result<Finished, RunError>, Vec<Stri
             Event::Skipped { hook } => format!("skipped by {hook}"),
             Event::ResticStartFailed(error) => format!("starting restic: {error}"),
             Event::PostHookFailed(error) => error.to_string(),
+            Event::Finished(_) => unreachable!(),
         });
     });
     (result, events)
@@ -363,7 +367,10 @@ fn missing_workdir_is_an_error_before_anything_runs() {
     let (result, _) = run_collecting(&options);
     let error = result.unwrap_err();
     assert_eq!(error.exit_code(), 1);
-    assert!(matches!(error, RunError::Workdir { ref path, .. } if path == &fixture.path("nope")));
+    assert!(
+        matches!(error, RunError::Prepare(keld_hooks::PrepareError::Workdir { ref path, .. }) if path == &fixture.path("nope")),
+        "{error:?}"
+    );
     assert!(fixture.log().is_empty());
 }
 

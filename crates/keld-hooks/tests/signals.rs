@@ -3,7 +3,10 @@
 
 use std::fs;
 
-use keld_hooks::{Event, RunError, RunOptions, run};
+use keld_hooks::{Event, RunError};
+
+mod support;
+use support::{RunOptions, run};
 
 #[test]
 fn signals_during_hooks() {

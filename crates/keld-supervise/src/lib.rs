@@ -1,31 +1,36 @@
-//! Run a child process on keld's terminal and keep its outcome exact.
+//! Run a child process on the caller's terminal and keep its outcome exact.
+//!
+//! This crate is mechanism only: it knows how to start, watch, signal and capture a
+//! child, and nothing of which program that is or what its outcome means.
 //!
 //! # How it works
 //!
-//! * [`find_restic`] / [`find_program`] resolve the program against the `PATH` of the
-//!   environment the child will get, before anything runs, so a missing restic is
-//!   reported (exit 127) without side effects.
-//! * [`resolve_environ`] turns the config's variables into the child's environment,
-//!   running each `NAME_COMMAND` with `sh -c` and capturing its output (capped at
-//!   [`OUTPUT_LIMIT`], never printed; a command that prints more is killed with
-//!   everything it started).
+//! * [`find_program`] resolves a program name against the `PATH` of the environment
+//!   the child will get, before anything runs.
 //! * [`Supervisor`] catches SIGINT, SIGTERM, SIGHUP and SIGQUIT for as long as it
-//!   exists. [`Supervisor::run`] starts a [`ChildCommand`] in keld's own process group
-//!   with inherited stdio (password prompts and progress bars work as if the child ran
-//!   alone), forwards signals that another process sent to keld, leaves alone those the
-//!   terminal already delivered to the whole group (a `NAME_COMMAND` running at that
-//!   moment gets the signal too, with every process it started, so one that never
-//!   finishes cannot keep keld waiting), and returns an
+//!   exists. [`Supervisor::run`] starts a [`ChildCommand`] in the caller's own process
+//!   group with inherited stdio (password prompts and progress bars work as if the
+//!   child ran alone), forwards signals that another process sent, leaves alone those
+//!   the terminal already delivered to the whole group, and returns an
 //!   [`Outcome`](keld_status::Outcome): the exit code or the killing signal. On Linux
-//!   the child gets SIGTERM if keld dies.
+//!   the child gets SIGTERM if its parent dies.
+//! * [`capture`] and [`Supervisor::capture`] run a child with its output captured
+//!   (bounded; a child that prints more is killed with everything it started). Each
+//!   captured child is listed in a [`Children`] registry from its start until it is
+//!   reaped, so a signal, or [`Children::stop_all`], reaches it and its whole process
+//!   tree, and never a process that reused its pid.
 //! * Starting a child costs little: on Linux it is created the way `posix_spawn` does
 //!   it (`clone` with `CLONE_VM | CLONE_VFORK`, no page tables copied) and still
 //!   receives the death signal, and signals are forwarded by the signal handler
-//!   itself, so no thread runs beside restic.
+//!   itself, so no thread runs beside the child.
+//!
+//! Module dependencies point one way: `child`, `env`, `path` and `procs` are leaves;
+//! `spawn` builds on them; `children` and `signals` on `procs` and `spawn`; `capture`
+//! and `supervisor` on all of those.
 //!
 //! ```
 //! use keld_status::Outcome;
-//! use keld_supervise::{ChildCommand, Supervisor};
+//! use keld_supervise::{ChildCommand, Children, Supervisor, capture};
 //!
 //! let supervisor = Supervisor::install()?;
 //! let mut command = ChildCommand::shell("exit 3");
@@ -34,25 +39,27 @@
 //!
 //! let killed = ChildCommand::shell("kill -TERM $$");
 //! assert_eq!(supervisor.run(&killed)?.exit_code(), 143);
+//!
+//! let captured = capture(&ChildCommand::shell("echo hello"), Some(100), &Children::new())?;
+//! assert_eq!((captured.outcome, captured.stdout.as_slice()), (Outcome::Exited(0), &b"hello\n"[..]));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![warn(missing_docs)]
 
-mod descendants;
+mod capture;
+mod child;
+mod children;
 mod env;
-mod environ;
-mod locate;
+mod path;
+mod procs;
 mod signals;
 mod spawn;
 mod supervisor;
 
+pub use capture::{CaptureError, Captured, STDERR_KEPT, capture};
+pub use child::{ChildCommand, RunError, StartError, Stdin, SuperviseError, outcome_of};
+pub use children::Children;
 pub use env::{lookup as env_lookup, set as env_set};
-pub use environ::{
-    EnvCommandError, EnvEntry, EnvSource, OUTPUT_LIMIT, STDERR_QUOTE_LIMIT, resolve_environ,
-    resolve_environ_with_limit,
-};
-pub use locate::{
-    DEFAULT_PATH, DEFAULT_PROGRAM, EXECUTABLE_VAR, NotFound, find_program, find_restic,
-};
+pub use path::{DEFAULT_PATH, NotFound, find_program};
 pub use signals::{CAUGHT_SIGNALS, CAUGHT_SIGNALS_KEPT, CaughtSignal, SignalSource};
-pub use supervisor::{ChildCommand, RunError, StartError, SuperviseError, Supervisor, outcome_of};
+pub use supervisor::Supervisor;

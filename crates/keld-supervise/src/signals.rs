@@ -9,13 +9,17 @@ use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, AtomicUsize};
 use std::thread::JoinHandle;
 
 use nix::libc::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, siginfo_t};
-use nix::sys::signal::Signal;
 use nix::unistd::Pid;
 use signal_hook::low_level::siginfo::{Cause, Origin};
 
-/// The signals keld catches while it supervises: they would otherwise end keld before
-/// the child and the post-hooks finish. One that keld inherited as ignored (as under
-/// `nohup`) is not caught and stays ignored, for restic too.
+use crate::children::Children;
+use crate::procs::send as forward;
+use crate::spawn::Publish;
+
+/// The signals caught while a [`crate::Supervisor`] exists: they would otherwise end
+/// the caller before its child (and whatever the caller does after it) has finished.
+/// One the process inherited as ignored (as under `nohup`) is not caught and stays
+/// ignored, for the child too.
 pub const CAUGHT_SIGNALS: [i32; 4] = [SIGHUP, SIGINT, SIGQUIT, SIGTERM];
 
 /// How many caught signals [`crate::Supervisor::take_caught`] reports between two
@@ -25,10 +29,12 @@ pub const CAUGHT_SIGNALS_KEPT: usize = 32;
 /// Who raised a caught signal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignalSource {
-    /// The kernel, on behalf of the terminal (Ctrl-C, Ctrl-\, hang-up). It went to the
-    /// whole foreground process group, so the child already has it.
+    /// The kernel, on behalf of the terminal (Ctrl-C, Ctrl-\, hang-up). Ctrl-C and
+    /// Ctrl-\ went to the whole foreground process group, so the child already has
+    /// them; a hang-up went to the session leader alone when the caller is one (see
+    /// [`crate::Supervisor`]).
     Terminal,
-    /// Another process, with `kill(2)` or `sigqueue(3)`; only keld received it.
+    /// Another process, with `kill(2)` or `sigqueue(3)`; only the supervising process received it.
     Process(i32),
     /// The origin is not known; treated like [`SignalSource::Terminal`] so a child never
     /// receives a signal twice.
@@ -52,13 +58,13 @@ impl SignalSource {
     }
 
     /// Whether a signal from this source must be passed to the child: only a signal
-    /// another process sent to keld alone.
+    /// another process sent to the supervising process alone.
     pub const fn forwards(self) -> bool {
         matches!(self, Self::Process(_))
     }
 }
 
-/// A signal keld caught while it supervised.
+/// A signal caught while a [`crate::Supervisor`] existed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CaughtSignal {
     /// The signal number.
@@ -94,9 +100,9 @@ impl SignalSource {
 /// `Watch::wake` while no [`Forwarder`] runs (0 would be standard input).
 const NO_FORWARDER: i32 = -1;
 
-/// `forwarded_to` of a signal passed to the running `_COMMAND`s rather than to a child
+/// `forwarded_to` of a signal passed to the captured children rather than to a child
 /// pid: it was delivered, and must not go to a later child.
-const TO_COMMANDS: i32 = -1;
+const TO_CAPTURED: i32 = -1;
 
 /// One recorded signal, written by the handler and read once `ready` is set.
 #[derive(Debug, Default)]
@@ -110,13 +116,17 @@ struct Slot {
 
 /// What the signal handler shares with the thread that supervises: atomics only, so
 /// the handler can forward and record a signal itself, without a thread of its own.
+/// A started child publishes its pid in `child` (see [`Publish`]).
 #[derive(Debug, Default)]
 pub(crate) struct Watch {
-    /// keld's pid: in a process forked from keld, whose copy of the handler must not
-    /// act for keld, a signal has its default effect.
+    /// The supervising process's pid: in a process forked from it, whose copy of the
+    /// handler must not act for it, a signal has its default effect.
     owner: AtomicI32,
     /// The running child's pid, 0 when none runs.
     pub(crate) child: AtomicI32,
+    /// Whether the supervising process leads its session: then a hang-up of its
+    /// terminal reaches it alone, and the child must be told.
+    session_leader: AtomicBool,
     /// Handlers between reading `child` (or `wake`) and using it.
     busy: AtomicUsize,
     /// The write end of the [`Forwarder`]'s pipe, [`NO_FORWARDER`] when there is none.
@@ -136,7 +146,20 @@ impl Watch {
         let watch = Self::default();
         watch.owner.store(nix::unistd::getpid().as_raw(), SeqCst);
         watch.wake.store(NO_FORWARDER, SeqCst);
+        let leader = nix::unistd::getsid(None).is_ok_and(|sid| sid == nix::unistd::getpid());
+        watch.session_leader.store(leader, SeqCst);
         watch
+    }
+
+    /// Whether a signal from `source` must be passed to the child: one another
+    /// process sent to the supervising process alone, and a terminal hang-up when the
+    /// supervising process leads its session (the kernel sends that one to the
+    /// session leader only, so the child cannot have received it).
+    fn forwards(&self, signal: i32, source: SignalSource) -> bool {
+        source.forwards()
+            || (signal == SIGHUP
+                && source == SignalSource::Terminal
+                && self.session_leader.load(SeqCst))
     }
 
     /// The signal handler's action. Async-signal-safe: atomics, `getpid(2)`,
@@ -155,19 +178,19 @@ impl Watch {
         let mut wake = -1;
         // Held until the signal is recorded: see `quiesce` and `forward_missed`.
         self.busy.fetch_add(1, SeqCst);
-        if source.forwards() {
+        if self.forwards(signal, source) {
             let child = self.child.load(SeqCst);
             if child > 0 && forward(Pid::from_raw(child), signal) {
                 forwarded_to = child;
             }
             wake = self.wake.load(SeqCst);
             if wake >= 0 && forwarded_to == 0 {
-                forwarded_to = TO_COMMANDS;
+                forwarded_to = TO_CAPTURED;
             }
         }
         self.record(signal, source, forwarded_to);
         if wake >= 0 {
-            // After recording: the forwarding thread then finds a `_COMMAND` that is
+            // After recording: the forwarding thread then finds a captured child that is
             // about to start either registered or stopped by the recorded signal.
             let byte = u8::try_from(signal).unwrap_or(0);
             #[allow(unsafe_code)]
@@ -211,7 +234,7 @@ impl Watch {
         for index in self.unread_range() {
             let caught = self.read(index);
             let slot = &self.slots[index];
-            if caught.source.forwards()
+            if self.forwards(caught.signal, caught.source)
                 && slot.forwarded_to.load(Acquire) == 0
                 && forward(child, caught.signal)
             {
@@ -283,9 +306,9 @@ impl Watch {
     }
 }
 
-/// Passes each signal another process sent on to every running `_COMMAND` and what it
-/// started, from a thread: finding those processes means reading /proc. Stops when
-/// dropped.
+/// Passes each signal another process sent on to every child listed in a registry
+/// and what it started, from a thread: finding those processes means reading /proc.
+/// Stops when dropped.
 #[derive(Debug)]
 pub(crate) struct Forwarder {
     watch: Arc<Watch>,
@@ -294,14 +317,15 @@ pub(crate) struct Forwarder {
 }
 
 impl Forwarder {
-    pub(crate) fn start(watch: &Arc<Watch>) -> io::Result<Self> {
+    pub(crate) fn start(watch: &Arc<Watch>, children: &Arc<Children>) -> io::Result<Self> {
         use nix::fcntl::{FcntlArg, OFlag, fcntl};
 
         let (read, write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
         // The handler must never block on a full pipe.
         fcntl(&write, FcntlArg::F_SETFL(OFlag::O_NONBLOCK))?;
+        let children = Arc::clone(children);
         let thread = std::thread::Builder::new()
-            .name("keld-forward".to_owned())
+            .name("forward-signals".to_owned())
             .stack_size(64 * 1024)
             .spawn(move || {
                 let mut pipe = File::from(read);
@@ -311,7 +335,7 @@ impl Forwarder {
                         Ok(0) => break,
                         Ok(count) => {
                             for &signal in &signals[..count] {
-                                crate::environ::forward_to_commands(i32::from(signal));
+                                children.signal_all(i32::from(signal));
                             }
                         }
                         Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
@@ -340,11 +364,15 @@ impl Drop for Forwarder {
     }
 }
 
-/// Send `signal` to `pid`, ignoring a child that is already gone.
-pub(crate) fn forward(pid: Pid, signal: i32) -> bool {
-    match Signal::try_from(signal) {
-        Ok(signal) => nix::sys::signal::kill(pid, signal).is_ok(),
-        Err(_) => false,
+impl Publish for Watch {
+    fn slot(&self) -> &AtomicI32 {
+        &self.child
+    }
+
+    fn withdraw(&self, pid: Pid) {
+        self.child.store(0, SeqCst);
+        self.quiesce();
+        self.unforward(pid);
     }
 }
 

@@ -1,14 +1,23 @@
-//! Starting a child that shares keld's terminal and dies with keld.
+//! Starting a child that shares the caller's terminal and dies with the caller.
 //!
-//! On Linux the child is created with `clone(CLONE_VM | CLONE_VFORK)`, the way
-//! `posix_spawn` does it: no page tables are copied, and keld waits only until the
-//! child has called `execve`. Unlike `posix_spawn`, the child also asks for SIGTERM
-//! when keld dies (`PR_SET_PDEATHSIG`), which `std::process::Command` can only do
-//! through `pre_exec`, and that forces a full `fork`.
+//! This is the crate's one module of process-creation `unsafe` code. On Linux the
+//! child is created with `clone(CLONE_VM | CLONE_VFORK)`, the way `posix_spawn` does
+//! it: no page tables are copied, and the caller waits only until the child has
+//! called `execve`. Unlike `posix_spawn`, the child also asks for SIGTERM when its
+//! parent dies (`PR_SET_PDEATHSIG`), which `std::process::Command` can only do
+//! through `pre_exec`, and that forces a full `fork` (`benches/spawn.rs` measures the
+//! difference; `docs/performance.md` reports it).
 //!
-//! Everything the child needs (paths, argument and environment arrays) is built
-//! before the clone: between clone and `execve` the child runs on keld's memory, so
-//! it makes only async-signal-safe system calls, allocates nothing and takes no lock.
+//! # Safety argument
+//!
+//! Everything the child needs (paths, argument and environment arrays, the
+//! `/dev/null` descriptor) is built before the clone: between clone and `execve` the
+//! child runs on the caller's memory and stack-allocated arrays, so it makes only
+//! async-signal-safe system calls, allocates nothing and takes no lock. Every signal
+//! is blocked in the calling thread across the clone, so no handler of the caller's
+//! runs on the child's side of the shared memory; the child resets handled signals to
+//! their default before it unblocks them. `CLONE_VFORK` suspends the calling thread
+//! until the child has exec'd or exited, so the borrowed data outlives every use.
 
 use std::ffi::{CString, OsStr, OsString};
 use std::io;
@@ -18,10 +27,21 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 
+use std::sync::atomic::AtomicI32;
+
 use nix::unistd::Pid;
 
-use crate::signals::Watch;
-use crate::supervisor::{ChildCommand, StartError};
+use crate::child::{ChildCommand, StartError, Stdin};
+
+/// Where a started child's pid is published for a signal handler, from the moment it
+/// can receive signals at all.
+pub(crate) trait Publish {
+    /// The slot the child itself stores its pid in, before it unblocks signals.
+    fn slot(&self) -> &AtomicI32;
+    /// The child's `execve` failed: clear the slot and wait until no handler uses
+    /// the pid any more, so the child can be reaped.
+    fn withdraw(&self, pid: Pid);
+}
 
 /// Where a child's standard output and error go instead of keld's own.
 pub(crate) type Output<'fd> = (BorrowedFd<'fd>, BorrowedFd<'fd>);
@@ -30,9 +50,9 @@ pub(crate) type Output<'fd> = (BorrowedFd<'fd>, BorrowedFd<'fd>);
 /// after 4, 8, 16, 32 and 64 ms.
 const TEXT_BUSY_RETRIES: u32 = 5;
 
-/// Start `command` with stdin inherited, and stdout and stderr inherited or sent to
-/// `output`; the pid goes to `publish.child` and to `started` before any signal
-/// handler can run (see [`spawn`]). Returns the program that runs and its pid.
+/// Start `command` with stdout and stderr inherited or sent to `output`; the pid goes
+/// to `publish` and to `started` before any signal handler can run (see [`spawn`]).
+/// Returns the program that runs and its pid.
 ///
 /// A `program` without `/` is looked up in the `PATH` of the command's environment;
 /// a file `exec` rejects is reported as not startable, never retried as a shell
@@ -42,15 +62,15 @@ const TEXT_BUSY_RETRIES: u32 = 5;
 pub(crate) fn start(
     command: &ChildCommand,
     output: Option<Output<'_>>,
-    publish: Option<&Watch>,
+    publish: Option<&dyn Publish>,
     started: impl FnOnce(Pid),
 ) -> Result<(PathBuf, Pid), StartError> {
     let program = if command.program.as_os_str().as_bytes().contains(&b'/') {
         command.program.clone()
     } else {
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-        crate::find_program(command.program.as_os_str(), &command.env, &cwd)
-            .map_err(|error| StartError::not_found(&command.program, error))?
+        crate::path::find_program(command.program.as_os_str(), &command.env, &cwd)
+            .map_err(|error| StartError::not_found(&command.program, &error))?
     };
     let prepared = Prepared::new(&program, command, output)
         .map_err(|source| StartError::new(&program, source))?;
@@ -130,6 +150,8 @@ struct Prepared<'fd> {
     envp: Vec<CString>,
     workdir: Option<CString>,
     output: Option<Output<'fd>>,
+    /// `/dev/null`, opened close-on-exec, when standard input is [`Stdin::Null`].
+    null_stdin: Option<std::fs::File>,
 }
 
 impl<'fd> Prepared<'fd> {
@@ -160,12 +182,18 @@ impl<'fd> Prepared<'fd> {
                 c_string(OsStr::from_bytes(&entry))
             })
             .collect::<io::Result<_>>()?;
+        let null_stdin = match command.stdin {
+            Stdin::Inherit => None,
+            // std opens files close-on-exec; the copy on 0 made in the child is not.
+            Stdin::Null => Some(std::fs::File::open("/dev/null")?),
+        };
         Ok(Self {
             program: c_string(program.as_os_str())?,
             argv,
             envp,
             workdir: workdir.map(|dir| c_string(dir.as_os_str())).transpose()?,
             output,
+            null_stdin,
         })
     }
 }
@@ -181,7 +209,7 @@ fn c_string(text: &OsStr) -> io::Result<CString> {
 
 /// Start `prepared` (stdio inherited unless redirected).
 ///
-/// With `publish`, the child itself stores its pid in `publish.child` before it
+/// With `publish`, the child itself stores its pid in the published slot before it
 /// unblocks signals, so a signal handler on any thread finds it from the moment the
 /// child can receive signals at all. `started` is called with the pid while every
 /// signal is still blocked in the calling thread.
@@ -192,7 +220,7 @@ fn c_string(text: &OsStr) -> io::Result<CString> {
 #[cfg(target_os = "linux")]
 fn spawn(
     prepared: &Prepared<'_>,
-    publish: Option<&Watch>,
+    publish: Option<&dyn Publish>,
     started: impl FnOnce(Pid),
 ) -> io::Result<Pid> {
     use nix::libc;
@@ -218,8 +246,9 @@ fn spawn(
     let output = prepared
         .output
         .map(|(stdout, stderr)| [(stdout.as_raw_fd(), 1), (stderr.as_raw_fd(), 2)]);
+    let stdin = prepared.null_stdin.as_ref().map(AsRawFd::as_raw_fd);
     let parent = nix::unistd::getpid().as_raw();
-    let child_slot = publish.map(|watch| &watch.child);
+    let child_slot = publish.map(Publish::slot);
     // The child writes its errno here when it cannot exec; it shares this memory.
     let failure = AtomicI32::new(0);
     let in_workdir = AtomicBool::new(false);
@@ -267,6 +296,11 @@ fn spawn(
             // never comes: refuse to run unsupervised.
             if libc::getppid() != parent {
                 *libc::__errno_location() = libc::ESRCH;
+                return fail();
+            }
+            if let Some(fd) = stdin
+                && libc::dup2(fd, 0) < 0
+            {
                 return fail();
             }
             for (fd, target) in output.into_iter().flatten() {
@@ -317,10 +351,8 @@ fn spawn(
             errno => {
                 // The child has exited already; reap it so it leaves no zombie, once
                 // no signal handler can still send it a signal.
-                if let Some(watch) = publish {
-                    watch.child.store(0, Ordering::SeqCst);
-                    watch.quiesce();
-                    watch.unforward(pid);
+                if let Some(publish) = publish {
+                    publish.withdraw(pid);
                 }
                 let _ = reap(pid);
                 let error = io::Error::from_raw_os_error(errno);
@@ -346,7 +378,7 @@ fn spawn(
 #[cfg(not(target_os = "linux"))]
 fn spawn(
     prepared: &Prepared<'_>,
-    publish: Option<&Watch>,
+    publish: Option<&dyn Publish>,
     started: impl FnOnce(Pid),
 ) -> io::Result<Pid> {
     use std::os::unix::ffi::OsStrExt;
@@ -376,11 +408,14 @@ fn spawn(
     if let Some(dir) = &prepared.workdir {
         command.current_dir(os(dir));
     }
+    if let Some(null) = &prepared.null_stdin {
+        command.stdin(Stdio::from(null.try_clone()?));
+    }
     let child = command.spawn()?;
     let pid = Pid::from_raw(i32::try_from(child.id()).unwrap_or(i32::MAX));
-    if let Some(watch) = publish {
-        watch
-            .child
+    if let Some(publish) = publish {
+        publish
+            .slot()
             .store(pid.as_raw(), std::sync::atomic::Ordering::SeqCst);
     }
     started(pid);

@@ -1,153 +1,46 @@
-//! Spawning a child on keld's terminal and waiting for it while signals are caught.
+//! Running children one at a time while the terminating signals are caught.
 
 use std::cell::Cell;
-use std::ffi::OsString;
 use std::io;
 use std::marker::PhantomData;
-use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
-use std::process::ExitStatus;
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::{Arc, OnceLock};
 
-use keld_status::{Outcome, StartFailure};
+use keld_status::Outcome;
 use nix::sys::wait::{Id, WaitPidFlag, waitid};
 use signal_hook_registry::SigId;
 
+use crate::capture::{CaptureError, Captured, capture_unless};
+use crate::child::{ChildCommand, RunError, SuperviseError, outcome_of};
+use crate::children::Children;
 use crate::signals::{CAUGHT_SIGNALS, CaughtSignal, Forwarder, Watch};
-use crate::spawn::{reap, start};
-
-/// What to run: a plain description with no behaviour of its own.
-///
-/// The child gets exactly `env` (keld's environment is not inherited implicitly),
-/// inherits stdin, stdout and stderr, and stays in keld's process group so the
-/// terminal treats it as the foreground job, as if it ran alone.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ChildCommand {
-    /// The program, ideally an absolute path from [`crate::find_program`].
-    pub program: PathBuf,
-    /// Arguments after the program name.
-    pub args: Vec<OsString>,
-    /// The complete environment of the child.
-    pub env: Vec<(OsString, OsString)>,
-    /// The working directory; keld's own when `None`.
-    pub workdir: Option<PathBuf>,
-}
-
-impl ChildCommand {
-    /// A command running `program` with `args` and nothing else set.
-    pub fn new(
-        program: impl Into<PathBuf>,
-        args: impl IntoIterator<Item = impl Into<OsString>>,
-    ) -> Self {
-        Self {
-            program: program.into(),
-            args: args.into_iter().map(Into::into).collect(),
-            ..Self::default()
-        }
-    }
-
-    /// A `/bin/sh -c <script>` command: how hooks and `_COMMAND`s run.
-    pub fn shell(script: &str) -> Self {
-        Self::new("/bin/sh", ["-c", script])
-    }
-}
-
-/// The child could not be started: nothing ran.
-#[derive(Debug, thiserror::Error)]
-#[error("{}: {}", program.display(), self.reason())]
-pub struct StartError {
-    /// The program that was to run.
-    pub program: PathBuf,
-    /// Why it did not start.
-    pub failure: StartFailure,
-    /// The operating system's error.
-    #[source]
-    pub source: io::Error,
-}
-
-impl StartError {
-    /// Classify a spawn error: the program vanished (127) or exists but cannot run
-    /// (126: no execute permission, bad interpreter, wrong format, missing workdir).
-    pub(crate) fn new(program: &Path, source: io::Error) -> Self {
-        let failure = if source.kind() == io::ErrorKind::NotFound && !program.exists() {
-            StartFailure::NotFound
-        } else {
-            StartFailure::NotExecutable
-        };
-        Self {
-            program: program.to_owned(),
-            failure,
-            source,
-        }
-    }
-
-    /// A bare program name that is nowhere on the `PATH` (127).
-    pub(crate) fn not_found(program: &Path, error: crate::NotFound) -> Self {
-        Self {
-            program: program.to_owned(),
-            failure: StartFailure::NotFound,
-            source: io::Error::new(io::ErrorKind::NotFound, error.to_string()),
-        }
-    }
-
-    /// Why, in words: the operating system's error, except that "not found" for a
-    /// file that exists means the interpreter on its `#!` line is missing.
-    fn reason(&self) -> String {
-        if self.failure == StartFailure::NotExecutable
-            && self.source.raw_os_error() == Some(nix::libc::ENOENT)
-        {
-            "the interpreter named on its #! line does not exist".to_owned()
-        } else {
-            self.source.to_string()
-        }
-    }
-
-    /// The outcome that stands for this failure (`StartFailed`).
-    pub const fn outcome(&self) -> Outcome {
-        Outcome::StartFailed(self.failure)
-    }
-}
-
-/// Errors from [`Supervisor`].
-#[derive(Debug, thiserror::Error)]
-pub enum SuperviseError {
-    /// The signal handlers could not be installed.
-    #[error("cannot catch signals: {0}")]
-    Signals(#[source] io::Error),
-    /// Waiting for the child failed; its outcome is unknown.
-    #[error("waiting for {}: {source}", program.display())]
-    Wait {
-        /// The program waited for.
-        program: PathBuf,
-        /// The operating system's error.
-        #[source]
-        source: io::Error,
-    },
-}
+use crate::spawn::{Publish, is_ignored, reap, start};
 
 /// Runs children one at a time while SIGINT, SIGTERM, SIGHUP and SIGQUIT are caught.
 ///
-/// While it exists, those signals no longer end keld: each is recorded (see
+/// While it exists, those signals no longer end the process: each is recorded (see
 /// [`Supervisor::take_caught`]) and, when another process sent it and a child is
 /// running, forwarded to that child as the same signal by the signal handler itself.
 /// A signal the terminal raised reached the child through the process group already
-/// and is not sent again.
+/// and is not sent again — except a hang-up when this process leads its session: the
+/// kernel sends that to the session leader alone, so it is passed on.
 ///
 /// The signals are caught by a handler, never ignored: an ignored disposition would be
-/// inherited across `exec` and restic could not be interrupted.
+/// inherited across `exec` and the child could not be interrupted.
 ///
 /// On Linux each child receives SIGTERM when the thread that started it dies, so call
 /// [`Supervisor::run`] from a thread that outlives the child (normally the main one).
 ///
 /// A supervisor belongs to one thread (it is not `Sync`): it runs one child at a time.
-/// A signal keld inherited as ignored (`nohup`) is left ignored. When the last
+/// A signal the process inherited as ignored (`nohup`) is left ignored. When the last
 /// supervisor is dropped, the caught signals have their default effect again.
 #[derive(Debug)]
 pub struct Supervisor {
     watch: Arc<Watch>,
     handlers: Vec<SigId>,
+    /// Children started by [`Supervisor::capture`] while they run.
+    captured: Arc<Children>,
     _one_thread: PhantomData<Cell<()>>,
 }
 
@@ -155,15 +48,15 @@ pub struct Supervisor {
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 
 /// The signals of [`CAUGHT_SIGNALS`] this process did not inherit as ignored, read
-/// once, before any is caught. A signal keld was started with ignored (`nohup`
+/// once, before any is caught. A signal the process was started with ignored (`nohup`
 /// ignores SIGHUP; a shell script's `cmd &` ignores SIGINT and SIGQUIT) stays
-/// ignored, in keld and in restic, as it would for restic alone.
+/// ignored, in the process and in its children, as it would for the child alone.
 fn caught_signals() -> &'static [i32] {
     static CAUGHT: OnceLock<Vec<i32>> = OnceLock::new();
     CAUGHT.get_or_init(|| {
         CAUGHT_SIGNALS
             .into_iter()
-            .filter(|&signal| !crate::spawn::is_ignored(signal))
+            .filter(|&signal| !is_ignored(signal))
             .collect()
     })
 }
@@ -224,6 +117,7 @@ impl Supervisor {
         Ok(Self {
             watch,
             handlers,
+            captured: Arc::new(Children::new()),
             _one_thread: PhantomData,
         })
     }
@@ -236,8 +130,9 @@ impl Supervisor {
     /// startable, never retried as a shell script. A program that is "busy" (open
     /// for writing) is tried again for up to about an eighth of a second.
     pub fn run(&self, command: &ChildCommand) -> Result<Outcome, RunError> {
+        let publish: &dyn Publish = &*self.watch;
         let (program, pid) =
-            start(command, None, Some(&self.watch), |_| {}).map_err(RunError::Start)?;
+            start(command, None, Some(publish), |_| {}).map_err(RunError::Start)?;
         // A signal from another process that came while no child ran (between the
         // caller's last check and the start) goes to this one.
         self.watch.quiesce();
@@ -258,17 +153,34 @@ impl Supervisor {
         Ok(outcome_of(status))
     }
 
-    /// The signal keld received since the last [`Supervisor::take_caught`], if any
-    /// (the oldest one). The signal handler records it, so a check between two
-    /// children never misses a signal that came before the first one ended. Use it to
-    /// decide whether to start another child.
+    /// [`crate::capture`] under this supervisor: once a signal has been caught, no
+    /// further child starts ([`CaptureError::Interrupted`]); a signal another process
+    /// sends while the child runs reaches it and every process it started (a
+    /// terminal's signal reached them through the process group already), so one that
+    /// never finishes cannot keep the caller waiting.
+    pub fn capture(
+        &self,
+        command: &ChildCommand,
+        limit: Option<usize>,
+    ) -> Result<Captured, CaptureError> {
+        // Passing a signal on to a process tree reads /proc, which a signal handler
+        // cannot do: a thread does it, only while a captured child may run.
+        let _forwarder = Forwarder::start(&self.watch, &self.captured).map_err(CaptureError::Io)?;
+        capture_unless(command, limit, &self.captured, &|| self.signal_received())
+    }
+
+    /// The signal received since the last [`Supervisor::take_caught`], if any (the
+    /// oldest one). The signal handler records it, so a check between two children
+    /// never misses a signal that came before the first one ended. Use it to decide
+    /// whether to start another child.
     pub fn signal_received(&self) -> Option<i32> {
         self.watch.signal_received()
     }
 
     /// The signals caught since the last call, oldest first, and forget them. The
-    /// first [`CAUGHT_SIGNALS_KEPT`](crate::CAUGHT_SIGNALS_KEPT) between two calls are kept; later ones are still
-    /// forwarded and count for [`Supervisor::signal_received`].
+    /// first [`CAUGHT_SIGNALS_KEPT`](crate::CAUGHT_SIGNALS_KEPT) between two calls are
+    /// kept; later ones are still forwarded and count for
+    /// [`Supervisor::signal_received`].
     pub fn take_caught(&self) -> Vec<CaughtSignal> {
         self.watch.take()
     }
@@ -276,35 +188,6 @@ impl Supervisor {
     /// The oldest signal caught since the last [`Supervisor::take_caught`], kept.
     pub fn first_caught(&self) -> Option<CaughtSignal> {
         self.watch.first()
-    }
-
-    /// [`crate::resolve_environ`] under this supervisor: once a signal has been caught,
-    /// no further `_COMMAND` starts (the one running when it came receives it, with
-    /// everything it started, if it came from another process) and the result is
-    /// [`EnvCommandError::Interrupted`](crate::EnvCommandError::Interrupted).
-    pub fn resolve_environ(
-        &self,
-        entries: &[crate::EnvEntry],
-        base: &[(OsString, OsString)],
-        workdir: Option<&Path>,
-    ) -> Result<Vec<(OsString, OsString)>, crate::EnvCommandError> {
-        let first_command = entries
-            .iter()
-            .find(|entry| matches!(entry.source, crate::EnvSource::Command(_)));
-        // Passing a signal on to a command's whole process tree reads /proc, which a
-        // signal handler cannot do: a thread does it, only while commands may run.
-        let _forwarder = match first_command {
-            Some(entry) => Some(Forwarder::start(&self.watch).map_err(|source| {
-                crate::EnvCommandError::Io {
-                    name: entry.name.clone(),
-                    source,
-                }
-            })?),
-            None => None,
-        };
-        crate::environ::resolve_environ_until(entries, base, workdir, crate::OUTPUT_LIMIT, &|| {
-            self.signal_received()
-        })
     }
 }
 
@@ -315,28 +198,5 @@ impl Drop for Supervisor {
         for id in self.handlers.drain(..) {
             signal_hook_registry::unregister(id);
         }
-    }
-}
-
-/// Why [`Supervisor::run`] has no outcome from a running child.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    /// The child never started.
-    #[error(transparent)]
-    Start(StartError),
-    /// The child started but waiting for it failed.
-    #[error(transparent)]
-    Wait(SuperviseError),
-}
-
-/// The outcome for an exit status: the code, or the signal that killed the child.
-pub fn outcome_of(status: ExitStatus) -> Outcome {
-    if let Some(signal) = status.signal() {
-        return Outcome::Signaled(signal);
-    }
-    match status.code() {
-        Some(code) => Outcome::Exited(u8::try_from(code & 0xff).unwrap_or(u8::MAX)),
-        // Only stopped/continued statuses have neither; `wait` does not report those.
-        None => Outcome::Exited(u8::MAX),
     }
 }

@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use keld_status::{Outcome, StartFailure};
-use keld_supervise::{ChildCommand, NotFound, RunError, Supervisor, find_program, find_restic};
+use keld_supervise::{ChildCommand, NotFound, RunError, Supervisor, find_program};
 
 fn base_env() -> Vec<(OsString, OsString)> {
     vec![("PATH".into(), "/usr/bin:/bin".into())]
@@ -80,7 +80,7 @@ fn bare_name_not_in_path_is_not_found_naming_the_directories() {
     let error = find_program("restic".as_ref(), &env, dir.path()).unwrap_err();
     assert_eq!(error.exit_code(), 127);
     let message = error.to_string();
-    assert!(message.starts_with("restic not found"), "{message}");
+    assert!(message.starts_with("no \"restic\" in PATH"), "{message}");
     assert!(
         message.contains(&dir.path().display().to_string()),
         "{message}"
@@ -91,8 +91,7 @@ fn bare_name_not_in_path_is_not_found_naming_the_directories() {
 #[test]
 fn missing_path_is_not_found() {
     let dir = tempfile::tempdir().unwrap();
-    let env = vec![("KELD_EXECUTABLE".into(), "bin/restic".into())];
-    let error = find_restic(&env, dir.path()).unwrap_err();
+    let error = find_program("bin/restic".as_ref(), &[], dir.path()).unwrap_err();
     assert_eq!(
         error,
         NotFound::Path {
@@ -102,24 +101,12 @@ fn missing_path_is_not_found() {
 }
 
 #[test]
-fn keld_executable_names_a_program_looked_up_in_path() {
+fn an_empty_name_is_never_found() {
     let dir = tempfile::tempdir().unwrap();
-    write_script(&dir.path().join("my-restic"), "#!/bin/sh\nexit 0\n", 0o755);
-    let env = vec![
-        ("PATH".into(), dir.path().as_os_str().to_owned()),
-        ("KELD_EXECUTABLE".into(), "my-restic".into()),
-    ];
-    assert_eq!(
-        find_restic(&env, Path::new("/")).unwrap(),
-        dir.path().join("my-restic")
-    );
-    // An empty KELD_EXECUTABLE means the default name.
-    let env = vec![
-        ("PATH".into(), dir.path().as_os_str().to_owned()),
-        ("KELD_EXECUTABLE".into(), "".into()),
-    ];
+    write_script(&dir.path().join("x"), "#!/bin/sh\nexit 0\n", 0o755);
+    let env = vec![("PATH".into(), dir.path().as_os_str().to_owned())];
     assert!(matches!(
-        find_restic(&env, Path::new("/")),
+        find_program("".as_ref(), &env, Path::new("/")),
         Err(NotFound::Search { .. })
     ));
 }
@@ -133,7 +120,7 @@ fn an_executable_later_in_path_beats_a_plain_file_earlier() {
     let path = std::env::join_paths([first.path(), second.path()]).unwrap();
     let env = vec![("PATH".into(), path)];
     assert_eq!(
-        find_restic(&env, Path::new("/")).unwrap(),
+        find_program("restic".as_ref(), &env, Path::new("/")).unwrap(),
         second.path().join("restic")
     );
 }
@@ -158,7 +145,10 @@ fn not_executable_is_126_not_127() {
     write_script(&program, "#!/bin/sh\nexit 0\n", 0o644);
     // Found (only a non-executable candidate), so lookup succeeds and starting fails.
     let env = vec![("PATH".into(), dir.path().as_os_str().to_owned())];
-    assert_eq!(find_restic(&env, Path::new("/")).unwrap(), program);
+    assert_eq!(
+        find_program("restic".as_ref(), &env, Path::new("/")).unwrap(),
+        program
+    );
     let error = start_failure(&program);
     assert_eq!(error.failure, StartFailure::NotExecutable);
     assert_eq!(error.outcome().exit_code(), 126);

@@ -2,21 +2,22 @@
 //!
 //! The top-level keys are the same with and without `--verbose`; `--verbose` adds one
 //! `provenance` object, so a script written against the short form keeps working.
+//! Values are exact (JSON escapes what a terminal must not see raw).
 
-use keld_config::{Origin, Setting};
+use keld_config::{Origin, Overridden, REDACTED, RedactedSetting, ShownValue};
 use serde_json::{Value, json};
 
-use super::{ShownValue, View};
+use super::View;
 
-pub(super) fn render(view: &View<'_>, verbose: bool) -> String {
-    let resolved = view.resolved;
-    let environment: Vec<Value> = view
+pub(super) fn render(view: &View, verbose: bool) -> String {
+    let resolved = &view.redacted;
+    let environment: Vec<Value> = resolved
         .environ
         .iter()
         .map(|var| match &var.value {
             ShownValue::Literal(value) => json!({ "name": var.name, "value": value }),
             ShownValue::Redacted => {
-                json!({ "name": var.name, "value": crate::secret::REDACTED, "redacted": true })
+                json!({ "name": var.name, "value": REDACTED, "redacted": true })
             }
             ShownValue::Command(command) => json!({ "name": var.name, "command": command }),
         })
@@ -27,10 +28,10 @@ pub(super) fn render(view: &View<'_>, verbose: bool) -> String {
         "command": resolved.command,
         "config_files": resolved.files,
         "sections": resolved.sections,
-        "workdir": view.workdir(),
+        "workdir": resolved.workdir.as_ref().map(|setting| &setting.value),
         "environment": environment,
-        "pre_hooks": view.active_hooks(&resolved.pre_hooks),
-        "post_hooks": view.active_hooks(&resolved.post_hooks),
+        "pre_hooks": view.active_hooks(true),
+        "post_hooks": view.active_hooks(false),
         "argv": view.argv,
         "shell": view.shell_line(),
     });
@@ -43,28 +44,28 @@ pub(super) fn render(view: &View<'_>, verbose: bool) -> String {
     text
 }
 
-fn provenance(view: &View<'_>) -> Value {
-    let resolved = view.resolved;
+fn provenance(view: &View) -> Value {
+    let resolved = &view.redacted;
     let flags: Vec<Value> = resolved
         .flags
         .iter()
         .map(|flag| {
             json!({
                 "key": flag.key,
-                "argv": flag.argv(),
+                "argv": flag.argv,
                 "origin": origin(&flag.origin),
-                "overridden": overridden(flag.overridden.iter().map(|o| (&o.origin, o.value.clone()))),
+                "overridden": overridden(&flag.overridden),
             })
         })
         .collect();
-    let environment: Vec<Value> = view
+    let environment: Vec<Value> = resolved
         .environ
         .iter()
         .map(|var| {
             json!({
                 "name": var.name,
-                "origin": origin(var.origin),
-                "overridden": overridden(var.overridden.iter().map(|(o, v)| (*o, v.clone()))),
+                "origin": origin(&var.origin),
+                "overridden": overridden(&var.overridden),
             })
         })
         .collect();
@@ -75,22 +76,23 @@ fn provenance(view: &View<'_>) -> Value {
         "environment": environment,
         "pre_hooks": resolved.pre_hooks.as_ref().map(setting),
         "post_hooks": resolved.post_hooks.as_ref().map(setting),
-        "hooks_apply": resolved.hooks_apply(),
+        "hooks_apply": resolved.hooks_apply,
     })
 }
 
-fn setting<T: serde::Serialize>(setting: &Setting<T>) -> Value {
+fn setting<T: serde::Serialize>(setting: &RedactedSetting<T>) -> Value {
     json!({
         "value": setting.value,
         "origin": origin(&setting.origin),
-        "overridden": overridden(setting.overridden.iter().map(|o| (&o.origin, o.value.clone()))),
+        "overridden": overridden(&setting.overridden),
     })
 }
 
-fn overridden<'a>(items: impl Iterator<Item = (&'a Origin, String)>) -> Value {
+fn overridden(items: &[Overridden]) -> Value {
     Value::Array(
         items
-            .map(|(at, value)| json!({ "value": value, "origin": origin(at) }))
+            .iter()
+            .map(|old| json!({ "value": old.value, "origin": origin(&old.origin) }))
             .collect(),
     )
 }

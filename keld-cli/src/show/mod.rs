@@ -1,18 +1,16 @@
 //! `--show-command`: what would run, printed instead of running it.
 //!
-//! The resolved config is first turned into a [`View`] in which secrets are already
-//! redacted and run-time-only variables are gone; the plain, provenance and JSON forms
-//! all render from that view, so none of them can show what another hides.
+//! Every form (plain, provenance, JSON) renders from the same two things: the
+//! invocation the run pipeline would run ([`keld_hooks::Invocation`], for the program
+//! as configured) and the resolved config's redacted view ([`keld_config::Redacted`]),
+//! in which secrets are already `<redacted>`, URL passwords masked and run-time-only
+//! variables gone, so none of the forms can show what another hides.
 
 mod json;
 mod text;
 
-use std::path::Path;
-
-use keld_config::{EnvValue, FlagValue, Origin, ResolvedConfig, Setting};
-
-use crate::quote;
-use crate::secret::{self, REDACTED};
+use keld_config::{Redacted, ResolvedConfig, shell};
+use keld_hooks::Invocation;
 
 /// Which form of `--show-command` to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,10 +21,10 @@ pub(crate) struct Form {
     pub(crate) verbose: bool,
 }
 
-/// Render the resolved config in the requested form; the text ends with a newline.
-pub(crate) fn render(resolved: &ResolvedConfig, program: &str, form: Form) -> String {
-    let resolved = without_url_passwords(resolved);
-    let view = View::new(&resolved, program);
+/// Render what `invocation` (resolved from `resolved`) would run in the requested
+/// form; the text ends with a newline.
+pub(crate) fn render(resolved: &ResolvedConfig, invocation: &Invocation, form: Form) -> String {
+    let view = View::new(resolved.redacted(), invocation);
     match (form.json, form.verbose) {
         (true, verbose) => json::render(&view, verbose),
         (false, false) => text::plain(&view),
@@ -34,143 +32,33 @@ pub(crate) fn render(resolved: &ResolvedConfig, program: &str, form: Form) -> St
     }
 }
 
-/// A copy of `resolved` in which every value that could hold a URL (flags, arguments,
-/// environment literals, hooks, and all they overrode) has its URL passwords masked, so
-/// a rest-server repository `rest:https://me:pw@host/` never shows `pw`.
-fn without_url_passwords(resolved: &ResolvedConfig) -> ResolvedConfig {
-    fn mask(value: &mut String) {
-        if let std::borrow::Cow::Owned(masked) = secret::mask_url_passwords(value) {
-            *value = masked;
-        }
-    }
-    fn mask_overridden(overridden: &mut [keld_config::Overridden]) {
-        overridden.iter_mut().for_each(|old| mask(&mut old.value));
-    }
-    fn mask_list(setting: Option<&mut Setting<Vec<String>>>) {
-        if let Some(setting) = setting {
-            setting.value.iter_mut().for_each(mask);
-            mask_overridden(&mut setting.overridden);
-        }
-    }
-
-    let mut resolved = resolved.clone();
-    for flag in &mut resolved.flags {
-        match &mut flag.value {
-            FlagValue::Values(values) => values.iter_mut().for_each(mask),
-            FlagValue::Attached(value) => mask(value),
-            FlagValue::Switch | FlagValue::Count(_) => {}
-        }
-        mask_overridden(&mut flag.overridden);
-    }
-    for var in &mut resolved.environ {
-        match &mut var.value {
-            EnvValue::Literal(value) | EnvValue::Command(value) => mask(value),
-        }
-        mask_overridden(&mut var.overridden);
-    }
-    mask_list(resolved.arguments.as_mut());
-    mask_list(resolved.pre_hooks.as_mut());
-    mask_list(resolved.post_hooks.as_mut());
-    resolved
-}
-
-/// An environment value as it may be shown.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum ShownValue {
-    /// A literal value whose name does not look secret.
-    Literal(String),
-    /// A literal value whose name looks secret.
-    Redacted,
-    /// Shell text whose output becomes the value (`NAME_COMMAND`); not run.
-    Command(String),
-}
-
-/// One environment variable, ready to show.
+/// The redacted config and the command line it runs.
 #[derive(Debug)]
-struct ShownVar<'a> {
-    name: &'a str,
-    value: ShownValue,
-    origin: &'a Origin,
-    /// Replaced definitions, values redacted when the name looks secret.
-    overridden: Vec<(&'a Origin, String)>,
-}
-
-/// The resolved config with everything that must not be shown already removed.
-#[derive(Debug)]
-struct View<'a> {
-    resolved: &'a ResolvedConfig,
-    /// Program and arguments, unquoted.
+struct View {
+    redacted: Redacted,
+    /// Program and arguments, unquoted, secrets redacted.
     argv: Vec<String>,
-    environ: Vec<ShownVar<'a>>,
 }
 
-impl<'a> View<'a> {
-    fn new(resolved: &'a ResolvedConfig, program: &str) -> Self {
-        let mut argv = vec![program.to_owned()];
-        argv.extend(resolved.args());
-        let environ = resolved
-            .environ
-            .iter()
-            .filter(|var| !secret::is_run_time_only(&var.name))
-            .map(|var| {
-                let secret = secret::is_secret_name(&var.name);
-                let value = match &var.value {
-                    EnvValue::Command(command) => ShownValue::Command(command.clone()),
-                    EnvValue::Literal(_) if secret => ShownValue::Redacted,
-                    EnvValue::Literal(value) => ShownValue::Literal(value.clone()),
-                };
-                let overridden = var
-                    .overridden
-                    .iter()
-                    .map(|old| {
-                        let value = if secret {
-                            REDACTED.to_owned()
-                        } else {
-                            old.value.clone()
-                        };
-                        (&old.origin, value)
-                    })
-                    .collect();
-                ShownVar {
-                    name: &var.name,
-                    value,
-                    origin: &var.origin,
-                    overridden,
-                }
-            })
-            .collect();
-        Self {
-            resolved,
-            argv,
-            environ,
-        }
+impl View {
+    fn new(redacted: Redacted, invocation: &Invocation) -> Self {
+        let mut argv = vec![invocation.program.to_string_lossy().into_owned()];
+        argv.extend(redacted.args.iter().cloned());
+        Self { redacted, argv }
     }
 
-    /// The command line, quoted for pasting into a POSIX shell.
+    /// The command line, quoted for pasting into a shell.
     fn shell_line(&self) -> String {
-        quote::join(&self.argv)
+        shell::join(&self.argv)
     }
 
-    /// Hooks that will run, with the setting they come from (only for `backup`).
-    fn active_hooks(&self, setting: &'a Option<Setting<Vec<String>>>) -> &'a [String] {
-        match setting {
-            Some(setting) if self.resolved.hooks_apply() => &setting.value,
-            _ => &[],
-        }
-    }
-
-    fn workdir(&self) -> Option<&'a Path> {
-        self.resolved.workdir.as_ref().map(|w| w.value.as_path())
-    }
-}
-
-impl ShownValue {
-    /// `value`, `<redacted>` or `$(command)`: how the value reads after `NAME=`.
-    fn display(&self) -> String {
-        match self {
-            Self::Literal(value) => quote::quote(value),
-            Self::Redacted => REDACTED.to_owned(),
-            Self::Command(command) => format!("$({command})"),
-        }
+    /// Hooks that will run (only for `backup`).
+    fn active_hooks(&self, pre: bool) -> &[String] {
+        let setting = if pre {
+            &self.redacted.pre_hooks
+        } else {
+            &self.redacted.post_hooks
+        };
+        self.redacted.active_hooks(setting)
     }
 }

@@ -2,10 +2,9 @@
 
 use std::fmt::Write as _;
 
-use keld_config::{Origin, Setting};
+use keld_config::{Origin, Overridden, RedactedSetting, shell};
 
 use super::View;
-use crate::quote;
 
 const NONE: &str = "(none)";
 
@@ -14,27 +13,32 @@ const NONE: &str = "(none)";
 const MAX_ALIGN: usize = 48;
 
 /// The plain form: what runs, without where each value came from.
-pub(super) fn plain(view: &View<'_>) -> String {
-    let resolved = view.resolved;
+pub(super) fn plain(view: &View) -> String {
+    let resolved = &view.redacted;
     let mut out = String::new();
     header(&mut out, view);
-    match view.workdir() {
-        Some(dir) => line(&mut out, &format!("workdir: {}", dir.display())),
+    match &resolved.workdir {
+        Some(dir) => line(&mut out, &format!("workdir: {}", path(&dir.value))),
         None => line(&mut out, "workdir: (current directory)"),
     }
     list(
         &mut out,
         "environment",
-        view.environ
+        resolved
+            .environ
             .iter()
             .map(|var| format!("{}={}", var.name, var.value.display())),
     );
     for (title, hooks) in [
-        ("pre-hooks", view.active_hooks(&resolved.pre_hooks)),
-        ("post-hooks", view.active_hooks(&resolved.post_hooks)),
+        ("pre-hooks", view.active_hooks(true)),
+        ("post-hooks", view.active_hooks(false)),
     ] {
         if !hooks.is_empty() {
-            list(&mut out, title, hooks.iter().cloned());
+            list(
+                &mut out,
+                title,
+                hooks.iter().map(|hook| shell::display(hook)),
+            );
         }
     }
     line(&mut out, &format!("command: {}", view.shell_line()));
@@ -44,17 +48,15 @@ pub(super) fn plain(view: &View<'_>) -> String {
 /// The provenance form: every value with its file:line:column and section, and the
 /// values it overrode (model: `jj config list --include-overridden`,
 /// `cargo config get --show-origin`).
-pub(super) fn verbose(view: &View<'_>) -> String {
-    let resolved = view.resolved;
+pub(super) fn verbose(view: &View) -> String {
+    let resolved = &view.redacted;
     let mut out = String::new();
     header(&mut out, view);
 
     let mut flags = Block::default();
     for flag in &resolved.flags {
-        flags.entry(quote::join(flag.argv()), &flag.origin);
-        for old in &flag.overridden {
-            flags.overridden(old.value.clone(), &old.origin);
-        }
+        flags.entry(shell::join(&flag.argv), &flag.origin);
+        flags.overridden_all(&flag.overridden);
     }
     flags.write(&mut out, "flags");
 
@@ -63,7 +65,7 @@ pub(super) fn verbose(view: &View<'_>) -> String {
         let shown = if setting.value.is_empty() {
             "(cleared)".to_owned()
         } else {
-            quote::join(&setting.value)
+            shell::join(&setting.value)
         };
         arguments.setting(shown, setting);
     }
@@ -72,18 +74,16 @@ pub(super) fn verbose(view: &View<'_>) -> String {
     match &resolved.workdir {
         Some(setting) => {
             let mut workdir = Block::default();
-            workdir.setting(setting.value.display().to_string(), setting);
+            workdir.setting(path(&setting.value), setting);
             workdir.write(&mut out, "workdir");
         }
         None => line(&mut out, "workdir: (current directory)"),
     }
 
     let mut environment = Block::default();
-    for var in &view.environ {
-        environment.entry(format!("{}={}", var.name, var.value.display()), var.origin);
-        for (origin, value) in &var.overridden {
-            environment.overridden(value.clone(), origin);
-        }
+    for var in &resolved.environ {
+        environment.entry(format!("{}={}", var.name, var.value.display()), &var.origin);
+        environment.overridden_all(&var.overridden);
     }
     environment.write(&mut out, "environment");
 
@@ -92,7 +92,7 @@ pub(super) fn verbose(view: &View<'_>) -> String {
         ("post-hooks", &resolved.post_hooks),
     ] {
         let Some(setting) = setting else { continue };
-        let title = if !resolved.hooks_apply() {
+        let title = if !resolved.hooks_apply {
             format!("{title} (not run: hooks apply only to backup)")
         } else if setting.value.is_empty() {
             format!("{title} (cleared)")
@@ -102,11 +102,9 @@ pub(super) fn verbose(view: &View<'_>) -> String {
         let _ = writeln!(out, "{title}:  # {}", setting.origin);
         let mut hooks = Block::default();
         for hook in &setting.value {
-            hooks.plain(hook.clone());
+            hooks.plain(shell::display(hook));
         }
-        for old in &setting.overridden {
-            hooks.overridden(old.value.clone(), &old.origin);
-        }
+        hooks.overridden_all(&setting.overridden);
         hooks.indented().write_bare(&mut out);
     }
 
@@ -115,8 +113,8 @@ pub(super) fn verbose(view: &View<'_>) -> String {
 }
 
 /// Preset, command, config files and sections: the same in both text forms.
-fn header(out: &mut String, view: &View<'_>) {
-    let resolved = view.resolved;
+fn header(out: &mut String, view: &View) {
+    let resolved = &view.redacted;
     line(
         out,
         &format!("preset: {}", resolved.preset.as_deref().unwrap_or(NONE)),
@@ -130,12 +128,20 @@ fn header(out: &mut String, view: &View<'_>) {
             ),
         );
     }
+    list(out, "config files", resolved.files.iter().map(|f| path(f)));
     list(
         out,
-        "config files",
-        resolved.files.iter().map(|f| f.display().to_string()),
+        "sections",
+        resolved
+            .sections
+            .iter()
+            .map(|section| shell::display(section)),
     );
-    list(out, "sections", resolved.sections.iter().cloned());
+}
+
+/// A path as it may be shown: control characters escaped.
+fn path(path: &std::path::Path) -> String {
+    shell::display(&path.display().to_string())
 }
 
 fn line(out: &mut String, text: &str) {
@@ -167,17 +173,19 @@ impl Block {
         self.rows.push((text, Some(origin.to_string())));
     }
 
-    fn setting<T>(&mut self, shown: String, setting: &Setting<T>) {
+    fn setting<T>(&mut self, shown: String, setting: &RedactedSetting<T>) {
         self.entry(shown, &setting.origin);
-        for old in &setting.overridden {
-            self.overridden(old.value.clone(), &old.origin);
-        }
+        self.overridden_all(&setting.overridden);
     }
 
-    /// A replaced definition: commented out, like jj's `--include-overridden`.
-    fn overridden(&mut self, value: String, origin: &Origin) {
-        self.rows
-            .push((format!("# overridden: {value}"), Some(origin.to_string())));
+    /// Replaced definitions: commented out, like jj's `--include-overridden`.
+    fn overridden_all(&mut self, overridden: &[Overridden]) {
+        for old in overridden {
+            self.rows.push((
+                format!("# overridden: {}", shell::display(&old.value)),
+                Some(old.origin.to_string()),
+            ));
+        }
     }
 
     fn plain(&mut self, text: String) {

@@ -1,6 +1,7 @@
 //! The hooks of the examples, run for real through keld with stand-in restic and curl.
 
 use std::fs;
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -122,12 +123,14 @@ fn healthchecks_drop_in_reports_restic_that_cannot_start() {
     let sandbox = Sandbox::new();
     install_short_example_with_healthchecks(&sandbox);
     let (_, log) = stand_ins(&sandbox);
-    // Found, but not executable: keld runs the post-hooks with start_failed.
-    let not_executable = sandbox.dir.path().join("restic-not-executable");
-    fs::write(&not_executable, "#!/bin/sh\n").expect("write file");
+    // Executable, but its interpreter is missing, which only exec can tell: keld runs
+    // the post-hooks with start_failed.
+    let broken = sandbox.dir.path().join("restic-broken");
+    fs::write(&broken, "#!/nonexistent/interpreter\n").expect("write file");
+    fs::set_permissions(&broken, fs::Permissions::from_mode(0o755)).expect("chmod");
     let output = sandbox
         .keld(["--preset", "home", "backup"])
-        .env("KELD_EXECUTABLE", &not_executable)
+        .env("KELD_EXECUTABLE", &broken)
         .output()
         .expect("run keld");
     assert_eq!(

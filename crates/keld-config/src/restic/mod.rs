@@ -13,23 +13,25 @@
 //! Global flags (valid after every command) are a separate table. Short aliases
 //! differ per command (`-H` is `--host` for `backup` but `--keep-hourly` for
 //! `forget`), so lookups always name the command. Lookups search the command's
-//! own flags first, then the global ones (see [`crate::FlagData::flag`]); the tests
-//! check that the two never share a long name or a short letter.
+//! own flags first, then the global ones; the one lookup is [`crate::FlagData::flag`].
+//! The tests check that the two tables never share a long name or a short letter.
 //!
 //! ```
-//! use keld_config::restic::{self, FlagKind};
+//! use keld_config::FlagData;
+//! use keld_config::restic::FlagKind;
 //!
-//! let repo = restic::flag("backup", "r").unwrap();
+//! let restic = FlagData::restic();
+//! let repo = restic.flag("backup", "r").unwrap();
 //! assert_eq!(repo.long, "repo");
 //! assert_eq!(repo.kind, FlagKind::Value);
 //!
 //! // The same letter means different flags for different commands.
-//! assert_eq!(restic::flag("backup", "H").unwrap().long, "host");
-//! assert_eq!(restic::flag("forget", "H").unwrap().long, "keep-hourly");
+//! assert_eq!(restic.flag("backup", "H").unwrap().long, "host");
+//! assert_eq!(restic.flag("forget", "H").unwrap().long, "keep-hourly");
 //!
-//! assert_eq!(restic::flag("backup", "one-file-system").unwrap().kind, FlagKind::Switch);
-//! assert_eq!(restic::flag("snapshots", "verbose").unwrap().kind, FlagKind::Count);
-//! assert!(restic::flag("backup", "no-such-flag").is_none());
+//! assert_eq!(restic.flag("backup", "one-file-system").unwrap().kind, FlagKind::Switch);
+//! assert_eq!(restic.flag("snapshots", "verbose").unwrap().kind, FlagKind::Count);
+//! assert!(restic.flag("backup", "no-such-flag").is_none());
 //! ```
 
 mod data;
@@ -93,46 +95,6 @@ pub fn global_flags() -> &'static [FlagSpec] {
     data::GLOBAL_FLAGS
 }
 
-/// The command named `name`, if restic has it.
-pub fn command(name: &str) -> Option<&'static CommandSpec> {
-    let all = commands();
-    all.binary_search_by(|spec| spec.name.cmp(name))
-        .ok()
-        .map(|index| &all[index])
-}
-
-/// Whether `name` is a restic command (keld must never shadow one).
-pub fn is_command(name: &str) -> bool {
-    command(name).is_some()
-}
-
-/// The flag `name` of `command` in keld's built-in tables: [`FlagData::flag`] on
-/// [`FlagData::restic`], which documents the lookup (including a command keld does
-/// not know).
-///
-/// Names are given without dashes: `flag("backup", "r")`, `flag("backup", "repo")`.
-///
-/// [`FlagData::flag`]: crate::FlagData::flag
-/// [`FlagData::restic`]: crate::FlagData::restic
-pub fn flag(command: &str, name: &str) -> Option<&'static FlagSpec> {
-    crate::FlagData::restic().flag(command, name)
-}
-
-/// The global flag `name` (long name or one-letter short alias, without dashes).
-///
-/// Useful for a command keld does not know, where only the global flags can be
-/// relied on.
-pub fn global_flag(name: &str) -> Option<&'static FlagSpec> {
-    global_flags().iter().find(|flag| flag.is_named(name))
-}
-
-/// Every flag valid for `command`: its own flags, then the global ones. Only the
-/// global flags for a command keld does not know. Meant for did-you-mean hints.
-pub fn flags_for(command: &str) -> impl Iterator<Item = &'static FlagSpec> {
-    let own = self::command(command).map_or(&[][..], |spec| spec.flags);
-    own.iter().chain(global_flags())
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -140,6 +102,23 @@ mod tests {
     use std::process::Command;
 
     use super::*;
+    use crate::FlagData;
+
+    fn flag(command: &str, name: &str) -> Option<&'static FlagSpec> {
+        FlagData::restic().flag(command, name)
+    }
+
+    fn global_flag(name: &str) -> Option<&'static FlagSpec> {
+        FlagData::restic().global_flag(name)
+    }
+
+    fn is_command(name: &str) -> bool {
+        FlagData::restic().command(name).is_some()
+    }
+
+    fn flags_for(command: &str) -> impl Iterator<Item = &'static FlagSpec> {
+        FlagData::restic().flags_for(command)
+    }
 
     fn assert_strictly_sorted<'a>(what: &str, names: impl Iterator<Item = &'a str>) {
         let names: Vec<&str> = names.collect();

@@ -18,11 +18,11 @@ use crossterm::{cursor, execute};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-use super::app::App;
-use super::palette::Palette;
-use super::protocol::{Exit, Msg, Request, Setup};
-use super::screens::Key;
 use super::view;
+use crate::app::App;
+use crate::palette::Palette;
+use crate::protocol::{Exit, Msg, Request, Setup};
+use crate::screens::Key;
 
 /// How often the spinner turns and the stop flag is looked at.
 pub(crate) const TICK: Duration = Duration::from_millis(100);

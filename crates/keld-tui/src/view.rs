@@ -12,18 +12,18 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::app::App;
-use super::palette::Palette;
-use super::protocol::{COMMANDS, OVERWRITE_POLICIES};
-use super::screens::{Picker, ScreenId, TextField};
-use super::tree::{Check, FileTree, NodeKind};
-use super::{SnapshotsState, TreeState};
-use crate::quote;
+use crate::app::App;
+use crate::app::{SnapshotsState, TreeState};
+use crate::palette::Palette;
+use crate::protocol::{COMMANDS, OVERWRITE_POLICIES};
+use crate::screens::{Picker, ScreenId, TextField};
+use crate::tree::{Check, FileTree, NodeKind};
+use keld_config::shell as quote;
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 /// Draw the whole session.
-pub(crate) fn draw(frame: &mut Frame<'_>, app: &App, palette: &Palette) {
+pub fn draw(frame: &mut Frame<'_>, app: &App, palette: &Palette) {
     let [header, title, body, notice, help] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(2),

@@ -1,4 +1,4 @@
-//! Finding the program to run before anything runs.
+//! Finding a program on a search path before anything runs.
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
@@ -7,12 +7,6 @@ use std::path::{Path, PathBuf};
 
 use crate::env::lookup;
 
-/// The variable that names the restic binary (a path, or a name looked up in `PATH`).
-pub const EXECUTABLE_VAR: &str = "KELD_EXECUTABLE";
-
-/// The program run when [`EXECUTABLE_VAR`] is unset or empty.
-pub const DEFAULT_PROGRAM: &str = "restic";
-
 /// The search path used when the environment has no `PATH`, as POSIX shells do.
 pub const DEFAULT_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 
@@ -20,17 +14,13 @@ pub const DEFAULT_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NotFound {
     /// A path (a name with a `/`) that does not exist.
-    #[error("restic not found: {} does not exist", path.display())]
+    #[error("{} does not exist", path.display())]
     Path {
         /// The path as given, made absolute.
         path: PathBuf,
     },
     /// A bare name that is in none of the `PATH` directories.
-    #[error(
-        "restic not found: no {:?} in PATH ({})",
-        name.to_string_lossy(),
-        display_dirs(dirs)
-    )]
+    #[error("no {:?} in PATH ({})", name.to_string_lossy(), display_dirs(dirs))]
     Search {
         /// The name looked up.
         name: OsString,
@@ -54,18 +44,6 @@ fn display_dirs(dirs: &[PathBuf]) -> String {
         .map(|dir| dir.display().to_string())
         .collect::<Vec<_>>()
         .join(":")
-}
-
-/// Find restic: [`EXECUTABLE_VAR`] from `env` when set and non-empty, else
-/// [`DEFAULT_PROGRAM`], resolved by [`find_program`].
-///
-/// `env` is the environment restic will get, not keld's process environment, so a
-/// config that sets `PATH` is honoured.
-pub fn find_restic(env: &[(OsString, OsString)], cwd: &Path) -> Result<PathBuf, NotFound> {
-    let name = lookup(env, EXECUTABLE_VAR)
-        .filter(|value| !value.is_empty())
-        .unwrap_or_else(|| OsStr::new(DEFAULT_PROGRAM));
-    find_program(name, env, cwd)
 }
 
 /// Resolve a program name the way a shell does, against the `PATH` in `env`.
@@ -95,18 +73,20 @@ pub fn find_program(
         .map(|dir| cwd.join(dir))
         .collect();
     let mut fallback = None;
-    for dir in &dirs {
-        let candidate = dir.join(name);
-        let Ok(meta) = candidate.metadata() else {
-            continue;
-        };
-        if meta.is_dir() {
-            continue;
+    if !name.is_empty() {
+        for dir in &dirs {
+            let candidate = dir.join(name);
+            let Ok(meta) = candidate.metadata() else {
+                continue;
+            };
+            if meta.is_dir() {
+                continue;
+            }
+            if meta.permissions().mode() & 0o111 != 0 {
+                return Ok(candidate);
+            }
+            fallback.get_or_insert(candidate);
         }
-        if meta.permissions().mode() & 0o111 != 0 {
-            return Ok(candidate);
-        }
-        fallback.get_or_insert(candidate);
     }
     fallback.ok_or_else(|| NotFound::Search {
         name: name.to_owned(),

@@ -1,8 +1,8 @@
 //! The state machine driven by key sequences and background answers, no terminal.
 
 use super::*;
-use crate::interactive::snapshots::{parse_snapshots, sample_json};
-use crate::interactive::tree::SAMPLE_LISTING;
+use crate::snapshots::{parse_snapshots, sample_json};
+use crate::tree::SAMPLE_LISTING;
 
 pub(crate) const RESTIC_017: &str = "restic 0.17.3 compiled with go1.22.5 on linux/amd64";
 pub(crate) const RESTIC_014: &str = "restic 0.14.0 compiled with go1.19.8 on linux/amd64";

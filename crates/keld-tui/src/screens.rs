@@ -5,17 +5,28 @@ use std::cell::Cell;
 /// A key press, as the screens understand it (the terminal layer maps crossterm's
 /// events onto these, so tests need no terminal).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Key {
+pub enum Key {
+    /// ↑
     Up,
+    /// ↓
     Down,
+    /// ←
     Left,
+    /// →
     Right,
+    /// Page Up
     PageUp,
+    /// Page Down
     PageDown,
+    /// Home
     Home,
+    /// End
     End,
+    /// Enter
     Enter,
+    /// Esc
     Esc,
+    /// Backspace
     Backspace,
     /// A printable character; `' '` is Space.
     Char(char),
@@ -25,13 +36,20 @@ pub(crate) enum Key {
 
 /// The screens of the interactive session, in the order they are visited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ScreenId {
+pub enum ScreenId {
+    /// The command menu.
     Command,
+    /// The preset picker.
     Preset,
+    /// The snapshot list.
     Snapshots,
+    /// The snapshot's file tree.
     Tree,
+    /// The restore target.
     Target,
+    /// The overwrite policy.
     Overwrite,
+    /// The confirmation.
     Confirm,
 }
 

@@ -8,8 +8,8 @@ use rexpect::reader::Options;
 use rexpect::session::{PtySession, spawn_with_options};
 
 use super::*;
-use crate::interactive::palette::Background;
-use crate::interactive::protocol::{Preview, Setup};
+use crate::palette::Background;
+use crate::protocol::{Preview, Setup};
 
 /// Leaving the alternate screen, as crossterm writes it.
 const LEAVE_ALTERNATE: &str = "\u{1b}[?1049l";
@@ -120,7 +120,7 @@ fn spawn(mode: &str) -> PtySession {
         .arg("stty cols 80 rows 24 && exec \"$0\" \"$@\"")
         .arg(exe)
         .args([
-            "interactive::terminal::tests::session_in_pty",
+            "terminal::tests::session_in_pty",
             "--exact",
             "--ignored",
             "--nocapture",

@@ -1,8 +1,10 @@
 //! Wiring to the config: previews, restore gaps, background commands, `_COMMAND`
 //! caching and the signals that end a session.
 
-use std::ffi::OsStr;
+use std::ffi::OsString;
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 
 use keld_config::Source;
 
@@ -16,16 +18,23 @@ fn config(text: &str) -> Config {
     .expect("valid config")
 }
 
-fn context(vars: &[(&str, &str)]) -> Context {
-    Context::from_parts(
-        vars.iter()
+fn host(vars: &[(&str, &str)]) -> Host {
+    Host {
+        env: vars
+            .iter()
             .map(|(name, value)| (OsString::from(name), OsString::from(value)))
             .collect(),
-        false,
-        false,
-        false,
-        crate::context::Account::default(),
-    )
+        cwd: PathBuf::from("/"),
+    }
+}
+
+fn session(config: Config, host: Host, show_command: bool) -> SessionContext {
+    SessionContext {
+        config: Arc::new(config),
+        env: Environment::default(),
+        host,
+        show_command,
+    }
 }
 
 fn resolve(config: &Config, preset: &str, command: &str, args: &[&str]) -> ResolvedConfig {
@@ -36,7 +45,7 @@ fn resolve(config: &Config, preset: &str, command: &str, args: &[&str]) -> Resol
                 command: command.to_owned(),
                 args: args.iter().map(|arg| (*arg).to_owned()).collect(),
             },
-            &context(&[]).env,
+            &Environment::default(),
         )
         .expect("resolves")
 }
@@ -105,7 +114,7 @@ fn restore_gaps_name_what_the_config_leaves_open() {
 #[test]
 fn a_known_preset_brings_its_configured_restore_values() {
     let config = config(TWO_PRESETS);
-    let env = context(&[]).env;
+    let env = Environment::default();
     let home = known_at_start(&config, None, Some("home".into()), &env);
     assert_eq!(home.target.as_deref(), Some("/restore/home"));
     assert_eq!(home.snapshot, None);
@@ -146,8 +155,11 @@ fn a_choice_becomes_the_request_typed_on_the_command_line() {
 
 #[test]
 fn the_preview_is_the_resolved_command_with_variable_names_only() {
-    let ctx = context(&[("KELD_EXECUTABLE", "/opt/restic")]);
-    let preview = preview_fn(Arc::new(config(TWO_PRESETS)), ctx);
+    let preview = preview_fn(session(
+        config(TWO_PRESETS),
+        host(&[("KELD_EXECUTABLE", "/opt/restic")]),
+        false,
+    ));
     let shown = preview(&choice(
         "home",
         "restore",
@@ -184,7 +196,7 @@ fn the_preview_is_the_resolved_command_with_variable_names_only() {
 
 #[test]
 fn the_preview_applies_the_checks_of_a_run() {
-    let preview = preview_fn(Arc::new(config(TWO_PRESETS)), context(&[]));
+    let preview = preview_fn(session(config(TWO_PRESETS), host(&[]), false));
     let error = preview(&choice("home", "backup", &[])).expect_err("no paths");
     assert!(error.contains("needs paths to back up"), "{error}");
     assert!(error.contains("help: "), "{error}");
@@ -194,55 +206,121 @@ fn the_preview_applies_the_checks_of_a_run() {
     assert!(error.contains("bad name!"), "{error}");
 }
 
-fn args_of(command: &Command) -> Vec<String> {
-    command
-        .get_args()
-        .map(|arg| arg.to_string_lossy().into_owned())
-        .collect()
+/// A directory with a restic stand-in that writes its arguments, one per line, and
+/// its environment (NUL-separated) next to itself, then prints `[]`.
+struct FakeRestic {
+    dir: tempfile::TempDir,
 }
 
-fn env_of(command: &Command, name: &str) -> Option<String> {
-    command
-        .get_envs()
-        .find(|(key, _)| *key == OsStr::new(name))
-        .and_then(|(_, value)| value)
-        .map(|value| value.to_string_lossy().into_owned())
+impl FakeRestic {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let restic = dir.path().join("restic");
+        fs::write(
+            &restic,
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{0}/args'\nenv -0 > '{0}/env'\necho '[]'\n",
+                dir.path().display()
+            ),
+        )
+        .expect("write");
+        fs::set_permissions(&restic, fs::Permissions::from_mode(0o755)).expect("chmod");
+        Self { dir }
+    }
+
+    fn path(&self) -> PathBuf {
+        self.dir.path().join("restic")
+    }
+
+    fn host(&self) -> Host {
+        Host {
+            env: vec![
+                ("PATH".into(), "/usr/bin:/bin".into()),
+                ("KEEP".into(), "me".into()),
+                ("KELD_EXECUTABLE".into(), self.path().into()),
+            ],
+            cwd: PathBuf::from("/"),
+        }
+    }
+
+    fn args(&self) -> Vec<String> {
+        fs::read_to_string(self.dir.path().join("args"))
+            .expect("restic ran")
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn env(&self, name: &str) -> Option<String> {
+        let bytes = fs::read(self.dir.path().join("env")).expect("restic ran");
+        bytes.split(|&byte| byte == 0).find_map(|entry| {
+            let entry = String::from_utf8_lossy(entry);
+            entry.strip_prefix(&format!("{name}=")).map(str::to_owned)
+        })
+    }
 }
 
 #[test]
 fn background_commands_are_the_presets_resolved_commands() {
-    let ctx = context(&[("PATH", "/usr/bin:/bin"), ("KEEP", "me")]);
-    let restic_for = restic_for(Arc::new(config(TWO_PRESETS)), ctx, false);
+    let fake = FakeRestic::new();
+    let restic = ConfigRestic::new(
+        Arc::new(config(TWO_PRESETS)),
+        Environment::default(),
+        fake.host(),
+        true,
+    );
 
-    let snapshots = restic_for(Some("home"), "snapshots").expect("builds");
-    assert_eq!(snapshots.get_program(), "/usr/bin/restic");
+    restic
+        .output(Some("home"), "snapshots", &["--json"])
+        .expect("runs");
     assert_eq!(
-        args_of(&snapshots),
-        ["snapshots", "--repo", "/srv/restic/home"]
+        fake.args(),
+        ["snapshots", "--repo", "/srv/restic/home", "--json"]
     );
-    assert_eq!(
-        env_of(&snapshots, "RESTIC_PASSWORD").as_deref(),
-        Some("hunter2-home")
-    );
-    assert_eq!(env_of(&snapshots, "KEEP").as_deref(), Some("me"));
+    assert_eq!(fake.env("RESTIC_PASSWORD").as_deref(), Some("hunter2-home"));
+    assert_eq!(fake.env("KEEP").as_deref(), Some("me"));
 
     // The restore section's target is not a flag of `ls`.
-    let ls = restic_for(Some("home"), "ls").expect("builds");
-    assert_eq!(args_of(&ls), ["ls", "--repo", "/srv/restic/home"]);
+    restic
+        .output(Some("home"), "ls", &["--json", "abc"])
+        .expect("runs");
+    assert_eq!(
+        fake.args(),
+        ["ls", "--repo", "/srv/restic/home", "--json", "abc"]
+    );
 
-    let version = restic_for(None, "version").expect("builds");
-    assert_eq!(args_of(&version), ["version"]);
-    assert_eq!(env_of(&version, "RESTIC_PASSWORD"), None);
+    restic.output(None, "version", &[]).expect("runs");
+    assert_eq!(fake.args(), ["version"]);
+    assert_eq!(fake.env("RESTIC_PASSWORD"), None);
 
-    let error = restic_for(Some("bad name!"), "snapshots").expect_err("invalid preset");
+    let error = restic
+        .output(Some("bad name!"), "snapshots", &[])
+        .expect_err("invalid preset");
     assert!(error.contains("bad name!"), "{error}");
 }
 
 #[test]
+fn configured_arguments_are_never_snapshot_ids() {
+    let fake = FakeRestic::new();
+    let config = config("[\"home@\"]\n_arguments = [\"/home\"]\n[\"@nas\"]\nrepo = \"/srv/nas\"\n");
+    let restic = ConfigRestic::new(Arc::new(config), Environment::default(), fake.host(), true);
+    restic
+        .output(Some("home@nas"), "snapshots", &["--json"])
+        .expect("runs");
+    assert_eq!(fake.args(), ["snapshots", "--repo", "/srv/nas", "--json"]);
+}
+
+#[test]
 fn a_missing_restic_is_a_message() {
-    let ctx = context(&[("KELD_EXECUTABLE", "/nonexistent/restic")]);
-    let restic_for = restic_for(Arc::new(config(TWO_PRESETS)), ctx, false);
-    let error = restic_for(Some("home"), "snapshots").expect_err("not found");
+    let restic = ConfigRestic::new(
+        Arc::new(config(TWO_PRESETS)),
+        Environment::default(),
+        host(&[("KELD_EXECUTABLE", "/nonexistent/restic")]),
+        true,
+    );
+    let error = restic
+        .output(Some("home"), "snapshots", &[])
+        .expect_err("not found");
     assert!(error.contains("/nonexistent/restic"), "{error}");
 }
 
@@ -258,28 +336,36 @@ fn counting_config(marker: &Path) -> Config {
 
 #[test]
 fn command_variables_run_once_per_session() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let marker = dir.path().join("runs");
-    let ctx = context(&[("PATH", "/usr/bin:/bin")]);
-    let restic_for = restic_for(Arc::new(counting_config(&marker)), ctx, false);
+    let fake = FakeRestic::new();
+    let marker = fake.dir.path().join("runs");
+    let restic = ConfigRestic::new(
+        Arc::new(counting_config(&marker)),
+        Environment::default(),
+        fake.host(),
+        true,
+    );
     for command in ["snapshots", "ls", "snapshots"] {
-        let built = restic_for(Some("home"), command).expect("builds");
-        assert_eq!(env_of(&built, "TOKEN").as_deref(), Some("from-the-command"));
-        assert_eq!(env_of(&built, "TOKEN_COMMAND"), None);
+        restic.output(Some("home"), command, &[]).expect("runs");
+        assert_eq!(fake.env("TOKEN").as_deref(), Some("from-the-command"));
+        assert_eq!(fake.env("TOKEN_COMMAND"), None);
     }
     assert_eq!(fs::read_to_string(&marker).expect("ran"), "run\n");
 }
 
 #[test]
 fn show_command_runs_no_command_variable() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let marker = dir.path().join("runs");
-    let ctx = context(&[("PATH", "/usr/bin:/bin")]);
-    let restic_for = restic_for(Arc::new(counting_config(&marker)), ctx, true);
-    let built = restic_for(Some("home"), "snapshots").expect("builds");
-    assert_eq!(env_of(&built, "TOKEN"), None);
+    let fake = FakeRestic::new();
+    let marker = fake.dir.path().join("runs");
+    let restic = ConfigRestic::new(
+        Arc::new(counting_config(&marker)),
+        Environment::default(),
+        fake.host(),
+        false,
+    );
+    restic.output(Some("home"), "snapshots", &[]).expect("runs");
+    assert_eq!(fake.env("TOKEN"), None);
     assert_eq!(
-        env_of(&built, "RESTIC_CACHE_DIR").as_deref(),
+        fake.env("RESTIC_CACHE_DIR").as_deref(),
         Some("/var/cache/restic"),
         "literal values are still set"
     );
@@ -288,17 +374,18 @@ fn show_command_runs_no_command_variable() {
 
 #[test]
 fn a_failing_command_variable_is_remembered_not_rerun() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let marker = dir.path().join("runs");
+    let fake = FakeRestic::new();
+    let marker = fake.dir.path().join("runs");
     let config = config(&format!(
         "[home]\nrepo = \"/srv/restic\"\n\n[home.environ]\n\
          TOKEN_COMMAND = \"echo run >> '{}'; echo vault is sealed >&2; exit 3\"\n",
         marker.display()
     ));
-    let ctx = context(&[("PATH", "/usr/bin:/bin")]);
-    let restic_for = restic_for(Arc::new(config), ctx, false);
+    let restic = ConfigRestic::new(Arc::new(config), Environment::default(), fake.host(), true);
     for _ in 0..2 {
-        let error = restic_for(Some("home"), "snapshots").expect_err("fails");
+        let error = restic
+            .output(Some("home"), "snapshots", &[])
+            .expect_err("fails");
         assert!(error.contains("TOKEN_COMMAND failed"), "{error}");
         assert!(error.contains("vault is sealed"), "{error}");
     }

@@ -80,11 +80,21 @@ pub(crate) struct RowView<'a> {
 
 /// Why `restic ls --json` output could not be read.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub(crate) enum ListingError {
+pub enum ListingError {
+    /// A line is not JSON.
     #[error("restic ls --json: line {line} is not JSON: {reason}")]
-    Json { line: usize, reason: String },
+    Json {
+        /// 1-based line.
+        line: usize,
+        /// The parser's words.
+        reason: String,
+    },
+    /// A line has no `path`.
     #[error("restic ls --json: line {line} describes an entry without a path")]
-    NoPath { line: usize },
+    NoPath {
+        /// 1-based line.
+        line: usize,
+    },
 }
 
 /// One line of `restic ls --json`; strings borrow from the line unless escaped.
@@ -104,7 +114,7 @@ struct LsLine<'a> {
 
 /// A snapshot's files with expansion, cursor and selection state.
 #[derive(Debug)]
-pub(crate) struct FileTree {
+pub struct FileTree {
     nodes: Vec<Node>,
     roots: Vec<NodeId>,
     rows: Vec<Row>,
@@ -115,7 +125,7 @@ pub(crate) struct FileTree {
 
 impl FileTree {
     /// Parse `restic ls --json` output (one snapshot line, then one line per node).
-    pub(crate) fn parse(output: &str) -> Result<Self, ListingError> {
+    pub fn parse(output: &str) -> Result<Self, ListingError> {
         let mut builder = Builder::default();
         for (index, line) in output.lines().enumerate() {
             let line_no = index + 1;
@@ -151,8 +161,13 @@ impl FileTree {
     }
 
     /// Number of entries (files, directories, links) in the snapshot.
-    pub(crate) fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.nodes.len()
+    }
+
+    /// Whether the snapshot holds no entry at all.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
     }
 
     /// The visible rows, in display order.

@@ -6,13 +6,13 @@
 //! ticket, and an answer whose ticket is no longer awaited (the user went back and
 //! chose another preset meanwhile) is dropped.
 
-use super::protocol::{COMMANDS, Choice, Exit, Msg, OVERWRITE_POLICIES, Preview, Request, Setup};
-use super::restic_version::supports_overwrite;
-use super::screens::{
+use crate::protocol::{COMMANDS, Choice, Exit, Msg, OVERWRITE_POLICIES, Preview, Request, Setup};
+use crate::restic_version::supports_overwrite;
+use crate::screens::{
     FieldEvent, Key, PAGE, Picker, PickerEvent, ScreenId, TextField, filter_labels,
 };
-use super::snapshots::{Snapshot, filter_snapshots};
-use super::tree::{FileTree, Selection, include_pattern};
+use crate::snapshots::{Snapshot, filter_snapshots};
+use crate::tree::{FileTree, Selection, include_pattern};
 
 /// The snapshot screen's states.
 #[derive(Debug)]
@@ -50,7 +50,7 @@ enum OverwriteSupport {
 }
 
 /// The whole interactive session's state.
-pub(crate) struct App {
+pub struct App {
     setup: Setup,
     screen: ScreenId,
     /// Visible screens before the current one, for Esc.
@@ -82,7 +82,7 @@ pub(crate) struct App {
 
 impl App {
     /// Start at the first screen whose value is not known yet.
-    pub(crate) fn new(setup: Setup) -> Self {
+    pub fn new(setup: Setup) -> Self {
         let presets = setup.presets.len();
         let mut app = Self {
             command: setup.command.clone(),
@@ -123,17 +123,17 @@ impl App {
     }
 
     /// The screen shown now.
-    pub(crate) fn screen(&self) -> ScreenId {
+    pub fn screen(&self) -> ScreenId {
         self.screen
     }
 
     /// How the session ended, once it has.
-    pub(crate) fn exit(&self) -> Option<&Exit> {
+    pub fn exit(&self) -> Option<&Exit> {
         self.exit.as_ref()
     }
 
     /// Background work to start now (each request is handed out once).
-    pub(crate) fn take_requests(&mut self) -> Vec<Request> {
+    pub fn take_requests(&mut self) -> Vec<Request> {
         std::mem::take(&mut self.requests)
     }
 
@@ -173,7 +173,7 @@ impl App {
     }
 
     /// Whether the current screen shows a spinner (waiting for restic).
-    pub(crate) fn waiting(&self) -> bool {
+    pub fn waiting(&self) -> bool {
         match self.screen {
             ScreenId::Snapshots => matches!(self.snapshots, SnapshotsState::Loading),
             ScreenId::Tree => matches!(self.tree, TreeState::Loading),
@@ -188,12 +188,12 @@ impl App {
     }
 
     /// Advance the loading spinner (called on a timer).
-    pub(crate) fn tick(&mut self) {
+    pub fn tick(&mut self) {
         self.spinner = self.spinner.wrapping_add(1);
     }
 
     /// The choice as answered so far.
-    pub(crate) fn choice(&self) -> Choice {
+    pub fn choice(&self) -> Choice {
         let command = self.command.clone().unwrap_or_default();
         let mut args = Vec::new();
         if command == "restore" {
@@ -220,7 +220,7 @@ impl App {
     }
 
     /// Apply one key press.
-    pub(crate) fn key(&mut self, key: Key) {
+    pub fn key(&mut self, key: Key) {
         if self.exit.is_some() {
             return;
         }
@@ -255,7 +255,7 @@ impl App {
     }
 
     /// Apply the answer to a background request.
-    pub(crate) fn message(&mut self, msg: Msg) {
+    pub fn message(&mut self, msg: Msg) {
         match msg {
             Msg::Snapshots { ticket, result } => {
                 if self.snapshots_for.as_ref().map(|(_, t)| *t) != Some(ticket) {

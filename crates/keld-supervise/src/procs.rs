@@ -1,9 +1,10 @@
-//! A process's descendants, so a signal can reach a whole `sh -c` pipeline.
+//! Processes by pid: a process's descendants, and sending one a signal.
 //!
 //! `sh -c 'a | b'` forks `a` and `b`; a signal sent to `sh` alone kills `sh` and leaves
-//! them running, still holding the pipe keld reads. On Linux the tree is read from
-//! `/proc`; elsewhere only the process itself is known.
+//! them running, still holding any pipe the caller reads. On Linux the tree is read
+//! from `/proc`; elsewhere only the process itself is known.
 
+use nix::sys::signal::Signal;
 use nix::unistd::Pid;
 
 /// `pid` and every process below it, parents before their children.
@@ -22,6 +23,21 @@ pub(crate) fn tree(pid: Pid) -> Vec<Pid> {
         next += 1;
     }
     found
+}
+
+/// Send `signal` to `pid`; false when it is gone (or the number is no signal).
+pub(crate) fn send(pid: Pid, signal: i32) -> bool {
+    match Signal::try_from(signal) {
+        Ok(signal) => nix::sys::signal::kill(pid, signal).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// Send `signal` to `pid` and every process below it.
+pub(crate) fn send_to_tree(pid: Pid, signal: i32) {
+    for member in tree(pid) {
+        send(member, signal);
+    }
 }
 
 /// Every process with its parent, as `/proc/<pid>/stat` tells.
@@ -78,9 +94,7 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_millis(10));
             found = tree(pid);
         }
-        for member in &found {
-            let _ = nix::sys::signal::kill(*member, nix::sys::signal::Signal::SIGKILL);
-        }
+        send_to_tree(pid, nix::libc::SIGKILL);
         let _ = child.wait();
         assert_eq!(found[0], pid);
         assert_eq!(found.len(), 3, "sh and both sleeps: {found:?}");

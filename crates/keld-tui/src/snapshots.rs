@@ -8,40 +8,46 @@ use serde::Deserialize;
 
 /// One snapshot as `restic snapshots --json` describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub(crate) struct Snapshot {
+pub struct Snapshot {
     /// Full 64-hex-digit ID.
-    pub(crate) id: String,
+    pub id: String,
     /// The 8-digit form restic prints; derived from `id` when absent.
     #[serde(default)]
-    pub(crate) short_id: String,
+    pub short_id: String,
     /// RFC 3339 time of the backup, as restic wrote it (with the recording offset).
-    pub(crate) time: String,
+    pub time: String,
+    /// The host the backup was made on.
     #[serde(default)]
-    pub(crate) hostname: String,
+    pub hostname: String,
+    /// The user who made it.
     #[serde(default)]
-    pub(crate) username: String,
+    pub username: String,
+    /// The paths backed up.
     #[serde(default)]
-    pub(crate) paths: Vec<String>,
+    pub paths: Vec<String>,
+    /// Its tags.
     #[serde(default)]
-    pub(crate) tags: Vec<String>,
+    pub tags: Vec<String>,
+    /// The snapshot it was based on.
     #[serde(default)]
-    pub(crate) parent: Option<String>,
+    pub parent: Option<String>,
+    /// The id of its root tree.
     #[serde(default)]
-    pub(crate) tree: String,
+    pub tree: String,
     /// `restic 0.17.0` and later record which restic wrote the snapshot.
     #[serde(default)]
-    pub(crate) program_version: Option<String>,
+    pub program_version: Option<String>,
     /// Backup statistics (restic 0.17 and later).
     #[serde(default)]
-    pub(crate) summary: Option<Summary>,
+    pub summary: Option<Summary>,
     /// Seconds and nanoseconds since the Unix epoch, computed from `time` for sorting.
     #[serde(skip)]
-    pub(crate) instant: (i64, u32),
+    pub instant: (i64, u32),
 }
 
 /// The part of a snapshot's `summary` the list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-pub(crate) struct Summary {
+pub struct Summary {
     #[serde(default)]
     pub(crate) total_files_processed: u64,
     #[serde(default)]
@@ -50,19 +56,29 @@ pub(crate) struct Summary {
 
 /// Why the output of `restic snapshots --json` could not be read.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub(crate) enum SnapshotsError {
+pub enum SnapshotsError {
+    /// The output is not the JSON restic writes.
     #[error("restic snapshots --json: unreadable output at line {line}, column {column}: {reason}")]
     Json {
+        /// 1-based line.
         line: usize,
+        /// 1-based column.
         column: usize,
+        /// The parser's words.
         reason: String,
     },
+    /// A snapshot's time is not RFC 3339.
     #[error("restic snapshots --json: snapshot {id} has an unreadable time {time:?}")]
-    Time { id: String, time: String },
+    Time {
+        /// The snapshot.
+        id: String,
+        /// Its time as written.
+        time: String,
+    },
 }
 
 /// Parse `restic snapshots --json` output and sort it newest first.
-pub(crate) fn parse_snapshots(json: &str) -> Result<Vec<Snapshot>, SnapshotsError> {
+pub fn parse_snapshots(json: &str) -> Result<Vec<Snapshot>, SnapshotsError> {
     let mut snapshots: Vec<Snapshot> =
         serde_json::from_str(json).map_err(|err| SnapshotsError::Json {
             line: err.line(),

@@ -10,8 +10,10 @@ use ratatui::style::{Color, Modifier, Style};
 
 /// The terminal's background brightness.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Background {
+pub enum Background {
+    /// Light text on a dark background (the default when unknown).
     Dark,
+    /// Dark text on a light background.
     Light,
 }
 
@@ -31,7 +33,7 @@ pub(crate) fn detect_background(env: &BTreeMap<String, String>) -> Background {
 
 /// The styles the view draws with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Palette {
+pub struct Palette {
     /// The row the cursor is on.
     pub(crate) cursor: Style,
     /// A selection mark (`[x]`, `[-]`) in the tree.
@@ -48,7 +50,7 @@ pub(crate) struct Palette {
 
 impl Palette {
     /// The palette for a background.
-    pub(crate) fn for_background(background: Background) -> Self {
+    pub fn for_background(background: Background) -> Self {
         let (accent, selection) = match background {
             Background::Dark => (Color::Cyan, Color::LightGreen),
             Background::Light => (Color::Blue, Color::Green),

@@ -6,15 +6,15 @@ use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 
 use super::*;
-use crate::interactive::SnapshotsState;
-use crate::interactive::app::App;
-use crate::interactive::app::tests::{
+use crate::app::App;
+use crate::app::SnapshotsState;
+use crate::app::tests::{
     RESTIC_014, RESTIC_017, answer, press, restore_setup, sample_snapshots, setup, type_text,
 };
-use crate::interactive::palette::Background;
-use crate::interactive::protocol::{Msg, Request, Setup};
-use crate::interactive::screens::Key;
-use crate::interactive::tree::SAMPLE_LISTING;
+use crate::palette::Background;
+use crate::protocol::{Msg, Request, Setup};
+use crate::screens::Key;
+use crate::tree::SAMPLE_LISTING;
 
 const WIDTH: u16 = 80;
 const HEIGHT: u16 = 18;
@@ -95,9 +95,7 @@ fn snapshots_loaded() {
 #[test]
 fn snapshots_scrolled_past_the_first_page() {
     let mut app = App::new(restore_setup());
-    let many = crate::interactive::snapshots::parse_snapshots(
-        &crate::interactive::snapshots::sample_json(30),
-    );
+    let many = crate::snapshots::parse_snapshots(&crate::snapshots::sample_json(30));
     answer(
         &mut app,
         &many.map_err(|err| err.to_string()),
@@ -247,10 +245,8 @@ fn confirmation_that_does_not_resolve() {
 #[test]
 fn ten_thousand_snapshots_draw_one_screenful() {
     let mut app = App::new(restore_setup());
-    let snapshots = crate::interactive::snapshots::parse_snapshots(
-        &crate::interactive::snapshots::sample_json(10_000),
-    )
-    .expect("valid");
+    let snapshots =
+        crate::snapshots::parse_snapshots(&crate::snapshots::sample_json(10_000)).expect("valid");
     answer(&mut app, &Ok(snapshots), Ok(SAMPLE_LISTING), RESTIC_017);
     let started = std::time::Instant::now();
     press(&mut app, &[Key::PageDown, Key::End]);

@@ -1,0 +1,178 @@
+//! Shell quoting for display: a printed command can be pasted into a shell, and a
+//! control character in a value can never act on the terminal that shows it.
+//!
+//! ```
+//! use keld_config::shell::{display, join, quote};
+//!
+//! assert_eq!(quote("/srv/restic"), "/srv/restic");
+//! assert_eq!(quote("My Documents"), "'My Documents'");
+//! assert_eq!(quote("it's"), r"'it'\''s'");
+//! // A control character (here ESC, which starts a terminal escape sequence) is
+//! // written as an escape inside bash's $'...' quotes.
+//! assert_eq!(quote("a\u{1b}[2Kb"), r"$'a\x1b[2Kb'");
+//! assert_eq!(join(["restic", "backup", "~"]), "restic backup '~'");
+//! assert_eq!(display("echo hi"), "echo hi");
+//! assert_eq!(display("echo a\necho b"), r"$'echo a\necho b'");
+//! ```
+
+use std::fmt::Write as _;
+
+/// Whether `c` must never reach a terminal raw: C0 and C1 control characters, DEL,
+/// and the Unicode controls that reorder or hide text (bidirectional embeddings,
+/// overrides and isolates, line and paragraph separators).
+fn is_control(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}')
+        || ('\u{202a}'..='\u{202e}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+/// `word` in bash's `$'...'` quotes, every control character and `'` and `\` escaped.
+fn ansi_c(word: &str) -> String {
+    let mut out = String::with_capacity(word.len() + 4);
+    out.push_str("$'");
+    for c in word.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\'' => out.push_str("\\'"),
+            '\\' => out.push_str("\\\\"),
+            c if is_control(c) && u32::from(c) < 0x80 => {
+                let _ = write!(out, "\\x{:02x}", u32::from(c));
+            }
+            c if is_control(c) => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// Quote one word for a shell: unchanged when it holds only characters no shell
+/// treats specially, in single quotes (with `'` written as `'\''`) otherwise, and in
+/// bash's `$'...'` form with escapes when it holds a control character.
+pub fn quote(word: &str) -> String {
+    if word.chars().any(is_control) {
+        return ansi_c(word);
+    }
+    let plain = !word.is_empty()
+        && word.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, '_' | '@' | '%' | '+' | '=' | ':' | ',' | '.' | '/' | '-')
+        });
+    // `=` is harmless inside a word but starts an assignment when it leads the first word.
+    if plain && !word.starts_with('=') {
+        return word.to_owned();
+    }
+    let mut quoted = String::with_capacity(word.len() + 2);
+    quoted.push('\'');
+    for c in word.chars() {
+        if c == '\'' {
+            quoted.push_str("'\\''");
+        } else {
+            quoted.push(c);
+        }
+    }
+    quoted.push('\'');
+    quoted
+}
+
+/// Quote every word and join them with spaces.
+pub fn join<I, S>(words: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    words
+        .into_iter()
+        .map(|word| quote(word.as_ref()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Shell text (a hook, a `_COMMAND`) as it may be shown: unchanged, unless it holds
+/// a control character; then in bash's `$'...'` form, so a newline shows as `\n` and
+/// an escape sequence cannot act on the terminal.
+pub fn display(text: &str) -> String {
+    if text.chars().any(is_control) {
+        ansi_c(text)
+    } else {
+        text.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_words_stay_plain() {
+        assert_eq!(quote("--repo"), "--repo");
+        assert_eq!(quote("/srv/restic-repo"), "/srv/restic-repo");
+        assert_eq!(quote("b2:bucket:path"), "b2:bucket:path");
+        assert_eq!(quote("home@cloud"), "home@cloud");
+    }
+
+    #[test]
+    fn special_words_are_single_quoted() {
+        assert_eq!(quote(""), "''");
+        assert_eq!(quote("My Documents"), "'My Documents'");
+        assert_eq!(quote("$HOME"), "'$HOME'");
+        assert_eq!(quote("*.tmp"), "'*.tmp'");
+        assert_eq!(quote("~/x"), "'~/x'");
+        assert_eq!(quote("it's"), "'it'\\''s'");
+        assert_eq!(quote("=x"), "'=x'");
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(quote("a\nb"), "$'a\\nb'");
+        assert_eq!(quote("\u{1b}[31mred"), "$'\\x1b[31mred'");
+        assert_eq!(quote("x\u{7f}"), "$'x\\x7f'");
+        assert_eq!(quote("\u{9b}1m"), "$'\\u009b1m'");
+        assert_eq!(quote("abc\u{202e}fed"), "$'abc\\u202efed'");
+        assert_eq!(quote("it's\n"), "$'it\\'s\\n'");
+        for word in ["\u{1b}]0;x\u{7}", "a\rb", "\u{0}"] {
+            assert!(!quote(word).chars().any(is_control), "{word:?}");
+        }
+    }
+
+    /// Words as bash reads them back, NUL-separated.
+    fn through_bash(line: &str) -> Vec<String> {
+        let output = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!("for w in {line}; do printf '%s\\0' \"$w\"; done"))
+            .env_clear()
+            .output()
+            .expect("bash runs");
+        String::from_utf8(output.stdout)
+            .expect("utf-8")
+            .split_terminator('\0')
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn quoted_words_survive_a_real_shell() {
+        let words = [
+            "restic",
+            "it's",
+            "$HOME",
+            "",
+            "a b",
+            "*",
+            "\\",
+            "\"q\"",
+            "!x",
+            "é",
+            "a\nb",
+            "\u{1b}[2K",
+            "tab\there",
+            "back\\slash\u{7}",
+        ];
+        assert_eq!(through_bash(&join(words)), words);
+    }
+}

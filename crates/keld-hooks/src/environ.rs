@@ -1,0 +1,177 @@
+//! restic's environment: the config's literal values and `NAME_COMMAND` outputs.
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+use std::path::Path;
+
+use keld_status::Outcome;
+use keld_supervise::{CaptureError, Captured, ChildCommand, Stdin, env_set};
+
+/// Largest standard output a `_COMMAND` may print (1 MiB); environment values are
+/// secrets and paths, not documents.
+pub const OUTPUT_LIMIT: usize = 1024 * 1024;
+
+/// How much of a failing command's standard error is quoted in the error.
+pub const STDERR_QUOTE_LIMIT: usize = 2000;
+
+/// Where an environment variable's value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvSource {
+    /// A value given as is.
+    Literal(OsString),
+    /// Shell text run with `sh -c`; its standard output less one trailing newline is
+    /// the value.
+    Command(String),
+}
+
+/// One variable the config sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvEntry {
+    /// The name restic sees (`FOO` for a configured `FOO_COMMAND`).
+    pub name: String,
+    /// Its value or the command producing it.
+    pub source: EnvSource,
+}
+
+/// A `_COMMAND` failed; nothing else ran. Never contains the command's output.
+#[derive(Debug, thiserror::Error)]
+pub enum EnvCommandError {
+    /// `sh` could not be started or its output could not be read.
+    #[error("{name}_COMMAND could not run: {reason}")]
+    Io {
+        /// The variable the command was to set.
+        name: String,
+        /// Why, in words.
+        reason: String,
+    },
+    /// The command did not succeed.
+    #[error("{name}_COMMAND failed: {outcome}{}", quote_stderr(stderr))]
+    Failed {
+        /// The variable the command was to set.
+        name: String,
+        /// How the command ended.
+        outcome: Outcome,
+        /// The start of its standard error, lossily decoded and trimmed.
+        stderr: String,
+    },
+    /// The command printed more than the limit and was stopped.
+    #[error("{name}_COMMAND printed more than {limit} bytes; it was stopped")]
+    TooLarge {
+        /// The variable the command was to set.
+        name: String,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A signal was received before the command could start, so it was not started.
+    #[error("{name}_COMMAND was not started: keld received signal {signal}")]
+    Interrupted {
+        /// The variable the command was to set.
+        name: String,
+        /// The signal number.
+        signal: i32,
+    },
+}
+
+impl EnvCommandError {
+    /// The name of the variable whose command failed.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Io { name, .. }
+            | Self::Failed { name, .. }
+            | Self::TooLarge { name, .. }
+            | Self::Interrupted { name, .. } => name,
+        }
+    }
+}
+
+fn quote_stderr(stderr: &str) -> String {
+    if stderr.is_empty() {
+        " (nothing on stderr)".to_owned()
+    } else {
+        format!("; stderr: {stderr}")
+    }
+}
+
+/// Add the config's variables to `base`: literals first, then each command in name
+/// order with the environment built so far, in `workdir`, run by `capture` (under
+/// the run's supervisor, or in a listing's registry).
+///
+/// Literals go first so that a command can use any variable the config sets (a
+/// `PASSWORD_STORE_DIR` for `pass`, say) whatever the names' order.
+pub(crate) fn build(
+    entries: &[EnvEntry],
+    base: &[(OsString, OsString)],
+    workdir: Option<&Path>,
+    stdin: Stdin,
+    capture: &mut dyn FnMut(&ChildCommand) -> Result<Captured, CaptureError>,
+) -> Result<Vec<(OsString, OsString)>, EnvCommandError> {
+    let mut environment = base.to_vec();
+    let mut commands = Vec::new();
+    for entry in entries {
+        match &entry.source {
+            EnvSource::Literal(value) => env_set(&mut environment, &entry.name, value.clone()),
+            EnvSource::Command(script) => commands.push((entry.name.as_str(), script.as_str())),
+        }
+    }
+    commands.sort_by_key(|(name, _)| *name);
+    for (name, script) in commands {
+        let mut command = ChildCommand::shell(script);
+        command.env.clone_from(&environment);
+        command.workdir = workdir.map(Path::to_path_buf);
+        command.stdin = stdin;
+        let value = value_of(name, capture(&command))?;
+        env_set(&mut environment, name, value);
+    }
+    Ok(environment)
+}
+
+/// The variable's value from its command's capture, or why there is none.
+fn value_of(
+    name: &str,
+    captured: Result<Captured, CaptureError>,
+) -> Result<OsString, EnvCommandError> {
+    let captured = captured.map_err(|error| {
+        let name = name.to_owned();
+        match error {
+            CaptureError::TooLarge { limit } => EnvCommandError::TooLarge { name, limit },
+            CaptureError::Interrupted { signal } => EnvCommandError::Interrupted { name, signal },
+            CaptureError::Start(error) => EnvCommandError::Io {
+                name,
+                reason: format!("cannot run /bin/sh: {}", error.source),
+            },
+            CaptureError::Io(error) => EnvCommandError::Io {
+                name,
+                reason: error.to_string(),
+            },
+            CaptureError::Stopped => EnvCommandError::Io {
+                name,
+                reason: "keld is leaving".to_owned(),
+            },
+        }
+    })?;
+    let name = name.to_owned();
+    if !captured.outcome.success() {
+        return Err(EnvCommandError::Failed {
+            name,
+            outcome: captured.outcome,
+            stderr: tidy_stderr(&captured.stderr),
+        });
+    }
+    let mut output = captured.stdout;
+    if output.last() == Some(&b'\n') {
+        output.pop();
+    }
+    Ok(OsString::from_vec(output))
+}
+
+/// The start of a command's standard error, for a message.
+fn tidy_stderr(bytes: &[u8]) -> String {
+    let shown = &bytes[..bytes.len().min(STDERR_QUOTE_LIMIT)];
+    let text = String::from_utf8_lossy(shown);
+    let text = text.trim();
+    if bytes.len() >= STDERR_QUOTE_LIMIT {
+        format!("{text}…")
+    } else {
+        text.to_owned()
+    }
+}

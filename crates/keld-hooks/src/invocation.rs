@@ -1,0 +1,144 @@
+//! What one run is made of: a resolved preset and keld's environment, as plain data.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use keld_config::{EnvValue, ResolvedConfig};
+
+use crate::environ::{EnvEntry, EnvSource};
+use crate::program;
+
+/// The outside world a run starts from, passed in as a value: keld's environment
+/// exactly as the process received it (restic's environment is built on it) and
+/// the working directory relative paths are taken from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Host {
+    /// Every variable exactly as the process received it.
+    pub env: Vec<(OsString, OsString)>,
+    /// The working directory.
+    pub cwd: PathBuf,
+}
+
+impl Host {
+    /// The running process's environment and working directory.
+    pub fn current() -> Self {
+        Self {
+            env: std::env::vars_os().collect(),
+            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")),
+        }
+    }
+}
+
+/// Whether restic does its job or is only asked about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// A real run.
+    Run,
+    /// `--help` (or `-h`): restic prints its help and does nothing else.
+    Help,
+    /// `--dry-run` (or its short alias): restic reports what it would do.
+    DryRun,
+}
+
+/// One restic invocation with everything around it, before anything is looked up
+/// or run: the preset, the program as configured, restic's arguments, the config's
+/// environment (`_COMMAND`s still unrun), the working directory and the hooks that
+/// apply.
+///
+/// Built from a [`ResolvedConfig`] by [`Invocation::new`]; `--show-command` prints
+/// it, [`crate::Runner::run`] runs it, and listings capture it
+/// ([`crate::Lister`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    /// The preset (`home@nas`), if any; hooks get it as `KELD_PRESET`.
+    pub preset: Option<String>,
+    /// COMMAND as typed (`nightly`); hooks get it as `KELD_COMMAND`.
+    pub alias: String,
+    /// The restic command that runs (`backup`), after `_command` aliasing.
+    pub command: String,
+    /// restic as configured (`KELD_EXECUTABLE`, else `restic`), not yet looked up.
+    pub program: OsString,
+    /// restic's arguments after the program name.
+    pub args: Vec<OsString>,
+    /// Variables the config sets, literal or `_COMMAND`.
+    pub environ: Vec<EnvEntry>,
+    /// Working directory of restic, hooks and `_COMMAND`s; keld's own when `None`.
+    pub workdir: Option<PathBuf>,
+    /// Shell commands run before restic, in order (only for a real `backup`).
+    pub pre_hooks: Vec<String>,
+    /// Shell commands run after restic was attempted, in order.
+    pub post_hooks: Vec<String>,
+    /// Whether restic really runs or is only asked for help or a dry run.
+    pub purpose: Purpose,
+}
+
+impl Invocation {
+    /// The invocation `resolved` stands for, with restic as `host` configures it.
+    ///
+    /// Backup hooks apply to a real `backup` only: not when restic is asked for its
+    /// help, and not to a dry run, which stores nothing (docs/hooks.md).
+    pub fn new(resolved: &ResolvedConfig, host: &Host) -> Self {
+        let purpose = if resolved.asks_for_help() {
+            Purpose::Help
+        } else if resolved.is_dry_run() {
+            Purpose::DryRun
+        } else {
+            Purpose::Run
+        };
+        let hooks = |list: &[String]| {
+            if purpose == Purpose::Run {
+                list.to_vec()
+            } else {
+                Vec::new()
+            }
+        };
+        let environ = resolved
+            .environ
+            .iter()
+            .map(|var| EnvEntry {
+                name: var.name.clone(),
+                source: match &var.value {
+                    EnvValue::Literal(value) => EnvSource::Literal(value.into()),
+                    EnvValue::Command(script) => EnvSource::Command(script.clone()),
+                },
+            })
+            .collect();
+        Self {
+            preset: resolved.preset.clone(),
+            alias: resolved.typed_command.clone(),
+            command: resolved.command.clone(),
+            program: program::configured(&host.env),
+            args: resolved.args().into_iter().map(OsString::from).collect(),
+            environ,
+            workdir: resolved
+                .workdir
+                .as_ref()
+                .map(|setting| setting.value.clone()),
+            pre_hooks: hooks(resolved.active_pre_hooks()),
+            post_hooks: hooks(resolved.active_post_hooks()),
+            purpose,
+        }
+    }
+
+    /// `restic COMMAND` alone (`version`): no preset, no config, keld's own
+    /// environment.
+    pub fn plain(command: &str, host: &Host) -> Self {
+        Self {
+            preset: None,
+            alias: command.to_owned(),
+            command: command.to_owned(),
+            program: program::configured(&host.env),
+            args: vec![command.into()],
+            environ: Vec::new(),
+            workdir: None,
+            pre_hooks: Vec::new(),
+            post_hooks: Vec::new(),
+            purpose: Purpose::Run,
+        }
+    }
+
+    /// The program and its arguments as they will be run.
+    pub fn argv(&self) -> impl Iterator<Item = &OsString> {
+        std::iter::once(&self.program).chain(&self.args)
+    }
+}

@@ -1,0 +1,183 @@
+//! Running restic for its output: the listings other parts of keld read
+//! (`snapshots --json`, `ls --json`, `version`), prepared exactly like a run.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+use keld_status::Outcome;
+use keld_supervise::{CaptureError, ChildCommand, Children, Stdin, capture};
+
+use crate::environ::{self, EnvCommandError, EnvEntry, EnvSource};
+use crate::invocation::{Host, Invocation};
+use crate::prepare::PrepareError;
+
+/// Runs restic commands for their output, from any thread, with stdin closed (restic
+/// never waits for a password prompt) and without hooks.
+///
+/// Each listing is prepared like a run ([`Invocation::prepare`]: restic found the same
+/// way, the same checks). `_COMMAND`s run once per distinct environment and are
+/// remembered, their failures too (a password manager that refused is not asked again
+/// per screen); without `run_commands` (under `--show-command`) only the literal
+/// variables are set and no `_COMMAND` runs.
+///
+/// Every process it starts is listed in [`Lister::children`] until it is reaped, so
+/// the caller can stop those still running when it is done with them: a slow listing
+/// left behind would keep the repository locked.
+#[derive(Debug)]
+pub struct Lister {
+    host: Host,
+    run_commands: bool,
+    children: Children,
+    /// (variables, working directory) → the environment, or why it failed. Held
+    /// while a `_COMMAND` runs, so two listings at once never run it twice.
+    environs: Mutex<Vec<Built>>,
+}
+
+/// One entry of [`Lister::environs`].
+type Built = (
+    Vec<EnvEntry>,
+    Option<PathBuf>,
+    Result<Vec<(OsString, OsString)>, String>,
+);
+
+/// Why a listing has no output.
+#[derive(Debug, thiserror::Error)]
+pub enum ListingError {
+    /// The invocation cannot run (restic missing, a bad value).
+    #[error(transparent)]
+    Prepare(#[from] PrepareError),
+    /// A `_COMMAND` failed (now, or earlier in this lister's life).
+    #[error("{0}")]
+    Environment(String),
+    /// restic could not be run or read.
+    #[error("could not run {program}: {source}")]
+    Capture {
+        /// The program.
+        program: String,
+        /// Why.
+        #[source]
+        source: CaptureError,
+    },
+    /// restic ran and failed.
+    #[error("{}", failure_text(program, outcome, stderr))]
+    Failed {
+        /// The program.
+        program: String,
+        /// How it ended.
+        outcome: Outcome,
+        /// The last lines of its standard error.
+        stderr: String,
+    },
+}
+
+fn failure_text(program: &str, outcome: &Outcome, stderr: &str) -> String {
+    let status = match outcome {
+        Outcome::Exited(code) => format!("exit code {code}"),
+        Outcome::Signaled(_) => "killed by a signal".to_owned(),
+        Outcome::StartFailed(_) => "not started".to_owned(),
+    };
+    if stderr.is_empty() {
+        format!("{program} failed ({status})")
+    } else {
+        format!("{stderr}\n({program}: {status})")
+    }
+}
+
+impl Lister {
+    /// A lister for `host`; `run_commands` false sets only literal variables.
+    pub fn new(host: Host, run_commands: bool) -> Self {
+        Self {
+            host,
+            run_commands,
+            children: Children::new(),
+            environs: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The processes started and not yet reaped (to stop them: [`Children::stop_all`]).
+    pub fn children(&self) -> &Children {
+        &self.children
+    }
+
+    /// Run `invocation` with `extra` arguments appended and return its standard
+    /// output when it succeeds.
+    pub fn capture(
+        &self,
+        invocation: &Invocation,
+        extra: &[&str],
+    ) -> Result<Vec<u8>, ListingError> {
+        let prepared = invocation.prepare(&self.host)?;
+        let entries: Vec<EnvEntry> = invocation
+            .environ
+            .iter()
+            .filter(|entry| self.run_commands || matches!(entry.source, EnvSource::Literal(_)))
+            .cloned()
+            .collect();
+        let workdir = invocation.workdir.as_deref();
+        let env = self
+            .environment(&entries, workdir)
+            .map_err(ListingError::Environment)?;
+        let mut args = invocation.args.clone();
+        args.extend(extra.iter().map(OsString::from));
+        let command = ChildCommand {
+            program: prepared.program.clone(),
+            args,
+            env,
+            workdir: invocation.workdir.clone(),
+            stdin: Stdin::Null,
+        };
+        let program = prepared.program.display().to_string();
+        let captured =
+            capture(&command, None, &self.children).map_err(|source| ListingError::Capture {
+                program: program.clone(),
+                source,
+            })?;
+        if captured.outcome.success() {
+            return Ok(captured.stdout);
+        }
+        Err(ListingError::Failed {
+            program,
+            outcome: captured.outcome,
+            stderr: last_lines(&captured.stderr, 5),
+        })
+    }
+
+    fn environment(
+        &self,
+        entries: &[EnvEntry],
+        workdir: Option<&Path>,
+    ) -> Result<Vec<(OsString, OsString)>, String> {
+        let mut built = self.environs.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, _, result)) = built
+            .iter()
+            .find(|(known, dir, _)| known == entries && dir.as_deref() == workdir)
+        {
+            return result.clone();
+        }
+        let result = environ::build(
+            entries,
+            &self.host.env,
+            workdir,
+            Stdin::Null,
+            &mut |command| capture(command, Some(environ::OUTPUT_LIMIT), &self.children),
+        )
+        .map_err(|error: EnvCommandError| error.to_string());
+        built.push((
+            entries.to_vec(),
+            workdir.map(Path::to_path_buf),
+            result.clone(),
+        ));
+        result
+    }
+}
+
+/// The last `count` non-empty lines of `bytes`, lossily decoded.
+fn last_lines(bytes: &[u8], count: usize) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .collect();
+    lines[lines.len().saturating_sub(count)..].join("\n")
+}

@@ -1,0 +1,302 @@
+//! The run lifecycle: prepare, `_COMMAND`s, pre-hooks, restic, post-hooks, report.
+
+use std::ffi::OsString;
+use std::time::SystemTime;
+
+use keld_status::Outcome;
+use keld_supervise::{
+    ChildCommand, RunError as ChildError, Stdin, SuperviseError, Supervisor, env_set,
+};
+
+use crate::environ;
+use crate::invocation::{Host, Invocation};
+use crate::prepare::{PreparedRun, check_environment, check_total};
+use crate::report::{
+    Event, HookError, HookFailure, HookPhase, Observer, RunError, RunReport, SKIP_EXIT_CODE,
+};
+
+/// Variables keld sets for hooks. They are removed from the inherited environment
+/// first, so a keld run inside another keld's hook never shows the outer values.
+const HOOK_VARS: [&str; 4] = [
+    "KELD_PRESET",
+    "KELD_COMMAND",
+    "KELD_RESTIC_STATUS",
+    "KELD_RESTIC_EXIT_CODE",
+];
+
+/// Runs invocations, one at a time, while keld's terminating signals are caught.
+///
+/// Keep one for a whole call of keld (several presets run through the same one): a
+/// signal that arrives between two runs is then still seen, and stops the next.
+/// Use it from the thread that lives longest (normally `main`): on Linux children
+/// receive SIGTERM when the thread that started them ends.
+#[derive(Debug)]
+pub struct Runner {
+    supervisor: Supervisor,
+}
+
+impl Runner {
+    /// Catch keld's terminating signals from now on (see [`Supervisor`]).
+    pub fn new() -> Result<Self, SuperviseError> {
+        Ok(Self {
+            supervisor: Supervisor::install()?,
+        })
+    }
+
+    /// The signal keld received and no run has accounted for yet, if any.
+    pub fn signal_received(&self) -> Option<i32> {
+        self.supervisor.signal_received()
+    }
+
+    /// Run `invocation` from start to end and say how it ended.
+    ///
+    /// The steps, each ending the run when it fails (docs/hooks.md):
+    ///
+    /// 1. prepare: find restic and check every value ([`Invocation::prepare`]) —
+    ///    nothing runs on a problem (exit 127, 126 or 1);
+    /// 2. build restic's environment, running each `NAME_COMMAND` — failure: exit 1;
+    /// 3. the pre-hooks in order with `sh -c` — a failure stops everything (exit 1),
+    ///    exit 75 skips the backup (exit 0), a signal stops the run (exit 128 + N);
+    /// 4. restic, supervised (signals from other processes forwarded);
+    /// 5. every post-hook, with `KELD_RESTIC_STATUS` and, when restic started,
+    ///    `KELD_RESTIC_EXIT_CODE`;
+    /// 6. keld's exit code: restic's, or 1 when restic succeeded but a post-hook
+    ///    failed, or 126/127 when restic could not start.
+    ///
+    /// `observer` hears each [`Event`] when it happens, [`Event::Finished`] last, for
+    /// every run that was asked for, also one that stopped before restic.
+    pub fn run(
+        &self,
+        invocation: &Invocation,
+        host: &Host,
+        observer: &mut dyn Observer,
+    ) -> RunReport {
+        let started = SystemTime::now();
+        let mut report = match invocation.prepare(host) {
+            Ok(prepared) => self.execute(&prepared, &mut |event: &Event<'_>| {
+                observer.on_event(invocation, event);
+            }),
+            Err(error) => Ended::early(error.into()),
+        }
+        .into_report(started);
+        // Signals are counted per run; the next run starts with none.
+        report.signal = self.supervisor.first_caught().map(|caught| caught.signal);
+        let _ = self.supervisor.take_caught();
+        observer.on_event(invocation, &Event::Finished(&report));
+        report
+    }
+
+    fn execute(&self, run: &PreparedRun<'_>, on_event: &mut dyn FnMut(&Event<'_>)) -> Ended {
+        match self.execute_steps(run, on_event) {
+            Ok(ended) => ended,
+            Err(error) => Ended::early(error),
+        }
+    }
+
+    fn execute_steps(
+        &self,
+        run: &PreparedRun<'_>,
+        on_event: &mut dyn FnMut(&Event<'_>),
+    ) -> Result<Ended, RunError> {
+        let invocation = run.invocation;
+        self.stop_if_signalled()?;
+        let workdir = invocation.workdir.as_deref();
+        let built = environ::build(
+            &invocation.environ,
+            run.base_env,
+            workdir,
+            Stdin::Inherit,
+            &mut |command| {
+                self.supervisor
+                    .capture(command, Some(environ::OUTPUT_LIMIT))
+            },
+        );
+        let env = match built {
+            Ok(env) => env,
+            Err(error) => {
+                // A command that failed because the user pressed Ctrl-C is an
+                // interruption, not a broken config.
+                self.stop_if_signalled()?;
+                return Err(error.into());
+            }
+        };
+        self.stop_if_signalled()?;
+        // The `_COMMAND`s' values are known only now; still before any hook.
+        check_environment(&env)?;
+        check_total(
+            "restic's arguments and environment",
+            std::iter::once(run.program.as_os_str())
+                .chain(invocation.args.iter().map(OsString::as_os_str)),
+            &env,
+        )?;
+
+        let hook_env = hook_environment(&env, invocation);
+        for hook in invocation.pre_hooks.iter().chain(&invocation.post_hooks) {
+            check_total(
+                &format!("the hook {hook:?} with its environment"),
+                ["/bin/sh".as_ref(), "-c".as_ref(), hook.as_ref()].into_iter(),
+                &hook_env,
+            )?;
+        }
+        for hook in &invocation.pre_hooks {
+            let result = self.run_hook(hook, &hook_env, invocation);
+            // A signal while pre-hooks run ends the run whatever the hook made of it.
+            self.stop_if_signalled()?;
+            let failure = match result {
+                Ok(Outcome::Exited(0)) => continue,
+                Ok(Outcome::Exited(SKIP_EXIT_CODE)) => {
+                    on_event(&Event::Skipped { hook });
+                    return Ok(Ended {
+                        exit_code: 0,
+                        restic: None,
+                        skipped_by: Some(hook.clone()),
+                        failed_post_hooks: 0,
+                        error: None,
+                    });
+                }
+                Ok(outcome) => HookFailure::Ended(outcome),
+                Err(failure) => failure,
+            };
+            return Err(RunError::PreHook(HookError {
+                phase: HookPhase::Pre,
+                hook: hook.clone(),
+                failure,
+            }));
+        }
+
+        let restic = ChildCommand {
+            program: run.program.clone(),
+            args: invocation.args.clone(),
+            env,
+            workdir: invocation.workdir.clone(),
+            stdin: Stdin::Inherit,
+        };
+        let outcome = match self.supervisor.run(&restic) {
+            Ok(outcome) => outcome,
+            Err(ChildError::Start(error)) => {
+                on_event(&Event::ResticStartFailed(&error));
+                error.outcome()
+            }
+            // restic ran but its end is unknown: report it as a fatal failure, never success.
+            Err(ChildError::Wait(_)) => Outcome::Exited(1),
+        };
+        // Signals that reached restic are accounted for by its outcome; one another
+        // process sent after restic ended goes to the first post-hook (`Supervisor::run`).
+
+        let mut post_env = hook_env;
+        env_set(
+            &mut post_env,
+            "KELD_RESTIC_STATUS",
+            outcome.status().as_str().into(),
+        );
+        if outcome.started() {
+            env_set(
+                &mut post_env,
+                "KELD_RESTIC_EXIT_CODE",
+                outcome.exit_code().to_string().into(),
+            );
+        }
+        let mut failed_post_hooks = 0;
+        for hook in &invocation.post_hooks {
+            let failure = match self.run_hook(hook, &post_env, invocation) {
+                Ok(Outcome::Exited(0)) => continue,
+                Ok(outcome) => HookFailure::Ended(outcome),
+                Err(failure) => failure,
+            };
+            failed_post_hooks += 1;
+            on_event(&Event::PostHookFailed(&HookError {
+                phase: HookPhase::Post,
+                hook: hook.clone(),
+                failure,
+            }));
+        }
+
+        let exit_code = match outcome.exit_code() {
+            0 if failed_post_hooks > 0 => 1,
+            code => code,
+        };
+        Ok(Ended {
+            exit_code,
+            restic: Some(outcome),
+            skipped_by: None,
+            failed_post_hooks,
+            error: None,
+        })
+    }
+
+    fn stop_if_signalled(&self) -> Result<(), RunError> {
+        match self.supervisor.signal_received() {
+            Some(signal) => Err(RunError::Interrupted { signal }),
+            None => Ok(()),
+        }
+    }
+
+    fn run_hook(
+        &self,
+        hook: &str,
+        env: &[(OsString, OsString)],
+        invocation: &Invocation,
+    ) -> Result<Outcome, HookFailure> {
+        let mut command = ChildCommand::shell(hook);
+        command.env = env.to_vec();
+        command.workdir.clone_from(&invocation.workdir);
+        self.supervisor.run(&command).map_err(|error| match error {
+            ChildError::Start(error) => HookFailure::Supervise(error.source),
+            ChildError::Wait(error) => HookFailure::Supervise(std::io::Error::other(error)),
+        })
+    }
+}
+
+/// How the steps ended, before the times and the signal are added.
+struct Ended {
+    exit_code: u8,
+    restic: Option<Outcome>,
+    skipped_by: Option<String>,
+    failed_post_hooks: usize,
+    error: Option<RunError>,
+}
+
+impl Ended {
+    fn early(error: RunError) -> Self {
+        Self {
+            exit_code: error.exit_code(),
+            restic: None,
+            skipped_by: None,
+            failed_post_hooks: 0,
+            error: Some(error),
+        }
+    }
+
+    fn into_report(self, started: SystemTime) -> RunReport {
+        RunReport {
+            exit_code: self.exit_code,
+            restic: self.restic,
+            skipped_by: self.skipped_by,
+            failed_post_hooks: self.failed_post_hooks,
+            error: self.error,
+            signal: None,
+            started,
+            finished: SystemTime::now(),
+        }
+    }
+}
+
+fn hook_environment(
+    env: &[(OsString, OsString)],
+    invocation: &Invocation,
+) -> Vec<(OsString, OsString)> {
+    let mut hook_env: Vec<_> = env
+        .iter()
+        .filter(|(key, _)| !HOOK_VARS.iter().any(|var| key == var))
+        .cloned()
+        .collect();
+    if let Some(preset) = &invocation.preset {
+        env_set(&mut hook_env, "KELD_PRESET", preset.into());
+    }
+    env_set(
+        &mut hook_env,
+        "KELD_COMMAND",
+        invocation.alias.clone().into(),
+    );
+    hook_env
+}

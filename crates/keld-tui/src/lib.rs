@@ -1,0 +1,64 @@
+//! keld's interactive mode (docs/interactive.md): one full-screen session that asks
+//! for whatever the command line and config left open, then hands back what to run.
+//!
+//! # How it works
+//!
+//! - [`App`] is the screen state machine. It knows nothing of terminals or
+//!   processes: [`Key`]s and background answers ([`Msg`]) go in, [`Request`]s for
+//!   background work and finally an [`Exit`] come out. Screens whose value is already
+//!   known are skipped; Esc returns to the previous *visible* screen with every
+//!   answer kept.
+//! - `snapshots` and `tree` read restic's JSON (`snapshots --json`, `ls --json`); the
+//!   tree expands lazily so 100,000 entries stay fast.
+//! - [`draw`] draws the state with ratatui in the colours of a [`Palette`]; tests and
+//!   the benchmark draw onto ratatui's `TestBackend`.
+//! - `terminal` owns the real terminal (raw mode, alternate screen, restored on drop,
+//!   panic and stop) and runs the event loop; a [`Worker`] answers requests on worker
+//!   threads, by default with [`ConfigRestic`]: the preset's resolved `snapshots` and
+//!   `ls`, prepared and run by `keld_hooks::Lister` exactly as a run would start them.
+//! - [`ask`] connects it to keld: the screens' setup from the config and the command
+//!   line, the confirmation from config resolution, and the signals that end the
+//!   session.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use keld_config::{Config, Environment, LoadOptions};
+//! use keld_hooks::Host;
+//! use keld_tui::{Asked, Known, SessionContext, ask};
+//!
+//! let env = Environment::default();
+//! let config = Config::load(&env, &LoadOptions::default())?;
+//! let context = SessionContext { config: Arc::new(config), env, host: Host::current(), show_command: false };
+//! match ask(&context, Known::default())? {
+//!     Asked::Run(choice) => println!("run {} {:?}", choice.command, choice.args),
+//!     Asked::Exit(code) => std::process::exit(i32::from(code)),
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod app;
+mod palette;
+mod protocol;
+mod restic_version;
+mod screens;
+mod session;
+mod snapshots;
+mod terminal;
+mod tree;
+mod view;
+mod worker;
+
+pub use app::App;
+pub use palette::{Background, Palette};
+pub use protocol::{Choice, Exit, Msg, Preview, PreviewFn, Request, Setup};
+pub use screens::{Key, ScreenId};
+pub use session::{
+    Asked, EXIT_CANCELLED, Known, SessionContext, SessionError, ask, known_at_start, request_for,
+    restore_gaps,
+};
+pub use snapshots::{Snapshot, SnapshotsError, Summary, parse_snapshots};
+pub use tree::{FileTree, ListingError};
+pub use view::draw;
+pub use worker::{ConfigRestic, Restic, Worker, restic_worker};

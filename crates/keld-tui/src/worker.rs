@@ -1,0 +1,342 @@
+//! The background work the session asks for, done by running restic.
+//!
+//! Each request runs one short restic command with its output captured and stdin
+//! closed (so restic never waits for a password prompt), and parses the answer on
+//! the worker thread so a 100,000-line listing never stalls the screen.
+
+use std::sync::Arc;
+
+use keld_config::{Config, Environment, Request as ConfigRequest};
+use keld_hooks::{Host, Invocation, Lister};
+
+use crate::protocol::{Msg, Request};
+use crate::snapshots::parse_snapshots;
+use crate::tree::FileTree;
+
+/// Does one piece of background work (runs on its own thread).
+pub type Worker = Arc<dyn Fn(Request) -> Msg + Send + Sync>;
+
+/// What the session needs from restic: the standard output of `restic COMMAND` with
+/// the preset's configured flags, and `extra` arguments appended; the error is a
+/// message for the screen.
+pub trait Restic: Send + Sync {
+    /// Run `command` (`snapshots`, `ls`, `version`) for `preset` and return its output.
+    fn output(
+        &self,
+        preset: Option<&str>,
+        command: &str,
+        extra: &[&str],
+    ) -> Result<Vec<u8>, String>;
+}
+
+/// restic as a run of the preset would start it: the preset's resolved `snapshots`
+/// and `ls` (their flags and environment, not their `_arguments`), prepared and run
+/// by [`Lister`]; `version` with keld's own environment and no preset.
+pub struct ConfigRestic {
+    config: Arc<Config>,
+    env: Environment,
+    host: Host,
+    lister: Lister,
+}
+
+impl ConfigRestic {
+    /// restic for `config`; without `run_commands` (under `--show-command`) no
+    /// `_COMMAND` runs and only literal variables are set.
+    pub fn new(config: Arc<Config>, env: Environment, host: Host, run_commands: bool) -> Self {
+        let lister = Lister::new(host.clone(), run_commands);
+        Self {
+            config,
+            env,
+            host,
+            lister,
+        }
+    }
+
+    /// The restic processes still running (to stop them when the session ends).
+    pub fn lister(&self) -> &Lister {
+        &self.lister
+    }
+
+    fn invocation(&self, preset: Option<&str>, command: &str) -> Result<Invocation, String> {
+        if command == "version" {
+            return Ok(Invocation::plain("version", &self.host));
+        }
+        let request = ConfigRequest {
+            preset: preset.map(str::to_owned),
+            command: command.to_owned(),
+            args: Vec::new(),
+        };
+        let mut resolved = self
+            .config
+            .resolve(&request, &self.env)
+            .map_err(|error| crate::session::describe(&error))?;
+        // A listing takes its own arguments; a configured `_arguments` (backup paths
+        // in a prefix section, say) is no snapshot id.
+        resolved.arguments = None;
+        Ok(Invocation::new(&resolved, &self.host))
+    }
+}
+
+impl Restic for ConfigRestic {
+    fn output(
+        &self,
+        preset: Option<&str>,
+        command: &str,
+        extra: &[&str],
+    ) -> Result<Vec<u8>, String> {
+        let invocation = self.invocation(preset, command)?;
+        self.lister
+            .capture(&invocation, extra)
+            .map_err(|error| error.to_string())
+    }
+}
+
+/// A [`Worker`] that answers requests with `restic`.
+pub fn restic_worker(restic: Arc<dyn Restic>) -> Worker {
+    Arc::new(move |request| match request {
+        Request::Snapshots { ticket, preset } => {
+            let result = restic
+                .output(preset.as_deref(), "snapshots", &["--json"])
+                .and_then(utf8)
+                .and_then(|out| parse_snapshots(&out).map_err(|err| err.to_string()));
+            Msg::Snapshots { ticket, result }
+        }
+        Request::Listing {
+            ticket,
+            preset,
+            snapshot,
+        } => {
+            let result = restic
+                .output(preset.as_deref(), "ls", &["--json", &snapshot])
+                .and_then(utf8)
+                .and_then(|out| FileTree::parse(&out).map_err(|err| err.to_string()));
+            Msg::Listing { ticket, result }
+        }
+        Request::ResticVersion { ticket } => Msg::ResticVersion {
+            ticket,
+            result: restic.output(None, "version", &[]).and_then(utf8),
+        },
+    })
+}
+
+fn utf8(bytes: Vec<u8>) -> Result<String, String> {
+    String::from_utf8(bytes).map_err(|_| "restic wrote output that is not UTF-8".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+    use std::os::unix::fs::PermissionsExt;
+    use std::path::Path;
+    use std::time::{Duration, Instant};
+
+    use keld_config::Source;
+
+    use super::*;
+
+    /// The config's one preset with a repository in `dir`, as TOML.
+    fn config(dir: &Path) -> Arc<Config> {
+        let text = format!(
+            "[home]\nrepo = \"{}\"\ncache-dir = \"{}\"\n[home.environ]\nRESTIC_PASSWORD = \"correct horse\"\n",
+            dir.join("repo").display(),
+            dir.join("cache").display()
+        );
+        Arc::new(
+            Config::from_sources([Source {
+                path: dir.join("keld.toml"),
+                text,
+            }])
+            .expect("config"),
+        )
+    }
+
+    fn host(dir: &Path, restic: Option<&Path>) -> Host {
+        let mut env = vec![
+            ("PATH".into(), "/usr/bin:/bin".into()),
+            ("HOME".into(), dir.as_os_str().to_owned()),
+        ];
+        if let Some(restic) = restic {
+            env.push(("KELD_EXECUTABLE".into(), restic.as_os_str().to_owned()));
+        }
+        Host {
+            env,
+            cwd: dir.to_owned(),
+        }
+    }
+
+    fn real_restic(dir: &Path, args: &[&str]) {
+        let output = std::process::Command::new(
+            std::env::var_os("KELD_TEST_RESTIC").unwrap_or_else(|| "restic".into()),
+        )
+        .args(["--repo", &dir.join("repo").display().to_string()])
+        .args(args)
+        .env("RESTIC_PASSWORD", "correct horse")
+        .env("RESTIC_CACHE_DIR", dir.join("cache"))
+        .output()
+        .expect("restic runs (install restic, or set KELD_TEST_RESTIC)");
+        assert!(output.status.success(), "{args:?}: {output:?}");
+    }
+
+    #[test]
+    fn real_restic_answers_every_request() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let source = dir.path().join("src");
+        fs::create_dir_all(source.join("docs")).expect("mkdir");
+        fs::write(source.join("docs/a.txt"), "alpha").expect("write");
+        fs::write(source.join("b.txt"), "beta").expect("write");
+        let restic_path = std::env::var_os("KELD_TEST_RESTIC").map(std::path::PathBuf::from);
+        let restic = Arc::new(ConfigRestic::new(
+            config(dir.path()),
+            Environment::default(),
+            host(dir.path(), restic_path.as_deref()),
+            true,
+        ));
+        let worker = restic_worker(Arc::clone(&restic) as Arc<dyn Restic>);
+
+        // Before `init`: restic fails, and the message says why.
+        let Msg::Snapshots { ticket: 1, result } = worker(Request::Snapshots {
+            ticket: 1,
+            preset: None,
+        }) else {
+            panic!("wrong answer");
+        };
+        let error = result.expect_err("no repository yet");
+        assert!(error.contains("exit code"), "{error}");
+        assert!(!error.contains("correct horse"), "no secret in errors");
+
+        real_restic(dir.path(), &["init"]);
+        let Msg::Snapshots { result, .. } = worker(Request::Snapshots {
+            ticket: 2,
+            preset: None,
+        }) else {
+            panic!("wrong answer");
+        };
+        assert_eq!(result, Ok(Vec::new()), "an empty repository");
+
+        real_restic(
+            dir.path(),
+            &["backup", "--tag", "t1", &source.to_string_lossy()],
+        );
+        let Msg::Snapshots { result, .. } = worker(Request::Snapshots {
+            ticket: 3,
+            preset: Some("home".into()),
+        }) else {
+            panic!("wrong answer");
+        };
+        let snapshots = result.expect("one snapshot");
+        assert_eq!(snapshots.len(), 1);
+        assert_eq!(snapshots[0].tags, ["t1"]);
+
+        let Msg::Listing { result, .. } = worker(Request::Listing {
+            ticket: 4,
+            preset: None,
+            snapshot: snapshots[0].id.clone(),
+        }) else {
+            panic!("wrong answer");
+        };
+        let mut tree = result.expect("a listing");
+        // The temp dir's parents, src, docs, docs/a.txt, b.txt.
+        let depth = source.components().count() - 1;
+        assert_eq!(tree.len(), depth + 3);
+        tree.toggle_all();
+        assert_eq!(tree.selection(), crate::tree::Selection::Everything);
+
+        let Msg::ResticVersion { result, .. } = worker(Request::ResticVersion { ticket: 5 }) else {
+            panic!("wrong answer");
+        };
+        assert!(result.expect("restic version").starts_with("restic "));
+        assert_eq!(
+            restic.lister().children().count(),
+            0,
+            "every restic was reaped and forgotten"
+        );
+    }
+
+    /// A restic that sleeps (with `exec`, so a signal reaches the sleeping process).
+    fn sleeping_restic(dir: &Path) -> std::path::PathBuf {
+        let path = dir.join("slow-restic");
+        fs::write(&path, "#!/bin/sh\nexec sleep 30\n").expect("write");
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).expect("chmod");
+        path
+    }
+
+    #[test]
+    fn a_listing_still_running_is_stopped_when_asked() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let slow = sleeping_restic(dir.path());
+        let restic = Arc::new(ConfigRestic::new(
+            config(dir.path()),
+            Environment::default(),
+            host(dir.path(), Some(&slow)),
+            true,
+        ));
+        let worker = restic_worker(Arc::clone(&restic) as Arc<dyn Restic>);
+        let started = Instant::now();
+        let answer = std::thread::spawn(move || {
+            worker(Request::Snapshots {
+                ticket: 1,
+                preset: None,
+            })
+        });
+        while restic.lister().children().count() == 0 {
+            assert!(started.elapsed() < Duration::from_secs(20), "never started");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(
+            restic.lister().children().stop_all(Duration::from_secs(20)),
+            "stopped in time"
+        );
+        let Msg::Snapshots { result, .. } = answer.join().expect("worker") else {
+            panic!("wrong answer");
+        };
+        let error = result.expect_err("killed");
+        assert!(error.contains("killed by a signal"), "{error}");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "did not wait for sleep"
+        );
+        assert!(
+            restic.lister().children().stop_all(Duration::ZERO),
+            "nothing left"
+        );
+    }
+
+    #[test]
+    fn nothing_starts_once_the_session_stops_its_listings() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let marker = dir.path().join("started");
+        let touch = dir.path().join("touch-restic");
+        fs::write(&touch, format!("#!/bin/sh\ntouch '{}'\n", marker.display())).expect("write");
+        fs::set_permissions(&touch, fs::Permissions::from_mode(0o755)).expect("chmod");
+        let restic = ConfigRestic::new(
+            config(dir.path()),
+            Environment::default(),
+            host(dir.path(), Some(&touch)),
+            true,
+        );
+        assert!(restic.lister().children().stop_all(Duration::ZERO));
+        let error = restic
+            .output(None, "snapshots", &["--json"])
+            .expect_err("not started");
+        assert!(error.contains("not started"), "{error}");
+        assert!(!marker.exists(), "restic ran after the stop");
+    }
+
+    #[test]
+    fn a_missing_program_is_a_message_not_a_panic() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let restic = ConfigRestic::new(
+            config(dir.path()),
+            Environment::default(),
+            host(dir.path(), Some(Path::new("/nonexistent/restic"))),
+            true,
+        );
+        let error = restic
+            .output(None, "version", &[])
+            .expect_err("cannot start");
+        assert!(
+            error.starts_with("restic not found: /nonexistent/restic"),
+            "{error}"
+        );
+    }
+}
