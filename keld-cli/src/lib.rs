@@ -32,6 +32,7 @@ mod completions;
 mod context;
 mod error;
 mod interactive;
+mod man;
 mod presets;
 mod run;
 mod show;
@@ -106,7 +107,7 @@ fn dispatch(cli: &Cli, show_command: bool, ctx: &Context) -> Result<u8, CliError
             ask(cli, config, known, show_command, ctx)
         }
         None => Err(unresolved(Missing::Command)),
-        Some(Sub::Man) => write_stdout(&completions::man_page()),
+        Some(Sub::Man) => write_stdout(&man::page()),
         Some(Sub::Completions { shell }) => write_stdout(completions::script(*shell).as_bytes()),
         Some(Sub::Presets { json, names }) => {
             let config = load(cli, ctx)?;

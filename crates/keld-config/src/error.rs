@@ -116,7 +116,7 @@ pub enum Error {
         help(
             "another user could make keld run any command; fix it with {fix}, \
              or set {}=1 to use it anyway",
-            crate::trust::ALLOW_UNSAFE_VAR
+            crate::ALLOW_UNSAFE_VAR
         )
     )]
     UnsafePermissions {

@@ -81,6 +81,7 @@ mod merge;
 mod overrides;
 mod presets;
 mod redact;
+mod redacted;
 mod resolve;
 mod resolved;
 pub mod restic;
@@ -92,16 +93,18 @@ mod values;
 pub use error::Error;
 pub use file::MAX_FILE_LEN;
 pub use flags::FlagData;
-pub use redact::view::{
-    REDACTED, Redacted, RedactedFlag, RedactedSetting, RedactedVar, ShownValue, mask_url_passwords,
-};
-pub use redact::{is_secret_name, url_password_ranges};
+pub use redact::{REDACTED, is_secret_name, mask_url_passwords, url_password_ranges};
+pub use redacted::{Redacted, RedactedFlag, RedactedSetting, RedactedVar, ShownValue};
 pub use resolved::{
     EnvValue, EnvVar, Flag, FlagValue, MAX_COUNT, Origin, Overridden, ResolvedConfig, Setting,
     Warning,
 };
 pub use source::SourceText;
-pub use trust::ALLOW_UNSAFE_VAR;
+
+/// The environment variable that turns the permission check of config files that run
+/// commands off (read by the program, passed in as
+/// [`LoadOptions::allow_unsafe_permissions`]; docs/security.md).
+pub const ALLOW_UNSAFE_VAR: &str = "KELD_ALLOW_UNSAFE_CONFIG";
 
 /// The outside world resolution may look at, passed in as a value.
 ///

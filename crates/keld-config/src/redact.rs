@@ -28,6 +28,9 @@
 
 use std::ops::Range;
 
+/// What replaces a secret value in every output.
+pub const REDACTED: &str = "<redacted>";
+
 /// Parts of a name that mark its value as secret (compared upper-cased).
 const SECRET_MARKERS: [&str; 6] = ["PASSWORD", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "SAS"];
 
@@ -90,6 +93,25 @@ pub fn is_secret_name(name: &str) -> bool {
 /// ```
 pub fn url_password_ranges(text: &str) -> Vec<Range<usize>> {
     url_passwords(text.as_bytes())
+}
+
+/// `text` with the password of every URL in it replaced by [`REDACTED`]
+/// (`rest:https://me:<redacted>@host/`); the user name and host stay, so the value
+/// still says where it points.
+pub fn mask_url_passwords(text: &str) -> String {
+    let ranges = url_password_ranges(text);
+    if ranges.is_empty() {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut shown = 0;
+    for range in ranges {
+        out.push_str(&text[shown..range.start]);
+        out.push_str(REDACTED);
+        shown = range.end;
+    }
+    out.push_str(&text[shown..]);
+    out
 }
 
 fn url_passwords(bytes: &[u8]) -> Vec<Range<usize>> {
@@ -541,8 +563,6 @@ impl Scanner<'_> {
         header || pair
     }
 }
-
-pub(crate) mod view;
 
 #[cfg(test)]
 mod tests;

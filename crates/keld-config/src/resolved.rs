@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::redact::is_secret_name;
 
 /// What `Debug` output shows instead of a secret value.
-const HIDDEN: &str = crate::redact::view::REDACTED;
+const HIDDEN: &str = crate::redact::REDACTED;
 
 /// Where a value was defined.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,7 +176,7 @@ impl fmt::Debug for Flag {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut out = f.debug_struct("Flag");
         out.field("key", &self.key);
-        let masked = |value: &str| crate::redact::view::mask_url_passwords(value);
+        let masked = |value: &str| crate::redact::mask_url_passwords(value);
         match &self.value {
             FlagValue::Values(_) | FlagValue::Attached(_) if is_secret_name(&self.key) => {
                 out.field("value", &format_args!("{HIDDEN}"))
@@ -204,7 +204,7 @@ impl fmt::Debug for EnvVar {
             }
             EnvValue::Literal(value) => out.field(
                 "value",
-                &EnvValue::Literal(crate::redact::view::mask_url_passwords(value)),
+                &EnvValue::Literal(crate::redact::mask_url_passwords(value)),
             ),
             value => out.field("value", value),
         };

@@ -17,10 +17,6 @@ use std::path::{Path, PathBuf};
 use crate::document::{Node, Table, Value};
 use crate::error::Error;
 
-/// The environment variable that turns the check off (read by the program, passed in
-/// as [`crate::LoadOptions::allow_unsafe_permissions`]).
-pub const ALLOW_UNSAFE_VAR: &str = "KELD_ALLOW_UNSAFE_CONFIG";
-
 /// What makes a file run commands: the first setting found that runs a command or
 /// chooses which program runs, as `` `_pre_hooks` in [home.backup] at path:line:column ``.
 pub(crate) fn runs_commands(table: &Table) -> Option<String> {

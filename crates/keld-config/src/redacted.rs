@@ -8,11 +8,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use super::is_secret_name;
+use crate::redact::{REDACTED, is_secret_name, mask_url_passwords};
 use crate::resolved::{EnvValue, Flag, FlagValue, Origin, Overridden, ResolvedConfig, Setting};
-
-/// What replaces a secret value in every output.
-pub const REDACTED: &str = "<redacted>";
 
 /// Variables that exist only while post-hooks run; never part of a configuration.
 const RUN_TIME_ONLY: [&str; 2] = ["KELD_RESTIC_EXIT_CODE", "KELD_RESTIC_STATUS"];
@@ -120,25 +117,6 @@ pub struct RedactedSetting<T> {
     pub origin: Origin,
     /// What it replaced, highest priority first.
     pub overridden: Vec<Overridden>,
-}
-
-/// `text` with the password of every URL in it replaced by [`REDACTED`]
-/// (`rest:https://me:<redacted>@host/`); the user name and host stay, so the value
-/// still says where it points.
-pub fn mask_url_passwords(text: &str) -> String {
-    let ranges = super::url_password_ranges(text);
-    if ranges.is_empty() {
-        return text.to_owned();
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut shown = 0;
-    for range in ranges {
-        out.push_str(&text[shown..range.start]);
-        out.push_str(REDACTED);
-        shown = range.end;
-    }
-    out.push_str(&text[shown..]);
-    out
 }
 
 fn masked_overridden(overridden: &[Overridden], secret: bool) -> Vec<Overridden> {
