@@ -14,6 +14,17 @@
 //! assert_eq!("wrong_password".parse::<Status>(), Ok(Status::WrongPassword));
 //! assert_eq!(Status::RepositoryMissing.to_string(), "repository_missing");
 //! ```
+//!
+//! A whole run (restic with its hooks and keld's own steps) ends in one [`RunResult`],
+//! the word run records, `keld status` and monitoring use:
+//!
+//! ```
+//! use keld_status::{Outcome, RunFacts, RunResult};
+//!
+//! let partial = RunFacts { exit_code: 3, restic: Some(Outcome::Exited(3)), ..RunFacts::default() };
+//! assert_eq!(RunResult::of(&partial), RunResult::Warning);
+//! assert_eq!(RunResult::of(&RunFacts { exit_code: 1, ..RunFacts::default() }), RunResult::Failed);
+//! ```
 #![warn(missing_docs)]
 
 use std::fmt;
@@ -217,6 +228,110 @@ impl FromStr for Status {
         Self::ALL
             .into_iter()
             .find(|status| status.as_str() == s)
+            .ok_or_else(|| UnknownStatus(s.to_owned()))
+    }
+}
+
+/// How a whole run ended, in one word: what records, `keld status` and monitoring
+/// report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+pub enum RunResult {
+    /// keld exited 0, and restic, if it ran, exited 0.
+    Success,
+    /// restic made its snapshot but warned (exit 3, or a code listed in
+    /// `_success_exit_codes`), and no hook failed.
+    Warning,
+    /// Anything else that was not skipped or interrupted.
+    Failed,
+    /// A pre-hook exited 75: the run was skipped on purpose.
+    Skipped,
+    /// keld received a signal during the run.
+    Interrupted,
+}
+
+/// What [`RunResult::of`] judges a run by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RunFacts {
+    /// keld's exit code for the run.
+    pub exit_code: u8,
+    /// How restic ended, if it was attempted.
+    pub restic: Option<Outcome>,
+    /// A pre-hook asked to skip the run.
+    pub skipped: bool,
+    /// The first signal keld received during the run.
+    pub signal: Option<i32>,
+    /// A hook (pre or post) failed.
+    pub hook_failed: bool,
+    /// restic's exit code was listed in `_success_exit_codes`.
+    pub listed_success_code: bool,
+}
+
+impl RunResult {
+    /// Every result, in table order.
+    pub const ALL: [RunResult; 5] = [
+        Self::Success,
+        Self::Warning,
+        Self::Failed,
+        Self::Skipped,
+        Self::Interrupted,
+    ];
+
+    /// The result of a run, the first rule that applies: `interrupted` when keld
+    /// received a signal; `skipped` when a pre-hook exited 75; `success` when keld's
+    /// exit code is 0 and restic, if it ran, exited 0; `warning` when restic exited 3
+    /// or with a listed success code and no hook failed; `failed` otherwise.
+    pub fn of(facts: &RunFacts) -> Self {
+        if facts.signal.is_some() {
+            return Self::Interrupted;
+        }
+        if facts.skipped {
+            return Self::Skipped;
+        }
+        let restic_ok = facts.restic.is_none_or(Outcome::success);
+        if facts.exit_code == 0 && restic_ok {
+            return Self::Success;
+        }
+        let warned = matches!(facts.restic, Some(Outcome::Exited(3)))
+            || (facts.listed_success_code && matches!(facts.restic, Some(Outcome::Exited(_))));
+        if warned && !facts.hook_failed {
+            return Self::Warning;
+        }
+        Self::Failed
+    }
+
+    /// The snake_case name used in records and `keld status`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Warning => "warning",
+            Self::Failed => "failed",
+            Self::Skipped => "skipped",
+            Self::Interrupted => "interrupted",
+        }
+    }
+
+    /// Whether the run counts as a backup that happened (`success` or `warning`):
+    /// what freshness checks look for.
+    pub const fn is_success(self) -> bool {
+        matches!(self, Self::Success | Self::Warning)
+    }
+}
+
+impl fmt::Display for RunResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for RunResult {
+    type Err = UnknownStatus;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|result| result.as_str() == s)
             .ok_or_else(|| UnknownStatus(s.to_owned()))
     }
 }

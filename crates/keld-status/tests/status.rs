@@ -117,3 +117,81 @@ fn serde_uses_snake_case_names() {
         "{\"start_failed\":\"not_found\"}"
     );
 }
+
+mod run_result {
+    use keld_status::{Outcome, RunFacts, RunResult};
+
+    fn facts(exit_code: u8, restic: Option<Outcome>) -> RunFacts {
+        RunFacts {
+            exit_code,
+            restic,
+            ..RunFacts::default()
+        }
+    }
+
+    #[test]
+    fn the_first_rule_that_applies_wins() {
+        let ok = facts(0, Some(Outcome::Exited(0)));
+        assert_eq!(RunResult::of(&ok), RunResult::Success);
+        // A signal beats everything, even a clean exit.
+        let signalled = RunFacts {
+            signal: Some(15),
+            ..ok
+        };
+        assert_eq!(RunResult::of(&signalled), RunResult::Interrupted);
+        let skipped = RunFacts {
+            skipped: true,
+            ..facts(0, None)
+        };
+        assert_eq!(RunResult::of(&skipped), RunResult::Skipped);
+        // A command that did not need restic's success (no restic): success.
+        assert_eq!(RunResult::of(&facts(0, None)), RunResult::Success);
+        // keld's own failure before restic.
+        assert_eq!(RunResult::of(&facts(1, None)), RunResult::Failed);
+        assert_eq!(RunResult::of(&facts(127, None)), RunResult::Failed);
+    }
+
+    #[test]
+    fn exit_3_and_listed_codes_are_warnings_unless_a_hook_failed() {
+        assert_eq!(
+            RunResult::of(&facts(3, Some(Outcome::Exited(3)))),
+            RunResult::Warning
+        );
+        let listed = RunFacts {
+            listed_success_code: true,
+            ..facts(0, Some(Outcome::Exited(3)))
+        };
+        assert_eq!(RunResult::of(&listed), RunResult::Warning);
+        let other_listed = RunFacts {
+            listed_success_code: true,
+            ..facts(0, Some(Outcome::Exited(12)))
+        };
+        assert_eq!(RunResult::of(&other_listed), RunResult::Warning);
+        let hook_failed = RunFacts {
+            hook_failed: true,
+            ..facts(1, Some(Outcome::Exited(3)))
+        };
+        assert_eq!(RunResult::of(&hook_failed), RunResult::Failed);
+        // restic exited 0 but a post-hook failed: keld exits 1, failed.
+        let post_failed = RunFacts {
+            hook_failed: true,
+            ..facts(1, Some(Outcome::Exited(0)))
+        };
+        assert_eq!(RunResult::of(&post_failed), RunResult::Failed);
+        // A signal-killed restic is never mapped.
+        assert_eq!(
+            RunResult::of(&facts(143, Some(Outcome::Signaled(15)))),
+            RunResult::Failed
+        );
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for result in RunResult::ALL {
+            assert_eq!(result.as_str().parse::<RunResult>(), Ok(result));
+        }
+        assert!("ok".parse::<RunResult>().is_err());
+        assert!(RunResult::Warning.is_success());
+        assert!(!RunResult::Skipped.is_success());
+    }
+}

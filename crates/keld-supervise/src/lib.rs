@@ -25,8 +25,8 @@
 //!   itself, so no thread runs beside the child.
 //!
 //! Module dependencies point one way: `child`, `env`, `path` and `procs` are leaves;
-//! `spawn` builds on them; `children` and `signals` on `procs` and `spawn`; `capture`
-//! and `supervisor` on all of those.
+//! `spawn` and `timeout` build on them; `children` and `signals` on `procs` and
+//! `spawn`; `capture` and `supervisor` on all of those.
 //!
 //! ```
 //! use keld_status::Outcome;
@@ -55,6 +55,7 @@ mod procs;
 mod signals;
 mod spawn;
 mod supervisor;
+mod timeout;
 
 pub use capture::{CaptureError, Captured, STDERR_KEPT, capture};
 pub use child::{ChildCommand, RunError, StartError, Stdin, SuperviseError, outcome_of};
@@ -62,4 +63,5 @@ pub use children::Children;
 pub use env::{lookup as env_lookup, set as env_set};
 pub use path::{DEFAULT_PATH, NotFound, find_program};
 pub use signals::{CAUGHT_SIGNALS, CAUGHT_SIGNALS_KEPT, CaughtSignal, SignalSource};
-pub use supervisor::Supervisor;
+pub use supervisor::{Ran, Supervisor};
+pub use timeout::Timeout;

@@ -40,6 +40,27 @@ pub(crate) fn send_to_tree(pid: Pid, signal: i32) {
     }
 }
 
+/// When `pid` started (clock ticks after boot, `/proc/<pid>/stat` field 22): with
+/// the pid, it tells a process from a later one that reused the pid. `None` when it
+/// is gone or has ended and waits to be reaped (a zombie), or elsewhere than Linux.
+pub(crate) fn start_time(pid: Pid) -> Option<u64> {
+    #[cfg(target_os = "linux")]
+    {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace();
+        // Fields after `comm` start at 3 (state); starttime is field 22.
+        if matches!(fields.next(), Some("Z" | "X" | "x")) {
+            return None;
+        }
+        fields.nth(18)?.parse().ok()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = pid;
+        None
+    }
+}
+
 /// Every process with its parent, as `/proc/<pid>/stat` tells.
 #[cfg(target_os = "linux")]
 fn parent_links() -> Vec<(Pid, Pid)> {

@@ -16,6 +16,7 @@ use crate::child::{ChildCommand, RunError, SuperviseError, outcome_of};
 use crate::children::Children;
 use crate::signals::{CAUGHT_SIGNALS, CaughtSignal, Forwarder, Watch};
 use crate::spawn::{Publish, is_ignored, reap, start};
+use crate::timeout::{Timeout, Watchdog};
 
 /// Runs children one at a time while SIGINT, SIGTERM, SIGHUP and SIGQUIT are caught.
 ///
@@ -42,6 +43,15 @@ pub struct Supervisor {
     /// Children started by [`Supervisor::capture`] while they run.
     captured: Arc<Children>,
     _one_thread: PhantomData<Cell<()>>,
+}
+
+/// How a child run by [`Supervisor::run_with`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ran {
+    /// Its exit code or the signal that killed it.
+    pub outcome: Outcome,
+    /// Whether its [`Timeout`] passed (it was sent SIGTERM).
+    pub timed_out: bool,
 }
 
 /// Supervisors alive now: when none is, a caught signal has its default effect.
@@ -130,18 +140,35 @@ impl Supervisor {
     /// startable, never retried as a shell script. A program that is "busy" (open
     /// for writing) is tried again for up to about an eighth of a second.
     pub fn run(&self, command: &ChildCommand) -> Result<Outcome, RunError> {
+        self.run_with(command, None).map(|ran| ran.outcome)
+    }
+
+    /// [`Supervisor::run`] with an optional [`Timeout`]: when it passes, the child and
+    /// every process it started get SIGTERM, and what is left gets SIGKILL
+    /// `kill_after` later. Only the child's own exit is waited for (never its output,
+    /// which it shares with the caller), and the processes it started get their
+    /// SIGKILL even when it ended at the SIGTERM.
+    pub fn run_with(
+        &self,
+        command: &ChildCommand,
+        timeout: Option<Timeout>,
+    ) -> Result<Ran, RunError> {
         let publish: &dyn Publish = &*self.watch;
-        let (program, pid) =
-            start(command, None, Some(publish), |_| {}).map_err(RunError::Start)?;
+        let (program, pid) = start(command, None, Some(publish), |_| {}).map_err(RunError::Start)?;
         // A signal from another process that came while no child ran (between the
         // caller's last check and the start) goes to this one.
         self.watch.quiesce();
         self.watch.forward_missed(pid);
+        let watchdog = match timeout {
+            Some(timeout) => Watchdog::start(pid, timeout).ok(),
+            None => None,
+        };
         // Wait without reaping first: until the pid is cleared below the child stays a
         // zombie, so a forwarded signal can never hit an unrelated process that reused
         // its pid.
         let exited = WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT;
         while let Err(nix::errno::Errno::EINTR) = waitid(Id::Pid(pid), exited) {}
+        let timed_out = watchdog.is_some_and(Watchdog::finish);
         self.watch.child.store(0, SeqCst);
         self.watch.quiesce();
         let status = reap(pid).map_err(|source| {
@@ -150,7 +177,10 @@ impl Supervisor {
                 source,
             })
         })?;
-        Ok(outcome_of(status))
+        Ok(Ran {
+            outcome: outcome_of(status),
+            timed_out,
+        })
     }
 
     /// [`crate::capture`] under this supervisor: once a signal has been caught, no
