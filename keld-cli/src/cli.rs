@@ -42,9 +42,10 @@ Environment:
     disable_help_subcommand = true,
 )]
 pub(crate) struct Cli {
-    /// Preset to resolve: NAME, PREFIX@SUFFIX, PREFIX@ or @SUFFIX
-    #[arg(short, long, value_name = "NAME")]
-    pub(crate) preset: Option<String>,
+    /// Preset to resolve: NAME, PREFIX@SUFFIX, PREFIX@ or @SUFFIX; repeat it or give a
+    /// comma-separated list to run several presets one after another
+    #[arg(short, long, value_name = "NAME", action = clap::ArgAction::Append, value_delimiter = ',')]
+    pub(crate) preset: Vec<String>,
 
     /// Read only this config file (like KELD_CONFIG_FILE)
     #[arg(short, long, value_name = "FILE")]
@@ -86,9 +87,39 @@ pub(crate) enum Sub {
     },
     /// Print keld's manual page (roff) to stdout, e.g. `keld man | man -l -`
     Man,
+    /// Show each preset's last run and last success from the run records, or check
+    /// that backups are recent enough (--max-age)
+    Status(StatusArgs),
     /// A restic command or `_command` alias, and everything after it.
     #[command(external_subcommand)]
     Restic(Vec<OsString>),
+}
+
+/// `keld status`'s options.
+#[derive(Debug, clap::Args)]
+pub(crate) struct StatusArgs {
+    /// Only these presets (repeat, or a comma-separated list)
+    #[arg(short, long = "preset", value_name = "NAME", action = clap::ArgAction::Append, value_delimiter = ',')]
+    pub(crate) presets: Vec<String>,
+    /// Print JSON for scripts
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Exit 1 unless each preset's newest successful backup is younger than this
+    /// (e.g. 26h, 1d12h); a line per stale preset goes to stderr
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) max_age: Option<std::time::Duration>,
+    /// Ask restic for each preset's newest snapshot instead of reading the records
+    #[arg(long)]
+    pub(crate) repository: bool,
+}
+
+/// A duration as the config writes it (`26h`, `1h30m`).
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    keld_config::duration::parse(text).map_err(|error| {
+        format!(
+            "{error}: a duration is a whole number and a unit (s, m, h, d, w), e.g. 26h or 1d12h"
+        )
+    })
 }
 
 /// Shells `keld completions` knows.
@@ -122,7 +153,7 @@ mod tests {
     #[test]
     fn own_subcommands_never_shadow_restic_commands() {
         let own = own_subcommands();
-        assert_eq!(own, ["presets", "completions", "man"]);
+        assert_eq!(own, ["presets", "completions", "man", "status"]);
         for name in &own {
             assert!(
                 keld_config::FlagData::restic().command(name).is_none(),
@@ -174,7 +205,7 @@ mod tests {
     fn everything_after_command_is_untouched() {
         let cli = Cli::try_parse_from(["keld", "-p", "home", "backup", "--help", "-p", "x"])
             .expect("parses");
-        assert_eq!(cli.preset.as_deref(), Some("home"));
+        assert_eq!(cli.preset, ["home"]);
         let Some(Sub::Restic(words)) = cli.command else {
             panic!("expected a restic command, got {:?}", cli.command);
         };

@@ -113,6 +113,7 @@ impl Context {
         keld_hooks::Host {
             env: self.process_env.clone(),
             cwd: self.cwd.clone(),
+            home: self.env.home.clone(),
         }
     }
 

@@ -43,6 +43,42 @@ pub(crate) enum CliError {
         lossy: String,
     },
 
+    /// `keld status --repository` without presets.
+    #[error("keld status --repository needs the presets to ask restic about")]
+    #[diagnostic(
+        code(keld::status_presets),
+        help(
+            "name them with -p (repeat it, or a comma-separated list): `keld status --repository -p home`"
+        )
+    )]
+    StatusNeedsPresets,
+
+    /// No state directory can be known.
+    #[error("keld has no state directory, so it has no run records")]
+    #[diagnostic(
+        code(keld::state_dir),
+        help(
+            "set KELD_STATE_DIR (or XDG_STATE_HOME, or HOME) as the runs that wrote the records had it"
+        )
+    )]
+    NoStateDir,
+
+    /// The records file exists but cannot be read.
+    #[error("cannot read the run records {}", .path.display())]
+    #[diagnostic(code(keld::records), help("check the state directory's permissions"))]
+    Records {
+        /// The records file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+
+    /// restic's snapshot list could not be read.
+    #[error(transparent)]
+    #[diagnostic(code(keld::snapshots))]
+    Snapshots(keld_hooks::SnapshotsError),
+
     /// Writing to stdout failed (a closed pipe is handled before this is shown).
     #[error("writing to standard output failed")]
     #[diagnostic(code(keld::stdout))]

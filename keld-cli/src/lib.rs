@@ -35,7 +35,9 @@ mod interactive;
 mod man;
 mod presets;
 mod run;
+mod sequence;
 mod show;
+mod status;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -101,9 +103,10 @@ fn clap_exit(err: &clap::Error) -> u8 {
 
 fn dispatch(cli: &Cli, show_command: bool, ctx: &Context) -> Result<u8, CliError> {
     match &cli.command {
-        None if ctx.interactive() => {
+        None if ctx.interactive() && cli.preset.len() <= 1 => {
             let config = load(cli, ctx)?;
-            let known = keld_tui::known_at_start(&config, None, cli.preset.clone(), &ctx.env);
+            let known =
+                keld_tui::known_at_start(&config, None, cli.preset.first().cloned(), &ctx.env);
             ask(cli, config, known, show_command, ctx)
         }
         None => Err(unresolved(Missing::Command)),
@@ -124,6 +127,11 @@ fn dispatch(cli: &Cli, show_command: bool, ctx: &Context) -> Result<u8, CliError
                 eprintln!("{}", presets::NONE_DEFINED);
             }
             write_stdout(presets::render(&presets, format).as_bytes())
+        }
+        Some(Sub::Status(args)) => {
+            let mut presets = cli.preset.clone();
+            presets.extend(args.presets.iter().cloned());
+            status::status(args, &presets, || load(cli, ctx), ctx)
         }
         Some(Sub::Restic(words)) => restic(cli, words, show_command, ctx),
     }
@@ -151,10 +159,13 @@ fn restic(
     let args = words.collect::<Result<Vec<_>, _>>()?;
 
     let config = load(cli, ctx)?;
+    if cli.preset.len() > 1 {
+        return sequence::run(cli, &config, &command, &args, show_command, ctx);
+    }
     // A command alone on a terminal may leave values to ask for (docs/interactive.md).
     let may_ask = args.is_empty() && ctx.interactive();
     let request = Request {
-        preset: cli.preset.clone(),
+        preset: cli.preset.first().cloned(),
         command,
         args,
     };
@@ -251,7 +262,7 @@ fn unresolved(missing: Missing) -> CliError {
 }
 
 /// Write all of `bytes` to stdout; exit code 0.
-fn write_stdout(bytes: &[u8]) -> Result<u8, CliError> {
+pub(crate) fn write_stdout(bytes: &[u8]) -> Result<u8, CliError> {
     let mut stdout = io::stdout().lock();
     stdout
         .write_all(bytes)

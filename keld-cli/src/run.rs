@@ -6,41 +6,87 @@
 //! with a `help` that says what to do; restic's own exit code stays keld's.
 
 use keld_config::{ResolvedConfig, mask_url_passwords};
-use keld_hooks::{Event, Invocation, PrepareError, RunError, Runner};
+use keld_hooks::{
+    Event, Host, Invocation, LockError, PrepareError, ProcessInfo, Recorder, RunError, RunReport,
+    Runner,
+};
 use miette::Diagnostic;
 use thiserror::Error;
 
 use crate::context::Context;
 use crate::error;
 
-/// Run `resolved` (restic with its `_COMMAND`s and hooks) and return keld's exit code.
-pub(crate) fn execute(resolved: &ResolvedConfig, ctx: &Context) -> u8 {
-    let runner = match Runner::new() {
-        Ok(runner) => runner,
-        Err(err) => {
+/// The runs of one keld call: one [`Runner`] (so a signal between two presets still
+/// stops the next), the records, and the diagnostics on stderr.
+pub(crate) struct Runs<'a> {
+    runner: Runner,
+    recorder: Recorder,
+    host: Host,
+    ctx: &'a Context,
+}
+
+impl<'a> Runs<'a> {
+    /// Catch keld's signals from now on; `Err` with keld's exit code (1) when that
+    /// is not possible (reported).
+    pub(crate) fn new(ctx: &'a Context) -> Result<Self, u8> {
+        let runner = Runner::new().map_err(|err| {
             let message = Message::error(
                 err.to_string(),
                 "keld could not prepare to supervise restic; nothing was run",
             );
             error::report(&message, ctx);
-            return 1;
-        }
-    };
-    let host = ctx.host();
-    let invocation = Invocation::new(resolved, &host);
-    let report = runner.run(
-        &invocation,
-        &host,
-        &mut |_: &Invocation, event: &Event<'_>| {
-            if let Some(message) = Message::from_event(event) {
-                error::report(&message, ctx);
-            }
-        },
-    );
-    if let Some(err) = &report.error {
-        error::report(&Message::from_error(err, resolved), ctx);
+            1
+        })?;
+        let host = ctx.host();
+        let recorder = Recorder::new(
+            host.state_dir(),
+            ProcessInfo::this_process(env!("CARGO_PKG_VERSION")),
+        );
+        Ok(Self {
+            runner,
+            recorder,
+            host,
+            ctx,
+        })
     }
-    report.exit_code
+
+    /// The signal keld received and no run has accounted for yet.
+    pub(crate) fn signal_received(&self) -> Option<i32> {
+        self.runner.signal_received()
+    }
+
+    /// Run `resolved` (restic with its `_COMMAND`s and hooks), report what happens on
+    /// the way, record it, and say how it ended.
+    pub(crate) fn run(&mut self, resolved: &ResolvedConfig) -> RunReport {
+        let ctx = self.ctx;
+        let invocation = Invocation::new(resolved, &self.host);
+        let recorder = &mut self.recorder;
+        let report = self.runner.run(
+            &invocation,
+            &self.host,
+            &mut |invocation: &Invocation, event: &Event<'_>| {
+                if let Some(message) = Message::from_event(event) {
+                    error::report(&message, ctx);
+                }
+                keld_hooks::Observer::on_event(recorder, invocation, event);
+            },
+        );
+        if let Some(err) = &report.error {
+            error::report(&Message::from_error(err, resolved), ctx);
+        }
+        for warning in self.recorder.take_warnings() {
+            error::report(&error::WarningReport::new(warning, None), ctx);
+        }
+        report
+    }
+}
+
+/// Run `resolved` alone and return keld's exit code.
+pub(crate) fn execute(resolved: &ResolvedConfig, ctx: &Context) -> u8 {
+    match Runs::new(ctx) {
+        Ok(mut runs) => runs.run(resolved).exit_code,
+        Err(code) => code,
+    }
 }
 
 /// One message of the run, rendered like every keld diagnostic.
@@ -102,7 +148,24 @@ impl Message {
                 "the remaining post-hooks still ran; keld exits with restic's code, or 1 \
                  when restic succeeded",
             ),
-            Event::Finished(_) => return None,
+            Event::LockWaiting { holder, wait } => Self {
+                message: match holder {
+                    Some(holder) => format!(
+                        "waiting up to {} for the lock: pid {} runs {} since {}",
+                        keld_config::duration::format(*wait),
+                        holder.pid,
+                        holder.command,
+                        holder.started
+                    ),
+                    None => format!(
+                        "waiting up to {} for the lock of this preset",
+                        keld_config::duration::format(*wait)
+                    ),
+                },
+                help: Some("`_lock_wait` sets how long keld waits".to_owned()),
+                severity: Some(miette::Severity::Advice),
+            },
+            Event::Started | Event::Finished(_) => return None,
         })
     }
 
@@ -162,6 +225,19 @@ impl Message {
                 message,
                 "fix the hook or its `_pre_hooks` entry; restic and the post-hooks did not \
                  run (a pre-hook exits 75 to skip the backup without an error)",
+            ),
+            RunError::Lock(LockError::Held { .. }) => Self::error(
+                message,
+                "another keld runs this preset now (`_lock = true`); nothing was run. \
+                 Set `_lock_wait` to wait for it",
+            ),
+            RunError::Lock(LockError::Interrupted { .. }) => {
+                Self::error(message, "nothing was run")
+            }
+            RunError::Lock(LockError::State { .. }) => Self::error(
+                message,
+                "`_lock = true` needs a state directory keld can write: set KELD_STATE_DIR or \
+                 fix the directory's permissions; nothing was run",
             ),
             RunError::Interrupted { .. } => Self::error(
                 message,

@@ -73,6 +73,7 @@ use document::Table;
 
 mod discover;
 mod document;
+pub mod duration;
 mod error;
 mod file;
 mod flags;

@@ -329,6 +329,26 @@ impl ResolvedConfig {
         })
     }
 
+    /// The values of flag `long` (by that name or its short alias for this command),
+    /// in argv order: `tag = ["a", "b"]` gives `["a", "b"]`; a switch gives nothing.
+    pub fn flag_values(&self, long: &str) -> Vec<String> {
+        let flags = crate::FlagData::restic();
+        self.flags
+            .iter()
+            .filter(|flag| {
+                flag.key == long
+                    || flags
+                        .flag(&self.command, &flag.key)
+                        .is_some_and(|spec| spec.long == long)
+            })
+            .flat_map(|flag| match &flag.value {
+                FlagValue::Values(values) => values.clone(),
+                FlagValue::Attached(value) => vec![value.clone()],
+                FlagValue::Switch | FlagValue::Count(_) => Vec::new(),
+            })
+            .collect()
+    }
+
     /// Whether restic is only asked for its help (`--help` or `-h`): it then does
     /// nothing else, so nothing around a run (hooks, records) applies.
     pub fn asks_for_help(&self) -> bool {

@@ -2,6 +2,7 @@
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use keld_config::{EnvValue, ResolvedConfig};
 
@@ -17,16 +18,43 @@ pub struct Host {
     pub env: Vec<(OsString, OsString)>,
     /// The working directory.
     pub cwd: PathBuf,
+    /// The home directory (`HOME`, or the account's), for the default state directory.
+    pub home: Option<PathBuf>,
 }
 
 impl Host {
-    /// The running process's environment and working directory.
+    /// The running process's environment and working directory, and `HOME`.
     pub fn current() -> Self {
+        let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+        let home = keld_supervise::env_lookup(&env, "HOME")
+            .filter(|home| !home.is_empty())
+            .map(PathBuf::from);
         Self {
-            env: std::env::vars_os().collect(),
+            env,
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/")),
+            home,
         }
     }
+
+    /// keld's state directory for this host (see [`crate::state_dir`]).
+    pub fn state_dir(&self) -> Option<PathBuf> {
+        crate::state::state_dir(&self.env, self.home.as_deref())
+    }
+}
+
+/// What a run does around restic for unattended operation (docs/operations.md).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Operations {
+    /// `_lock`: hold the preset's lock for the whole run.
+    pub lock: bool,
+    /// `_lock_wait`: how long to wait for the lock.
+    pub lock_wait: Duration,
+    /// `_success_exit_codes`: restic exit codes keld reports as exit 0.
+    pub success_exit_codes: Vec<u8>,
+    /// `_hook_timeout`: the limit for each hook, with the text it was written as.
+    pub hook_timeout: Option<(Duration, String)>,
+    /// `_metrics_dir`: where the Prometheus textfile goes.
+    pub metrics_dir: Option<PathBuf>,
 }
 
 /// Whether restic does its job or is only asked about it.
@@ -70,6 +98,8 @@ pub struct Invocation {
     pub post_hooks: Vec<String>,
     /// Whether restic really runs or is only asked for help or a dry run.
     pub purpose: Purpose,
+    /// Lock, success codes, hook timeout and metrics.
+    pub operations: Operations,
 }
 
 impl Invocation {
@@ -117,6 +147,7 @@ impl Invocation {
             pre_hooks: hooks(resolved.active_pre_hooks()),
             post_hooks: hooks(resolved.active_post_hooks()),
             purpose,
+            operations: Operations::default(),
         }
     }
 
@@ -134,6 +165,7 @@ impl Invocation {
             pre_hooks: Vec::new(),
             post_hooks: Vec::new(),
             purpose: Purpose::Run,
+            operations: Operations::default(),
         }
     }
 

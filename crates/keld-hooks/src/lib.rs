@@ -59,19 +59,36 @@
 mod environ;
 mod invocation;
 mod listing;
+mod lock;
+mod metrics;
 mod prepare;
 mod program;
+mod record;
+mod recorder;
 mod report;
 mod run;
+mod snapshots;
+mod state;
+mod status;
 
 pub use environ::{EnvCommandError, EnvEntry, EnvSource, OUTPUT_LIMIT, STDERR_QUOTE_LIMIT};
-pub use invocation::{Host, Invocation, Purpose};
+pub use invocation::{Host, Invocation, Operations, Purpose};
 pub use listing::{Lister, ListingError};
+pub use lock::{Holder, LockError, PresetLock, file_name_part};
+pub use metrics::{metrics_path, render as render_metrics, write_atomically};
 pub use prepare::{PrepareError, PreparedRun};
 pub use program::{
     DEFAULT_PROGRAM, EXECUTABLE_VAR, ResticNotFound, configured as configured_program,
 };
+pub use record::{
+    OLD_RECORDS_FILE, ProcessInfo, RECORDS_FILE, ROTATE_AT, Record, append as append_record,
+    format_time, read_all as read_records, records_path,
+};
+pub use recorder::Recorder;
 pub use report::{
     Event, HookError, HookFailure, HookPhase, Observer, RunError, RunReport, SKIP_EXIT_CODE,
 };
 pub use run::Runner;
+pub use snapshots::{Snapshot, SnapshotQuery, SnapshotsError, newest_in, newest_snapshot};
+pub use state::{STATE_DIR_VAR, StateError, state_dir};
+pub use status::{Freshness, Row, age, format_age, freshness, judge, rows};

@@ -4,11 +4,12 @@ use std::fmt;
 use std::io;
 use std::time::SystemTime;
 
-use keld_status::Outcome;
+use keld_status::{Outcome, RunResult};
 use keld_supervise::{StartError, SuperviseError};
 
 use crate::environ::EnvCommandError;
 use crate::invocation::Invocation;
+use crate::lock::{Holder, LockError};
 use crate::prepare::PrepareError;
 
 /// Exit status of a pre-hook that asks for the backup to be skipped (`EX_TEMPFAIL`).
@@ -37,6 +38,8 @@ impl fmt::Display for HookPhase {
 pub enum HookFailure {
     /// It ran and ended with a non-zero status or a signal.
     Ended(Outcome),
+    /// It ran longer than `_hook_timeout` (written as this text) and was stopped.
+    TimedOut(String),
     /// `sh` could not be started or waited for.
     Supervise(io::Error),
 }
@@ -44,15 +47,17 @@ pub enum HookFailure {
 impl fmt::Display for HookFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Ended(outcome) => outcome.fmt(f),
-            Self::Supervise(error) => write!(f, "cannot run /bin/sh: {error}"),
+            Self::Ended(outcome) => write!(f, "failed: {outcome}"),
+            Self::TimedOut(limit) => write!(f, "timed out after {limit}"),
+            Self::Supervise(error) => write!(f, "failed: cannot run /bin/sh: {error}"),
         }
     }
 }
 
-/// A hook that did not succeed: `pre-hook "<cmd>" failed: exit status N`.
+/// A hook that did not succeed: `pre-hook "<cmd>" failed: exit status N`, or
+/// `pre-hook "<cmd>" timed out after 10m`.
 #[derive(Debug, thiserror::Error)]
-#[error("{phase} {hook:?} failed: {failure}")]
+#[error("{phase} {hook:?} {failure}")]
 pub struct HookError {
     /// Pre or post.
     pub phase: HookPhase,
@@ -71,6 +76,9 @@ pub enum RunError {
     /// keld could not set itself up to supervise (exit 1).
     #[error(transparent)]
     Supervise(#[from] SuperviseError),
+    /// The preset's lock was not taken (held: exit 1; a signal: exit 128 + N).
+    #[error(transparent)]
+    Lock(#[from] LockError),
     /// A `_COMMAND` failed; no hook and no restic ran (exit 1).
     #[error(transparent)]
     EnvCommand(#[from] EnvCommandError),
@@ -96,7 +104,10 @@ impl RunError {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Prepare(error) => error.exit_code(),
-            Self::Interrupted { signal } => Outcome::Signaled(*signal).exit_code(),
+            Self::Interrupted { signal } | Self::Lock(LockError::Interrupted { signal, .. }) => {
+                Outcome::Signaled(*signal).exit_code()
+            }
+            Self::Lock(_) => 1,
             Self::Supervise(_) | Self::EnvCommand(_) | Self::PreHook(_) => 1,
         }
     }
@@ -107,12 +118,16 @@ impl RunError {
 pub struct RunReport {
     /// The exit code keld returns for this run.
     pub exit_code: u8,
+    /// How the run ended, in one word.
+    pub result: RunResult,
     /// How restic ended; `None` when it was not attempted.
     pub restic: Option<Outcome>,
     /// The pre-hook that asked to skip the backup (exit 75), if one did.
     pub skipped_by: Option<String>,
     /// How many post-hooks failed.
     pub failed_post_hooks: usize,
+    /// The message of the first post-hook that failed.
+    pub first_hook_failure: Option<String>,
     /// keld's own error that ended the run before restic, if any.
     pub error: Option<RunError>,
     /// The first signal keld received during the run.
@@ -126,6 +141,15 @@ pub struct RunReport {
 /// Something a run reports while it goes, to every [`Observer`].
 #[derive(Debug)]
 pub enum Event<'a> {
+    /// The preset's lock is held by another run; keld waits for it (told once).
+    LockWaiting {
+        /// Who holds it, when its lock file says.
+        holder: Option<&'a Holder>,
+        /// How long keld waits at most.
+        wait: std::time::Duration,
+    },
+    /// The run starts: the lock (if any) is held and the first `_COMMAND` is next.
+    Started,
     /// A pre-hook exited 75: the backup is skipped; nothing else runs, keld exits 0.
     Skipped {
         /// The pre-hook that asked.

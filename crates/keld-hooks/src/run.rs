@@ -3,17 +3,20 @@
 use std::ffi::OsString;
 use std::time::SystemTime;
 
-use keld_status::Outcome;
+use keld_status::{Outcome, RunResult};
 use keld_supervise::{
-    ChildCommand, RunError as ChildError, Stdin, SuperviseError, Supervisor, env_set,
+    ChildCommand, RunError as ChildError, Stdin, SuperviseError, Supervisor, Timeout, env_set,
 };
 
 use crate::environ;
 use crate::invocation::{Host, Invocation};
+use crate::lock::{self, Holder, LockError, LockRequest, PresetLock};
 use crate::prepare::{PreparedRun, check_environment, check_total};
+use crate::record::format_time;
 use crate::report::{
     Event, HookError, HookFailure, HookPhase, Observer, RunError, RunReport, SKIP_EXIT_CODE,
 };
+use crate::state::StateError;
 
 /// Variables keld sets for hooks. They are removed from the inherited environment
 /// first, so a keld run inside another keld's hook never shows the outer values.
@@ -72,33 +75,69 @@ impl Runner {
         observer: &mut dyn Observer,
     ) -> RunReport {
         let started = SystemTime::now();
-        let mut report = match invocation.prepare(host) {
-            Ok(prepared) => self.execute(&prepared, &mut |event: &Event<'_>| {
-                observer.on_event(invocation, event);
-            }),
+        let ended = match invocation.prepare(host) {
+            Ok(prepared) => {
+                let mut on_event = |event: &Event<'_>| observer.on_event(invocation, event);
+                match self.execute_steps(&prepared, host, &mut on_event) {
+                    Ok(ended) => ended,
+                    Err(error) => Ended::early(error),
+                }
+            }
             Err(error) => Ended::early(error.into()),
-        }
-        .into_report(started);
+        };
         // Signals are counted per run; the next run starts with none.
-        report.signal = self.supervisor.first_caught().map(|caught| caught.signal);
+        let signal = self.supervisor.first_caught().map(|caught| caught.signal);
         let _ = self.supervisor.take_caught();
+        let report = ended.into_report(started, signal);
         observer.on_event(invocation, &Event::Finished(&report));
         report
     }
 
-    fn execute(&self, run: &PreparedRun<'_>, on_event: &mut dyn FnMut(&Event<'_>)) -> Ended {
-        match self.execute_steps(run, on_event) {
-            Ok(ended) => ended,
-            Err(error) => Ended::early(error),
-        }
+    /// Take the preset's lock (`_lock`), waiting as `_lock_wait` allows.
+    fn lock(
+        &self,
+        invocation: &Invocation,
+        host: &Host,
+        on_event: &mut dyn FnMut(&Event<'_>),
+    ) -> Result<PresetLock, RunError> {
+        let preset = invocation.preset.clone().unwrap_or_default();
+        let state_dir = host.state_dir().ok_or_else(|| LockError::State {
+            preset: preset.clone(),
+            source: StateError::Unknown,
+        })?;
+        let request = LockRequest {
+            state_dir: &state_dir,
+            preset: &preset,
+            wait: invocation.operations.lock_wait,
+            me: Holder {
+                pid: std::process::id(),
+                command: invocation.alias.clone(),
+                started: format_time(jiff::Timestamp::now()),
+            },
+        };
+        let wait = invocation.operations.lock_wait;
+        Ok(lock::acquire(
+            &request,
+            &mut |holder| on_event(&Event::LockWaiting { holder, wait }),
+            &|| self.supervisor.signal_received(),
+        )?)
     }
 
     fn execute_steps(
         &self,
         run: &PreparedRun<'_>,
+        host: &Host,
         on_event: &mut dyn FnMut(&Event<'_>),
     ) -> Result<Ended, RunError> {
         let invocation = run.invocation;
+        self.stop_if_signalled()?;
+        // Held until the last post-hook has ended (dropped with this frame).
+        let _lock = if invocation.operations.lock {
+            Some(self.lock(invocation, host, on_event)?)
+        } else {
+            None
+        };
+        on_event(&Event::Started);
         self.stop_if_signalled()?;
         let workdir = invocation.workdir.as_deref();
         let built = environ::build(
@@ -147,11 +186,8 @@ impl Runner {
                 Ok(Outcome::Exited(SKIP_EXIT_CODE)) => {
                     on_event(&Event::Skipped { hook });
                     return Ok(Ended {
-                        exit_code: 0,
-                        restic: None,
                         skipped_by: Some(hook.clone()),
-                        failed_post_hooks: 0,
-                        error: None,
+                        ..Ended::new(0)
                     });
                 }
                 Ok(outcome) => HookFailure::Ended(outcome),
@@ -197,30 +233,38 @@ impl Runner {
             );
         }
         let mut failed_post_hooks = 0;
+        let mut first_hook_failure = None;
         for hook in &invocation.post_hooks {
             let failure = match self.run_hook(hook, &post_env, invocation) {
                 Ok(Outcome::Exited(0)) => continue,
-                Ok(outcome) => HookFailure::Ended(outcome),
                 Err(failure) => failure,
+                Ok(outcome) => HookFailure::Ended(outcome),
             };
             failed_post_hooks += 1;
-            on_event(&Event::PostHookFailed(&HookError {
+            let error = HookError {
                 phase: HookPhase::Post,
                 hook: hook.clone(),
                 failure,
-            }));
+            };
+            first_hook_failure.get_or_insert_with(|| error.to_string());
+            on_event(&Event::PostHookFailed(&error));
         }
 
+        // `_success_exit_codes`: a listed code from a restic that exited normally is
+        // keld's 0; hooks saw the real code.
+        let listed_success_code = matches!(outcome, Outcome::Exited(code)
+            if code != 0 && invocation.operations.success_exit_codes.contains(&code));
         let exit_code = match outcome.exit_code() {
-            0 if failed_post_hooks > 0 => 1,
+            _ if failed_post_hooks > 0 && (outcome.success() || listed_success_code) => 1,
+            _ if listed_success_code => 0,
             code => code,
         };
         Ok(Ended {
-            exit_code,
             restic: Some(outcome),
-            skipped_by: None,
             failed_post_hooks,
-            error: None,
+            first_hook_failure,
+            listed_success_code,
+            ..Ended::new(exit_code)
         })
     }
 
@@ -240,10 +284,22 @@ impl Runner {
         let mut command = ChildCommand::shell(hook);
         command.env = env.to_vec();
         command.workdir.clone_from(&invocation.workdir);
-        self.supervisor.run(&command).map_err(|error| match error {
-            ChildError::Start(error) => HookFailure::Supervise(error.source),
-            ChildError::Wait(error) => HookFailure::Supervise(std::io::Error::other(error)),
-        })
+        let timeout = invocation
+            .operations
+            .hook_timeout
+            .as_ref()
+            .map(|(limit, _)| Timeout::new(*limit));
+        let ran = self
+            .supervisor
+            .run_with(&command, timeout)
+            .map_err(|error| match error {
+                ChildError::Start(error) => HookFailure::Supervise(error.source),
+                ChildError::Wait(error) => HookFailure::Supervise(std::io::Error::other(error)),
+            })?;
+        match &invocation.operations.hook_timeout {
+            Some((_, text)) if ran.timed_out => Err(HookFailure::TimedOut(text.clone())),
+            _ => Ok(ran.outcome),
+        }
     }
 }
 
@@ -253,31 +309,54 @@ struct Ended {
     restic: Option<Outcome>,
     skipped_by: Option<String>,
     failed_post_hooks: usize,
+    first_hook_failure: Option<String>,
+    listed_success_code: bool,
     error: Option<RunError>,
 }
 
 impl Ended {
-    fn early(error: RunError) -> Self {
+    fn new(exit_code: u8) -> Self {
         Self {
-            exit_code: error.exit_code(),
+            exit_code,
             restic: None,
             skipped_by: None,
             failed_post_hooks: 0,
-            error: Some(error),
+            first_hook_failure: None,
+            listed_success_code: false,
+            error: None,
         }
     }
 
-    fn into_report(self, started: SystemTime) -> RunReport {
-        RunReport {
+    fn early(error: RunError) -> Self {
+        Self {
+            error: Some(error),
+            ..Self::new(0)
+        }
+        .with_exit_code_of_error()
+    }
+
+    fn with_exit_code_of_error(mut self) -> Self {
+        if let Some(error) = &self.error {
+            self.exit_code = error.exit_code();
+        }
+        self
+    }
+
+    fn into_report(self, started: SystemTime, signal: Option<i32>) -> RunReport {
+        let mut report = RunReport {
             exit_code: self.exit_code,
+            result: RunResult::Failed,
             restic: self.restic,
             skipped_by: self.skipped_by,
             failed_post_hooks: self.failed_post_hooks,
+            first_hook_failure: self.first_hook_failure,
             error: self.error,
-            signal: None,
+            signal,
             started,
             finished: SystemTime::now(),
-        }
+        };
+        report.result = RunResult::of(&report.facts(self.listed_success_code));
+        report
     }
 }
 

@@ -77,7 +77,7 @@ fn run_collecting(options: &RunOptions) -> (Result<Finished, RunError>, Vec<Stri
             Event::Skipped { hook } => format!("skipped by {hook}"),
             Event::ResticStartFailed(error) => format!("starting restic: {error}"),
             Event::PostHookFailed(error) => error.to_string(),
-            Event::Finished(_) => unreachable!(),
+            Event::Started | Event::LockWaiting { .. } | Event::Finished(_) => return,
         });
     });
     (result, events)

@@ -154,7 +154,8 @@ impl Supervisor {
         timeout: Option<Timeout>,
     ) -> Result<Ran, RunError> {
         let publish: &dyn Publish = &*self.watch;
-        let (program, pid) = start(command, None, Some(publish), |_| {}).map_err(RunError::Start)?;
+        let (program, pid) =
+            start(command, None, Some(publish), |_| {}).map_err(RunError::Start)?;
         // A signal from another process that came while no child ran (between the
         // caller's last check and the start) goes to this one.
         self.watch.quiesce();

@@ -28,7 +28,9 @@ fn alive(pid: i32) -> bool {
 #[test]
 fn a_child_within_its_limit_is_untouched() {
     let supervisor = Supervisor::install().unwrap();
-    let ran = supervisor.run_with(&shell("exit 4"), short(5_000, 100)).unwrap();
+    let ran = supervisor
+        .run_with(&shell("exit 4"), short(5_000, 100))
+        .unwrap();
     assert_eq!(
         ran,
         Ran {
@@ -47,7 +49,11 @@ fn a_child_past_its_limit_and_its_children_get_sigterm() {
         .unwrap();
     assert!(ran.timed_out);
     assert_eq!(ran.outcome, Outcome::Signaled(15));
-    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -61,14 +67,27 @@ fn what_ignores_sigterm_gets_sigkill_and_held_output_does_not_keep_the_caller() 
     );
     let supervisor = Supervisor::install().unwrap();
     let started = Instant::now();
-    let ran = supervisor.run_with(&shell(&script), short(300, 500)).unwrap();
+    let ran = supervisor
+        .run_with(&shell(&script), short(300, 500))
+        .unwrap();
     assert!(ran.timed_out);
-    let leftover: i32 = fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+    let leftover: i32 = fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     // The caller got back once SIGKILL had gone out, not after the sleep.
-    assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
     let gone = Instant::now();
     while alive(leftover) {
-        assert!(gone.elapsed() < Duration::from_secs(5), "{leftover} still runs");
+        assert!(
+            gone.elapsed() < Duration::from_secs(5),
+            "{leftover} still runs"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }

@@ -25,6 +25,7 @@ fn host(vars: &[(&str, &str)]) -> Host {
             .map(|(name, value)| (OsString::from(name), OsString::from(value)))
             .collect(),
         cwd: PathBuf::from("/"),
+        home: None,
     }
 }
 
@@ -240,6 +241,7 @@ impl FakeRestic {
                 ("KELD_EXECUTABLE".into(), self.path().into()),
             ],
             cwd: PathBuf::from("/"),
+            home: None,
         }
     }
 

@@ -161,6 +161,7 @@ mod tests {
         Host {
             env,
             cwd: dir.to_owned(),
+            home: None,
         }
     }
 

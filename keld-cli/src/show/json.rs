@@ -10,6 +10,14 @@ use serde_json::{Value, json};
 use super::View;
 
 pub(super) fn render(view: &View, verbose: bool) -> String {
+    let mut text = serde_json::to_string_pretty(&document(view, verbose))
+        .unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"));
+    text.push('\n');
+    text
+}
+
+/// The JSON document of one resolution.
+pub(super) fn document(view: &View, verbose: bool) -> Value {
     let resolved = &view.redacted;
     let environment: Vec<Value> = resolved
         .environ
@@ -38,10 +46,7 @@ pub(super) fn render(view: &View, verbose: bool) -> String {
     if verbose {
         document["provenance"] = provenance(view);
     }
-    let mut text = serde_json::to_string_pretty(&document)
-        .unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"));
-    text.push('\n');
-    text
+    document
 }
 
 fn provenance(view: &View) -> Value {

@@ -32,6 +32,15 @@ pub(crate) fn render(resolved: &ResolvedConfig, invocation: &Invocation, form: F
     }
 }
 
+/// The `--json` document of one resolution, for a list of several.
+pub(crate) fn json_document(
+    resolved: &ResolvedConfig,
+    invocation: &Invocation,
+    verbose: bool,
+) -> serde_json::Value {
+    json::document(&View::new(resolved.redacted(), invocation), verbose)
+}
+
 /// The redacted config and the command line it runs.
 #[derive(Debug)]
 struct View {

@@ -40,6 +40,7 @@ impl RunOptions {
         let host = Host {
             env,
             cwd: std::env::current_dir().unwrap(),
+            home: None,
         };
         let invocation = Invocation {
             preset: self.preset.clone(),
@@ -56,6 +57,7 @@ impl RunOptions {
             pre_hooks: self.pre_hooks.clone(),
             post_hooks: self.post_hooks.clone(),
             purpose: Purpose::Run,
+            operations: keld_hooks::Operations::default(),
         };
         // The base environment restic gets is the host's without KELD_EXECUTABLE
         // only when the test set none; tests that check restic's environment use

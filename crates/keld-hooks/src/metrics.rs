@@ -1,0 +1,117 @@
+//! The Prometheus textfile for node_exporter (`_metrics_dir`): after each recorded
+//! run, `<dir>/keld_<preset>_<command>.prom`, written atomically with mode 0644.
+
+use std::fmt::Write as _;
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write as _};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+
+use crate::lock::file_name_part;
+use crate::record::Record;
+
+/// The textfile's path for a preset and command.
+pub fn metrics_path(dir: &Path, preset: &str, command: &str) -> PathBuf {
+    dir.join(format!(
+        "keld_{}_{}.prom",
+        file_name_part(preset),
+        file_name_part(command)
+    ))
+}
+
+/// A label value in the text exposition format: `\`, `"` and newline escaped.
+fn label(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// Seconds since the epoch, with milliseconds.
+fn seconds(time: Timestamp) -> String {
+    format!("{:.3}", time.as_millisecond() as f64 / 1000.0)
+}
+
+/// The file's text for `record`, with `last_success` the newest `success` or
+/// `warning` run of this preset and command (in the records, this one included).
+pub fn render(record: &Record, last_success: Option<Timestamp>) -> String {
+    let labels = format!(
+        "{{preset=\"{}\",command=\"{}\",host=\"{}\"}}",
+        label(&record.preset),
+        label(&record.command),
+        label(&record.host)
+    );
+    let finished = record.finished_at().unwrap_or(Timestamp::UNIX_EPOCH);
+    let success = u8::from(matches!(
+        record.result,
+        keld_status::RunResult::Success
+            | keld_status::RunResult::Warning
+            | keld_status::RunResult::Skipped
+    ));
+    let mut gauges = vec![
+        (
+            "keld_last_run_timestamp_seconds",
+            "When the last run of this preset and command finished (Unix time).",
+            seconds(finished),
+        ),
+        (
+            "keld_last_run_duration_seconds",
+            "How long the last run took.",
+            format!("{:.3}", record.duration_ms as f64 / 1000.0),
+        ),
+        (
+            "keld_last_run_exit_code",
+            "keld's exit code for the last run.",
+            record.exit_code.to_string(),
+        ),
+        (
+            "keld_last_run_success",
+            "1 when the last run was a success, a warning or skipped, else 0.",
+            success.to_string(),
+        ),
+    ];
+    if let Some(time) = last_success {
+        gauges.push((
+            "keld_last_success_timestamp_seconds",
+            "When the newest successful run (success or warning) finished (Unix time).",
+            seconds(time),
+        ));
+    }
+    let mut out = String::new();
+    for (name, help, value) in gauges {
+        let _ = writeln!(out, "# HELP {name} {help}");
+        let _ = writeln!(out, "# TYPE {name} gauge");
+        let _ = writeln!(out, "{name}{labels} {value}");
+    }
+    out
+}
+
+/// Write `text` to `path` atomically: a temporary file in the same directory, mode
+/// 0644, then `rename`, so node_exporter never reads half a file.
+pub fn write_atomically(path: &Path, text: &str) -> io::Result<()> {
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = OpenOptions::new()
+            .create(true)
+            .truncate(true)
+            .write(true)
+            .mode(0o644)
+            .open(&temporary)?;
+        // The umask may have taken bits away: the collector must be able to read it.
+        file.set_permissions(fs::Permissions::from_mode(0o644))?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        fs::rename(&temporary, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    result
+}

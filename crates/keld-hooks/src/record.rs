@@ -1,0 +1,242 @@
+//! Run records: one JSON line per run in `<state>/runs.jsonl` (docs/operations.md).
+//!
+//! A line is written with one `write(2)` on a file opened with `O_APPEND`, so lines of
+//! concurrent runs never interleave or split. A file over 1 MiB is renamed to
+//! `runs.jsonl.1` before the next line is appended; that happens under an exclusive
+//! `flock` on `runs.lock`, so two runs never both rotate and no line is lost.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write as _};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use keld_status::{RunFacts, RunResult};
+use nix::fcntl::{Flock, FlockArg};
+use serde::{Deserialize, Serialize};
+
+use crate::invocation::Invocation;
+use crate::report::RunReport;
+use crate::state::{self, StateError};
+
+/// The records file in the state directory.
+pub const RECORDS_FILE: &str = "runs.jsonl";
+
+/// The previous records file, kept after rotation.
+pub const OLD_RECORDS_FILE: &str = "runs.jsonl.1";
+
+/// Above this size the records file is rotated before the next line (1 MiB).
+pub const ROTATE_AT: u64 = 1024 * 1024;
+
+/// One run, as `runs.jsonl` holds it. It never holds restic's arguments, an
+/// environment value, hook output or a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    /// The format's version: 1.
+    pub version: u32,
+    /// The preset as resolved (`home@nas`); empty when no preset was used.
+    pub preset: String,
+    /// The restic command that ran, after `_command` aliasing, or `drill`.
+    pub command: String,
+    /// The command word as typed.
+    pub alias: String,
+    /// This machine's hostname.
+    pub host: String,
+    /// The effective user's name.
+    pub user: String,
+    /// keld's process id.
+    pub pid: u32,
+    /// When the run started: UTC, RFC 3339 with milliseconds.
+    pub started: String,
+    /// When it finished.
+    pub finished: String,
+    /// `finished - started` in milliseconds.
+    pub duration_ms: u64,
+    /// How the run ended, in one word.
+    pub result: RunResult,
+    /// keld's exit code.
+    pub exit_code: u8,
+    /// restic's exit code (128 + N when killed by signal N); null when restic did not
+    /// start.
+    pub restic_exit_code: Option<u8>,
+    /// The `KELD_RESTIC_STATUS` name; `start_failed` when restic could not start;
+    /// null when restic was not attempted.
+    pub restic_status: Option<String>,
+    /// The first signal keld received during the run.
+    pub signal: Option<i32>,
+    /// keld's own message when the run failed or a hook failed (URL passwords masked).
+    pub error: Option<String>,
+    /// The keld that ran.
+    pub keld_version: String,
+}
+
+/// Who ran: the part of a record that is the same for every run of one keld.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessInfo {
+    /// This machine's hostname.
+    pub host: String,
+    /// The effective user's name.
+    pub user: String,
+    /// keld's process id.
+    pub pid: u32,
+    /// keld's version.
+    pub keld_version: String,
+}
+
+impl ProcessInfo {
+    /// This process: hostname, effective user (its uid when it has no name), pid.
+    pub fn this_process(keld_version: &str) -> Self {
+        let host = nix::unistd::gethostname()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let uid = nix::unistd::geteuid();
+        let user = nix::unistd::User::from_uid(uid)
+            .ok()
+            .flatten()
+            .map_or_else(|| uid.to_string(), |user| user.name);
+        Self {
+            host,
+            user,
+            pid: std::process::id(),
+            keld_version: keld_version.to_owned(),
+        }
+    }
+}
+
+/// A time as records write it: UTC, RFC 3339, always three fractional digits.
+pub fn format_time(time: Timestamp) -> String {
+    time.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+impl Record {
+    /// The record of `report`, a run of `invocation` by `runner`.
+    pub fn new(invocation: &Invocation, report: &RunReport, runner: &ProcessInfo) -> Self {
+        let started = Timestamp::try_from(report.started).unwrap_or(Timestamp::UNIX_EPOCH);
+        let finished = Timestamp::try_from(report.finished).unwrap_or(started);
+        let duration_ms = u64::try_from(
+            finished
+                .as_millisecond()
+                .saturating_sub(started.as_millisecond()),
+        )
+        .unwrap_or(0);
+        Self {
+            version: 1,
+            preset: invocation.preset.clone().unwrap_or_default(),
+            command: invocation.command.clone(),
+            alias: invocation.alias.clone(),
+            host: runner.host.clone(),
+            user: runner.user.clone(),
+            pid: runner.pid,
+            started: format_time(started),
+            finished: format_time(finished),
+            duration_ms,
+            result: report.result,
+            exit_code: report.exit_code,
+            restic_exit_code: report
+                .restic
+                .filter(|outcome| outcome.started())
+                .map(keld_status::Outcome::exit_code),
+            restic_status: report.restic.map(|outcome| outcome.status().to_string()),
+            signal: report.signal,
+            error: report.error_message(),
+            keld_version: runner.keld_version.clone(),
+        }
+    }
+
+    /// When the run finished, if the record says so readably.
+    pub fn finished_at(&self) -> Option<Timestamp> {
+        self.finished.parse().ok()
+    }
+}
+
+impl RunReport {
+    /// keld's own message for this run: the error that ended it, else the first hook
+    /// that failed; URL passwords masked.
+    pub fn error_message(&self) -> Option<String> {
+        let message = match &self.error {
+            Some(error) => error.to_string(),
+            None => self.first_hook_failure.clone()?,
+        };
+        Some(keld_config::mask_url_passwords(&message))
+    }
+
+    /// The facts [`RunResult::of`] judges.
+    pub(crate) fn facts(&self, listed_success_code: bool) -> RunFacts {
+        RunFacts {
+            exit_code: self.exit_code,
+            restic: self.restic,
+            skipped: self.skipped_by.is_some(),
+            signal: self.signal,
+            hook_failed: self.failed_post_hooks > 0
+                || matches!(self.error, Some(crate::RunError::PreHook(_))),
+            listed_success_code,
+        }
+    }
+}
+
+/// Append `record` to the records in `state_dir` (created 0700 when missing), as one
+/// line with one `write(2)`, rotating a file over [`ROTATE_AT`] first.
+pub fn append(state_dir: &Path, record: &Record) -> Result<(), StateError> {
+    state::ensure(state_dir)?;
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| StateError::Io { path, source }
+    };
+    let lock_path = state_dir.join("runs.lock");
+    let lock = private(&lock_path, false).map_err(io(&lock_path))?;
+    // Held until this function returns: rotation and append are one step.
+    let _lock = Flock::lock(lock, FlockArg::LockExclusive)
+        .map_err(|(_, errno)| io(&lock_path)(io::Error::from(errno)))?;
+    let path = state_dir.join(RECORDS_FILE);
+    if fs::metadata(&path).is_ok_and(|meta| meta.len() > ROTATE_AT) {
+        fs::rename(&path, state_dir.join(OLD_RECORDS_FILE)).map_err(io(&path))?;
+    }
+    let mut line = serde_json::to_vec(record).map_err(|error| io(&path)(error.into()))?;
+    line.push(b'\n');
+    let mut file = private(&path, true).map_err(io(&path))?;
+    let written = file.write(&line).map_err(io(&path))?;
+    if written != line.len() {
+        return Err(io(&path)(io::Error::new(
+            io::ErrorKind::WriteZero,
+            "the record was written only in part",
+        )));
+    }
+    Ok(())
+}
+
+/// Open (creating with mode 0600) a file in the state directory, close-on-exec.
+fn private(path: &Path, append: bool) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.create(true).mode(0o600);
+    if append {
+        options.append(true);
+    } else {
+        options.write(true);
+    }
+    options.open(path)
+}
+
+/// Every readable record in `state_dir`, oldest first (`runs.jsonl.1`, then
+/// `runs.jsonl`). A line that is not a record (a crash mid-write, a hand edit) is
+/// skipped; missing files are no records.
+pub fn read_all(state_dir: &Path) -> io::Result<Vec<Record>> {
+    let mut records = Vec::new();
+    for name in [OLD_RECORDS_FILE, RECORDS_FILE] {
+        let text = match fs::read(state_dir.join(name)) {
+            Ok(text) => text,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
+            Err(error) => return Err(error),
+        };
+        records.extend(
+            text.split(|&byte| byte == b'\n')
+                .filter(|line| !line.is_empty())
+                .filter_map(|line| serde_json::from_slice::<Record>(line).ok()),
+        );
+    }
+    Ok(records)
+}
+
+/// Where the records of `state_dir` are.
+pub fn records_path(state_dir: &Path) -> PathBuf {
+    state_dir.join(RECORDS_FILE)
+}
