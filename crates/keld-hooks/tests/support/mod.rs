@@ -6,7 +6,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use keld_hooks::{EnvEntry, Event, Host, Invocation, Purpose, RunError, Runner};
+use keld_hooks::{EnvEntry, Event, Host, Invocation, Operations, Purpose, RunError, RunReport, Runner};
 use keld_status::Outcome;
 
 /// One run, as a test writes it.
@@ -21,6 +21,7 @@ pub(crate) struct RunOptions {
     pub(crate) post_hooks: Vec<String>,
     pub(crate) preset: Option<String>,
     pub(crate) command: String,
+    pub(crate) operations: Operations,
 }
 
 /// How a run that got as far as its end finished.
@@ -57,7 +58,7 @@ impl RunOptions {
             pre_hooks: self.pre_hooks.clone(),
             post_hooks: self.post_hooks.clone(),
             purpose: Purpose::Run,
-            operations: keld_hooks::Operations::default(),
+            operations: self.operations.clone(),
         };
         // The base environment restic gets is the host's without KELD_EXECUTABLE
         // only when the test set none; tests that check restic's environment use
@@ -90,4 +91,15 @@ pub(crate) fn run(
             failed_post_hooks: report.failed_post_hooks,
         }),
     }
+}
+
+/// Run `options` through a new [`Runner`] with `observer`, and return the report.
+pub(crate) fn run_report(
+    options: &RunOptions,
+    observer: &mut dyn keld_hooks::Observer,
+) -> RunReport {
+    let (invocation, host) = options.invocation();
+    Runner::new()
+        .expect("signal handlers")
+        .run(&invocation, &host, observer)
 }
