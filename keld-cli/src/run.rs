@@ -7,8 +7,8 @@
 
 use keld_config::{ResolvedConfig, mask_url_passwords};
 use keld_hooks::{
-    Event, Host, Invocation, LockError, PrepareError, ProcessInfo, Recorder, RunError, RunReport,
-    Runner,
+    Event, Host, Invocation, LockError, Observer, Pinger, PrepareError, ProcessInfo, Recorder,
+    RunError, RunReport, Runner,
 };
 use miette::Diagnostic;
 use thiserror::Error;
@@ -21,6 +21,7 @@ use crate::error;
 pub(crate) struct Runs<'a> {
     runner: Runner,
     recorder: Recorder,
+    pinger: Pinger,
     host: Host,
     ctx: &'a Context,
 }
@@ -38,13 +39,11 @@ impl<'a> Runs<'a> {
             1
         })?;
         let host = ctx.host();
-        let recorder = Recorder::new(
-            host.state_dir(),
-            ProcessInfo::this_process(env!("CARGO_PKG_VERSION")),
-        );
+        let process = ProcessInfo::this_process(env!("CARGO_PKG_VERSION"));
         Ok(Self {
             runner,
-            recorder,
+            recorder: Recorder::new(host.state_dir(), process.clone()),
+            pinger: Pinger::new(process),
             host,
             ctx,
         })
@@ -60,7 +59,7 @@ impl<'a> Runs<'a> {
     pub(crate) fn run(&mut self, resolved: &ResolvedConfig) -> RunReport {
         let ctx = self.ctx;
         let invocation = Invocation::new(resolved, &self.host);
-        let recorder = &mut self.recorder;
+        let (recorder, pinger) = (&mut self.recorder, &mut self.pinger);
         let report = self.runner.run(
             &invocation,
             &self.host,
@@ -68,13 +67,18 @@ impl<'a> Runs<'a> {
                 if let Some(message) = Message::from_event(event) {
                     error::report(&message, ctx);
                 }
-                keld_hooks::Observer::on_event(recorder, invocation, event);
+                if let Event::Finished(report) = event
+                    && let Some(err) = &report.error
+                {
+                    // Said before the pings go out, which may take a while.
+                    error::report(&Message::from_error(err, resolved), ctx);
+                }
+                recorder.on_event(invocation, event);
+                pinger.on_event(invocation, event);
             },
         );
-        if let Some(err) = &report.error {
-            error::report(&Message::from_error(err, resolved), ctx);
-        }
-        for warning in self.recorder.take_warnings() {
+        let warnings = self.recorder.take_warnings();
+        for warning in warnings.into_iter().chain(self.pinger.take_warnings()) {
             error::report(&error::WarningReport::new(warning, None), ctx);
         }
         report

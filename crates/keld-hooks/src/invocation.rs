@@ -55,6 +55,8 @@ pub struct Operations {
     pub hook_timeout: Option<(Duration, String)>,
     /// `_metrics_dir`: where the Prometheus textfile goes.
     pub metrics_dir: Option<PathBuf>,
+    /// `_healthchecks`, `_ntfy`, `_webhook`.
+    pub pings: crate::ping::Pings,
 }
 
 /// Whether restic does its job or is only asked about it.

@@ -61,6 +61,7 @@ mod invocation;
 mod listing;
 mod lock;
 mod metrics;
+mod ping;
 mod prepare;
 mod program;
 mod record;
@@ -76,6 +77,7 @@ pub use invocation::{Host, Invocation, Operations, Purpose};
 pub use listing::{Lister, ListingError};
 pub use lock::{Holder, LockError, PresetLock, file_name_part};
 pub use metrics::{metrics_path, render as render_metrics, write_atomically};
+pub use ping::{Pinger, Pings};
 pub use prepare::{PrepareError, PreparedRun};
 pub use program::{
     DEFAULT_PROGRAM, EXECUTABLE_VAR, ResticNotFound, configured as configured_program,
