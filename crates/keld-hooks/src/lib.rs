@@ -57,6 +57,7 @@
 #![forbid(unsafe_code)]
 
 mod environ;
+mod files;
 mod invocation;
 mod listing;
 mod lock;
@@ -68,15 +69,17 @@ mod record;
 mod recorder;
 mod report;
 mod run;
+mod schedule;
 mod snapshots;
 mod state;
 mod status;
 
 pub use environ::{EnvCommandError, EnvEntry, EnvSource, OUTPUT_LIMIT, STDERR_QUOTE_LIMIT};
+pub use files::write_atomically;
 pub use invocation::{Host, Invocation, Operations, Purpose};
 pub use listing::{Lister, ListingError};
 pub use lock::{Holder, LockError, PresetLock, file_name_part};
-pub use metrics::{metrics_path, render as render_metrics, write_atomically};
+pub use metrics::{metrics_path, render as render_metrics};
 pub use ping::{Pinger, Pings};
 pub use prepare::{PrepareError, PreparedRun};
 pub use program::{
@@ -91,6 +94,11 @@ pub use report::{
     Event, HookError, HookFailure, HookPhase, Observer, RunError, RunReport, SKIP_EXIT_CODE,
 };
 pub use run::Runner;
+pub use schedule::{
+    Launcher, MARKER, Plan, ScheduleError, Scope, Timer, Unit, apply as apply_schedule,
+    escape as systemd_escape, keld_units, plan as plan_schedule, stem as unit_stem, units,
+    unschedule_plan,
+};
 pub use snapshots::{Snapshot, SnapshotQuery, SnapshotsError, newest_in, newest_snapshot};
 pub use state::{STATE_DIR_VAR, StateError, state_dir};
 pub use status::{Freshness, Row, age, format_age, freshness, judge, rows};

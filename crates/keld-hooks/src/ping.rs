@@ -223,7 +223,10 @@ impl Pinger {
             Ok(response) => {
                 let status = response.status();
                 // A server error may pass; a client error (a wrong check URL) will not.
-                Err((format!("HTTP status {}", status.as_u16()), status.is_server_error()))
+                Err((
+                    format!("HTTP status {}", status.as_u16()),
+                    status.is_server_error(),
+                ))
             }
             Err(error) => Err((describe(&error), true)),
         }
@@ -304,13 +307,22 @@ mod tests {
     #[test]
     fn warnings_name_the_host_only() {
         assert_eq!(host_of("https://hc-ping.com/5f0c0a1e-uuid"), "hc-ping.com");
-        assert_eq!(host_of("http://u:pw@ntfy.lan:8080/topic?x=1"), "ntfy.lan:8080");
+        assert_eq!(
+            host_of("http://u:pw@ntfy.lan:8080/topic?x=1"),
+            "ntfy.lan:8080"
+        );
         assert_eq!(host_of("https://hooks.example/path#frag"), "hooks.example");
     }
 
     #[test]
     fn check_urls_join_with_one_slash() {
-        assert_eq!(join("https://hc-ping.com/abc", "start"), "https://hc-ping.com/abc/start");
-        assert_eq!(join("https://hc-ping.com/abc/", "0"), "https://hc-ping.com/abc/0");
+        assert_eq!(
+            join("https://hc-ping.com/abc", "start"),
+            "https://hc-ping.com/abc/start"
+        );
+        assert_eq!(
+            join("https://hc-ping.com/abc/", "0"),
+            "https://hc-ping.com/abc/0"
+        );
     }
 }

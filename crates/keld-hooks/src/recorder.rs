@@ -58,7 +58,8 @@ impl Recorder {
         };
         let last_success = self.last_success(record);
         let path = metrics::metrics_path(dir, &record.preset, &record.command);
-        if let Err(error) = metrics::write_atomically(&path, &metrics::render(record, last_success))
+        if let Err(error) =
+            crate::files::write_atomically(&path, &metrics::render(record, last_success))
         {
             self.warnings.push(format!(
                 "metrics were not written to {}: {error}",

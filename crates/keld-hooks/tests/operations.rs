@@ -96,7 +96,9 @@ fn every_run_is_one_private_line_and_no_secret_reaches_the_state_directory() {
         "rest:https://u:url-s3cret@host/".into(),
         "/src".into(),
     ];
-    options.base_env.push(("HOOK_VALUE".into(), "hook-output-s3cret".into()));
+    options
+        .base_env
+        .push(("HOOK_VALUE".into(), "hook-output-s3cret".into()));
     options.post_hooks = vec!["echo \"$HOOK_VALUE\"; exit 4".into()];
     let mut recorder = world.recorder();
     let report = run_report(&options, &mut recorder);
@@ -112,7 +114,10 @@ fn every_run_is_one_private_line_and_no_secret_reaches_the_state_directory() {
     assert_eq!(record.restic_exit_code, Some(0));
     assert_eq!(record.restic_status.as_deref(), Some("success"));
     assert!(
-        record.error.as_deref().is_some_and(|e| e.contains("post-hook")),
+        record
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("post-hook")),
         "{record:?}"
     );
     assert_eq!(record.finished.len(), "2026-12-06T02:00:00.123Z".len());
@@ -125,8 +130,17 @@ fn every_run_is_one_private_line_and_no_secret_reaches_the_state_directory() {
     );
     for entry in walk(&state) {
         let text = String::from_utf8_lossy(&fs::read(&entry).unwrap()).into_owned();
-        for secret in ["pw-literal", "token-from-command", "url-s3cret", "hook-output"] {
-            assert!(!text.contains(secret), "{secret} in {}: {text}", entry.display());
+        for secret in [
+            "pw-literal",
+            "token-from-command",
+            "url-s3cret",
+            "hook-output",
+        ] {
+            assert!(
+                !text.contains(secret),
+                "{secret} in {}: {text}",
+                entry.display()
+            );
         }
         assert!(!text.contains("--repo"), "argv in {}", entry.display());
     }
@@ -241,7 +255,10 @@ fn hold_lock(world: &World, preset: &str) -> Child {
         .expect("flock(1) from util-linux");
     let started = Instant::now();
     while !ready.exists() {
-        assert!(started.elapsed() < Duration::from_secs(10), "holder never locked");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "holder never locked"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     child
@@ -265,7 +282,10 @@ fn a_held_lock_stops_the_run_at_once_naming_the_holder_and_is_recorded() {
     let mut options = locked(world.options("home@nas"), Duration::ZERO);
     options.environ = vec![EnvEntry {
         name: "X".into(),
-        source: EnvSource::Command(format!("touch {}; echo x", world.path("command-ran").display())),
+        source: EnvSource::Command(format!(
+            "touch {}; echo x",
+            world.path("command-ran").display()
+        )),
     }];
     options.pre_hooks = vec![format!("touch {}", world.path("hook-ran").display())];
     let mut recorder = world.recorder();
@@ -274,7 +294,10 @@ fn a_held_lock_stops_the_run_at_once_naming_the_holder_and_is_recorded() {
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(report.exit_code, 1);
     let error = report.error.expect("an error");
-    assert!(matches!(error, RunError::Lock(LockError::Held { .. })), "{error:?}");
+    assert!(
+        matches!(error, RunError::Lock(LockError::Held { .. })),
+        "{error:?}"
+    );
     assert_eq!(
         error.to_string(),
         "preset \"home@nas\" is already running (pid 4242, backup, since 2026-12-06T02:00:00.000Z)"
@@ -287,7 +310,10 @@ fn a_held_lock_stops_the_run_at_once_naming_the_holder_and_is_recorded() {
     // kill -9 of the holder: the next run gets the lock at once.
     holder.kill().unwrap();
     holder.wait().unwrap();
-    let report = run_report(&locked(world.options("home@nas"), Duration::ZERO), &mut recorder);
+    let report = run_report(
+        &locked(world.options("home@nas"), Duration::ZERO),
+        &mut recorder,
+    );
     assert_eq!(report.exit_code, 0, "{:?}", report.error);
     // restic did not hold the lock's descriptor.
     assert_eq!(fs::read_to_string(world.path("fds")).unwrap().trim(), "0");
@@ -355,7 +381,10 @@ fn listed_exit_codes_are_success_for_keld_and_real_for_hooks() {
     let report = run_report(&options, &mut recorder);
     assert_eq!(report.exit_code, 0);
     assert_eq!(report.result, RunResult::Warning);
-    assert_eq!(fs::read_to_string(world.path("seen")).unwrap(), "3 partial\n");
+    assert_eq!(
+        fs::read_to_string(world.path("seen")).unwrap(),
+        "3 partial\n"
+    );
     assert_eq!(world.records()[0].restic_exit_code, Some(3));
 
     // Not listed: restic's code stays keld's, still a warning.
@@ -373,7 +402,11 @@ fn listed_exit_codes_are_success_for_keld_and_real_for_hooks() {
     let mut killed = world.options("home");
     killed.program = Some(world.path("killed-restic").into());
     fs::write(world.path("killed-restic"), "#!/bin/sh\nkill -TERM $$\n").unwrap();
-    fs::set_permissions(world.path("killed-restic"), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::set_permissions(
+        world.path("killed-restic"),
+        fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
     killed.operations.success_exit_codes = vec![143];
     let report = run_report(&killed, &mut recorder);
     assert_eq!(report.exit_code, 143);
@@ -390,7 +423,11 @@ fn a_hook_past_its_timeout_fails_with_a_message_and_nothing_waits_for_it() {
     options.post_hooks = vec![format!("touch {}", world.path("post-ran").display())];
     let started = Instant::now();
     let report = run_report(&options, &mut |_: &Invocation, _: &Event<'_>| {});
-    assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(report.exit_code, 1);
     assert_eq!(
         report.error.unwrap().to_string(),
@@ -452,7 +489,9 @@ fn metrics_are_valid_textfile_format_and_keep_the_last_success() {
         assert!(first.contains(&format!("# TYPE {name} gauge")), "{first}");
     }
     let lines = samples(&first);
-    assert!(lines.iter().all(|(_, labels, _)| labels.starts_with("preset=\"home@nas\\\"x\",command=\"backup\",host=\"")));
+    assert!(lines.iter().all(|(_, labels, _)| {
+        labels.starts_with("preset=\"home@nas\\\"x\",command=\"backup\",host=\"")
+    }));
     let success = lines
         .iter()
         .find(|(name, ..)| name == "keld_last_success_timestamp_seconds")
@@ -480,12 +519,21 @@ fn a_state_directory_that_cannot_be_written_is_a_warning_not_a_failure() {
     assert_eq!(report.exit_code, 0);
     let warnings = recorder.take_warnings();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert!(warnings[0].starts_with("the run was not recorded"), "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("the run was not recorded"),
+        "{warnings:?}"
+    );
 
     // `_lock = true` needs it: then nothing runs.
-    let report = run_report(&locked(world.options("home"), Duration::ZERO), &mut recorder);
+    let report = run_report(
+        &locked(world.options("home"), Duration::ZERO),
+        &mut recorder,
+    );
     assert_eq!(report.exit_code, 1);
-    assert!(matches!(report.error, Some(RunError::Lock(LockError::State { .. }))));
+    assert!(matches!(
+        report.error,
+        Some(RunError::Lock(LockError::State { .. }))
+    ));
 }
 
 #[test]

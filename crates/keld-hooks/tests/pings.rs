@@ -130,7 +130,10 @@ impl World {
             base_env: vec![
                 ("PATH".into(), "/usr/bin:/bin".into()),
                 ("FAKE_EXIT".into(), exit.to_string().into()),
-                ("KELD_STATE_DIR".into(), self.dir.path().join("state").into()),
+                (
+                    "KELD_STATE_DIR".into(),
+                    self.dir.path().join("state").into(),
+                ),
             ],
             command: "nightly".into(),
             preset: Some("home@nas".into()),
@@ -171,7 +174,11 @@ fn a_successful_run_pings_start_and_success_and_posts_its_record() {
         .collect();
     assert_eq!(
         paths,
-        [("GET", "/hc/5f0c-uuid/start"), ("POST", "/hc/5f0c-uuid/0"), ("POST", "/hook")],
+        [
+            ("GET", "/hc/5f0c-uuid/start"),
+            ("POST", "/hc/5f0c-uuid/0"),
+            ("POST", "/hook")
+        ],
         "no ntfy message for a success"
     );
     for request in &received {
@@ -195,20 +202,35 @@ fn failures_and_warnings_reach_ntfy_with_their_priority() {
     let server = Server::start();
     let world = World::new();
     let mut pinger = pinger();
-    assert_eq!(run_report(&world.options(all(&server), 1), &mut pinger).exit_code, 1);
+    assert_eq!(
+        run_report(&world.options(all(&server), 1), &mut pinger).exit_code,
+        1
+    );
     let failed = server.received();
     assert_eq!(failed[1].path, "/hc/5f0c-uuid/1");
-    let ntfy = failed.iter().find(|r| r.path == "/topic-s3cret").expect("ntfy");
+    let ntfy = failed
+        .iter()
+        .find(|r| r.path == "/topic-s3cret")
+        .expect("ntfy");
     assert_eq!(ntfy.header("title"), Some("keld home@nas nightly failed"));
     assert_eq!(ntfy.header("priority"), Some("high"));
     assert_eq!(ntfy.header("tags"), Some("warning"));
-    assert!(ntfy.body.starts_with("keld home@nas nightly: failed (exit 1, restic fatal"));
+    assert!(
+        ntfy.body
+            .starts_with("keld home@nas nightly: failed (exit 1, restic fatal")
+    );
 
     let server = Server::start();
-    assert_eq!(run_report(&world.options(all(&server), 3), &mut pinger).exit_code, 3);
+    assert_eq!(
+        run_report(&world.options(all(&server), 3), &mut pinger).exit_code,
+        3
+    );
     let warned = server.received();
     assert_eq!(warned[1].path, "/hc/5f0c-uuid/3");
-    let ntfy = warned.iter().find(|r| r.path == "/topic-s3cret").expect("ntfy");
+    let ntfy = warned
+        .iter()
+        .find(|r| r.path == "/topic-s3cret")
+        .expect("ntfy");
     assert_eq!(ntfy.header("title"), Some("keld home@nas nightly warning"));
     assert_eq!(ntfy.header("priority"), Some("default"));
 }
@@ -223,7 +245,10 @@ fn a_skipped_run_logs_and_a_failed_pre_hook_reports_its_error() {
     assert_eq!(run_report(&skipped, &mut pinger).exit_code, 0);
     let received = server.received();
     assert_eq!(received[1].path, "/hc/5f0c-uuid/log");
-    assert!(received.iter().all(|r| r.path != "/topic-s3cret"), "no ntfy for skipped");
+    assert!(
+        received.iter().all(|r| r.path != "/topic-s3cret"),
+        "no ntfy for skipped"
+    );
 
     let server = Server::start();
     let mut failing = world.options(all(&server), 0);
@@ -251,7 +276,10 @@ fn a_failed_attempt_is_retried_and_a_lasting_failure_is_one_warning_without_the_
     };
     server.answer(&[500, 502]);
     run_report(&world.options(pings.clone(), 0), &mut pinger);
-    assert!(pinger.take_warnings().is_empty(), "the third start attempt passed");
+    assert!(
+        pinger.take_warnings().is_empty(),
+        "the third start attempt passed"
+    );
     assert_eq!(server.received().len(), 4, "start x3, end x1");
 
     let server_down = {
@@ -269,10 +297,19 @@ fn a_failed_attempt_is_retried_and_a_lasting_failure_is_one_warning_without_the_
     let warnings = pinger.take_warnings();
     assert_eq!(warnings.len(), 3, "start, end, webhook: {warnings:?}");
     for warning in &warnings {
-        assert!(warning.contains(&format!("127.0.0.1:{server_down}")), "{warning}");
-        assert!(!warning.contains("uuid") && !warning.contains("s3cret"), "{warning}");
+        assert!(
+            warning.contains(&format!("127.0.0.1:{server_down}")),
+            "{warning}"
+        );
+        assert!(
+            !warning.contains("uuid") && !warning.contains("s3cret"),
+            "{warning}"
+        );
     }
-    assert!(warnings[0].starts_with("healthchecks ping to "), "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("healthchecks ping to "),
+        "{warnings:?}"
+    );
 
     // A client error is not retried.
     let server = Server::start();
@@ -282,7 +319,11 @@ fn a_failed_attempt_is_retried_and_a_lasting_failure_is_one_warning_without_the_
         ..Pings::default()
     };
     run_report(&world.options(pings, 0), &mut pinger);
-    assert_eq!(server.received().len(), 2, "one attempt each for start and end");
+    assert_eq!(
+        server.received().len(),
+        2,
+        "one attempt each for start and end"
+    );
     let warnings = pinger.take_warnings();
     assert_eq!(warnings.len(), 2);
     assert!(warnings[0].ends_with("HTTP status 404"), "{warnings:?}");

@@ -6,7 +6,9 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use keld_hooks::{EnvEntry, Event, Host, Invocation, Operations, Purpose, RunError, RunReport, Runner};
+use keld_hooks::{
+    EnvEntry, Event, Host, Invocation, Operations, Purpose, RunError, RunReport, Runner,
+};
 use keld_status::Outcome;
 
 /// One run, as a test writes it.
