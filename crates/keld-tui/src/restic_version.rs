@@ -53,14 +53,4 @@ mod tests {
         assert!(supports_overwrite("restic 1.2.0"));
         assert!(!supports_overwrite("garbage"));
     }
-
-    #[test]
-    fn installed_restic_answers() {
-        // The real restic on this machine: whatever version it is, it must parse.
-        let Ok(output) = std::process::Command::new("restic").arg("version").output() else {
-            return;
-        };
-        let text = String::from_utf8_lossy(&output.stdout);
-        assert!(parse_version(&text).is_some(), "unparsed: {text:?}");
-    }
 }

@@ -54,9 +54,9 @@ fn crossterm_keys_map_onto_screen_keys() {
 #[test]
 #[ignore = "started inside a pseudo-terminal by the pty_* tests"]
 fn session_in_pty() {
-    let Ok(mode) = std::env::var("KELD_TEST_PTY_MODE") else {
-        return;
-    };
+    let mode = std::env::var("KELD_TEST_PTY_MODE").expect(
+        "session_in_pty runs inside the pseudo-terminal of a pty_* test, which sets its mode",
+    );
     let panics = mode == "panic";
     let slow = mode == "slow-restore";
     let setup = Setup {

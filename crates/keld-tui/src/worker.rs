@@ -165,16 +165,29 @@ mod tests {
         }
     }
 
+    /// The real restic: `KELD_TEST_RESTIC` (a path) when set, else `restic` on PATH.
+    /// Without one the test fails.
+    fn real_restic_program() -> std::path::PathBuf {
+        if let Some(path) = std::env::var_os("KELD_TEST_RESTIC").filter(|path| !path.is_empty()) {
+            return path.into();
+        }
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .map(|dir| dir.join("restic"))
+            .find(|path| path.is_file())
+            .expect(
+                "this test needs restic: install it (Debian: `apt-get install restic`) \
+                 or set KELD_TEST_RESTIC to its path",
+            )
+    }
+
     fn real_restic(dir: &Path, args: &[&str]) {
-        let output = std::process::Command::new(
-            std::env::var_os("KELD_TEST_RESTIC").unwrap_or_else(|| "restic".into()),
-        )
-        .args(["--repo", &dir.join("repo").display().to_string()])
-        .args(args)
-        .env("RESTIC_PASSWORD", "correct horse")
-        .env("RESTIC_CACHE_DIR", dir.join("cache"))
-        .output()
-        .expect("restic runs (install restic, or set KELD_TEST_RESTIC)");
+        let output = std::process::Command::new(real_restic_program())
+            .args(["--repo", &dir.join("repo").display().to_string()])
+            .args(args)
+            .env("RESTIC_PASSWORD", "correct horse")
+            .env("RESTIC_CACHE_DIR", dir.join("cache"))
+            .output()
+            .expect("restic runs (install restic, or set KELD_TEST_RESTIC)");
         assert!(output.status.success(), "{args:?}: {output:?}");
     }
 
@@ -185,11 +198,11 @@ mod tests {
         fs::create_dir_all(source.join("docs")).expect("mkdir");
         fs::write(source.join("docs/a.txt"), "alpha").expect("write");
         fs::write(source.join("b.txt"), "beta").expect("write");
-        let restic_path = std::env::var_os("KELD_TEST_RESTIC").map(std::path::PathBuf::from);
+        let restic_path = real_restic_program();
         let restic = Arc::new(ConfigRestic::new(
             config(dir.path()),
             Environment::default(),
-            host(dir.path(), restic_path.as_deref()),
+            host(dir.path(), Some(&restic_path)),
             true,
         ));
         let worker = restic_worker(Arc::clone(&restic) as Arc<dyn Restic>);
@@ -245,7 +258,12 @@ mod tests {
         let Msg::ResticVersion { result, .. } = worker(Request::ResticVersion { ticket: 5 }) else {
             panic!("wrong answer");
         };
-        assert!(result.expect("restic version").starts_with("restic "));
+        let version = result.expect("restic version");
+        assert!(version.starts_with("restic "), "{version}");
+        assert!(
+            crate::restic_version::parse_version(&version).is_some(),
+            "unparsed: {version:?}"
+        );
         assert_eq!(
             restic.lister().children().count(),
             0,

@@ -98,7 +98,6 @@ pub fn global_flags() -> &'static [FlagSpec] {
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
-    use std::io::ErrorKind;
     use std::process::Command;
 
     use super::*;
@@ -377,15 +376,24 @@ mod tests {
         page
     }
 
-    /// `None` when restic cannot be run here.
-    fn restic(args: &[&str]) -> Option<String> {
-        let output = match Command::new("restic").args(args).output() {
-            Ok(output) => output,
-            Err(err) if err.kind() == ErrorKind::NotFound => return None,
-            Err(err) => panic!("running restic {args:?}: {err}"),
-        };
+    /// The real restic's answer to `args`: `KELD_TEST_RESTIC` (a path) when set, else
+    /// `restic` on PATH. A restic that cannot run fails the test.
+    fn restic(args: &[&str]) -> String {
+        let program = std::env::var_os("KELD_TEST_RESTIC")
+            .filter(|path| !path.is_empty())
+            .unwrap_or_else(|| "restic".into());
+        let output = Command::new(&program)
+            .args(args)
+            .output()
+            .unwrap_or_else(|err| {
+                panic!(
+                    "running {} {args:?}: {err}; this test needs restic: install it (Debian: \
+                 `apt-get install restic`) or set KELD_TEST_RESTIC to its path",
+                    program.display()
+                )
+            });
         assert!(output.status.success(), "restic {args:?}: {output:?}");
-        Some(String::from_utf8(output.stdout).expect("restic help is UTF-8"))
+        String::from_utf8(output.stdout).expect("restic help is UTF-8")
     }
 
     fn check_help_flags(
@@ -457,15 +465,12 @@ mod tests {
         assert!(page.subcommands.is_empty());
     }
 
-    /// Every flag the installed restic prints in `--help` must be in the tables
-    /// with the same short alias and kind. Skipped without restic, or when its
-    /// version is outside 0.14 to 0.18.
+    /// Every flag the real restic prints in `--help` must be in the tables with the
+    /// same short alias and kind. Fails without restic; skipped only when its version
+    /// is outside the 0.14 to 0.18 the tables cover.
     #[test]
-    fn local_restic_help_matches_the_tables() {
-        let Some(version) = restic(&["version"]) else {
-            eprintln!("skipped: `restic` is not on PATH");
-            return;
-        };
+    fn real_restic_help_matches_the_tables() {
+        let version = restic(&["version"]);
         let minor = version
             .strip_prefix("restic 0.")
             .and_then(|rest| rest.split('.').next())
@@ -476,7 +481,7 @@ mod tests {
         }
 
         let mut problems = Vec::new();
-        let root = parse_help(&restic(&["--help"]).expect("restic ran a moment ago"));
+        let root = parse_help(&restic(&["--help"]));
         let mut checked = check_help_flags("restic", &root.flags, global_flag, &mut problems);
         assert!(
             !root.subcommands.is_empty(),
@@ -497,7 +502,7 @@ mod tests {
             }
             let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
             args.push("--help");
-            let page = parse_help(&restic(&args).expect("restic ran a moment ago"));
+            let page = parse_help(&restic(&args));
             checked += check_help_flags(
                 &context,
                 &page.flags,
