@@ -34,9 +34,69 @@ pub(crate) fn send(pid: Pid, signal: i32) -> bool {
 }
 
 /// Send `signal` to `pid` and every process below it.
+///
+/// A process that is forking at that moment could otherwise add a child the scan of
+/// `/proc` does not see yet, and a shell killed a moment later leaves that child to
+/// init, out of reach. So the tree is frozen first: each member gets SIGSTOP, and the
+/// scan is repeated once every member has stopped (a stopped process has finished
+/// any fork), until it finds no new member. Then every member gets `signal`, and
+/// SIGCONT so it can act on it.
 pub(crate) fn send_to_tree(pid: Pid, signal: i32) {
-    for member in tree(pid) {
+    let frozen = freeze_tree(pid);
+    for &member in &frozen {
         send(member, signal);
+    }
+    for &member in &frozen {
+        send(member, nix::libc::SIGCONT);
+    }
+}
+
+/// Stop `pid` and every process below it (see [`send_to_tree`]) and return them; the
+/// caller signals them and sends SIGCONT.
+pub(crate) fn freeze_tree(pid: Pid) -> Vec<Pid> {
+    let mut frozen: Vec<Pid> = Vec::new();
+    // Bounded, for a tree that forks faster than it can be frozen.
+    for _ in 0..64 {
+        let new: Vec<Pid> = tree(pid)
+            .into_iter()
+            .filter(|member| !frozen.contains(member))
+            .collect();
+        if new.is_empty() {
+            break;
+        }
+        for &member in &new {
+            send(member, nix::libc::SIGSTOP);
+        }
+        for &member in &new {
+            wait_stopped(member);
+        }
+        frozen.extend(new);
+    }
+    frozen
+}
+
+/// Wait (briefly) until `pid` is stopped or gone.
+fn wait_stopped(pid: Pid) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(200);
+    while std::time::Instant::now() < deadline {
+        match state(pid) {
+            None | Some('T' | 't' | 'Z' | 'X' | 'x') => return,
+            Some(_) => std::thread::yield_now(),
+        }
+    }
+}
+
+/// The state letter of `pid` (`R`, `S`, `T`, `Z`, ...), `None` when it is gone.
+fn state(pid: Pid) -> Option<char> {
+    #[cfg(target_os = "linux")]
+    {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        stat[stat.rfind(')')? + 1..].split_whitespace().next()?.chars().next()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = pid;
+        None
     }
 }
 

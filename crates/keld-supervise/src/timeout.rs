@@ -70,9 +70,12 @@ impl Watchdog {
                     Err(RecvTimeoutError::Timeout) => {}
                 }
                 let mut victims: Vec<Victim> =
-                    procs::tree(pid).into_iter().map(Victim::of).collect();
+                    procs::freeze_tree(pid).into_iter().map(Victim::of).collect();
                 for victim in &victims {
                     procs::send(victim.pid, nix::libc::SIGTERM);
+                }
+                for victim in &victims {
+                    procs::send(victim.pid, nix::libc::SIGCONT);
                 }
                 let deadline = Instant::now() + timeout.kill_after;
                 loop {
@@ -88,7 +91,7 @@ impl Watchdog {
                 // What is left, and what it started meanwhile.
                 let mut left: Vec<Victim> = Vec::new();
                 for victim in victims.iter().filter(|victim| victim.alive()) {
-                    left.extend(procs::tree(victim.pid).into_iter().map(Victim::of));
+                    left.extend(procs::freeze_tree(victim.pid).into_iter().map(Victim::of));
                 }
                 for victim in left.iter().filter(|victim| victim.alive()) {
                     procs::send(victim.pid, nix::libc::SIGKILL);
