@@ -44,6 +44,7 @@
 //!         ("KELD_EXECUTABLE".into(), "true".into()),
 //!     ],
 //!     cwd: dir.path().to_owned(),
+//!     home: None,
 //! };
 //! let invocation = Invocation::new(&resolved, &host);
 //! let report = Runner::new()?.run(&invocation, &host, &mut |_: &Invocation, event: &Event<'_>| {
