@@ -91,7 +91,11 @@ fn state(pid: Pid) -> Option<char> {
     #[cfg(target_os = "linux")]
     {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        stat[stat.rfind(')')? + 1..].split_whitespace().next()?.chars().next()
+        stat[stat.rfind(')')? + 1..]
+            .split_whitespace()
+            .next()?
+            .chars()
+            .next()
     }
     #[cfg(not(target_os = "linux"))]
     {

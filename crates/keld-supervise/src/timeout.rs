@@ -69,8 +69,10 @@ impl Watchdog {
                     Ok(()) | Err(RecvTimeoutError::Disconnected) => return false,
                     Err(RecvTimeoutError::Timeout) => {}
                 }
-                let mut victims: Vec<Victim> =
-                    procs::freeze_tree(pid).into_iter().map(Victim::of).collect();
+                let mut victims: Vec<Victim> = procs::freeze_tree(pid)
+                    .into_iter()
+                    .map(Victim::of)
+                    .collect();
                 for victim in &victims {
                     procs::send(victim.pid, nix::libc::SIGTERM);
                 }
