@@ -9,6 +9,7 @@ use toml_edit::{Document, Item, Key};
 
 use crate::error::Error;
 use crate::source::{SourceText, Span};
+use crate::special;
 
 /// A config value of a type keld accepts.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,15 +83,6 @@ impl Table {
     }
 }
 
-/// The keys keld itself understands.
-pub(crate) const SPECIAL_KEYS: &[&str] = &[
-    "_arguments",
-    "_command",
-    "_post_hooks",
-    "_pre_hooks",
-    "_workdir",
-];
-
 /// Where in the fixed section layout a table sits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Level {
@@ -140,7 +132,11 @@ pub(crate) fn parse(source: &SourceText) -> Result<Table, Error> {
                 if name != "global" {
                     check_preset_name(name, section_span(source, section, &key))?;
                 }
-                let converted = convert_table(source, section, name, Level::Preset, &key)?;
+                let place = special::Section {
+                    preset: name,
+                    command: None,
+                };
+                let converted = convert_table(source, section, name, Level::Preset, &key, place)?;
                 table
                     .entries
                     .insert(name.to_owned(), Node::Table(converted));
@@ -210,6 +206,7 @@ fn convert_table(
     path: &str,
     level: Level,
     key: &Span,
+    section: special::Section<'_>,
 ) -> Result<Table, Error> {
     let mut converted = Table {
         entries: BTreeMap::new(),
@@ -233,10 +230,23 @@ fn convert_table(
                         });
                     }
                 };
-                Node::Table(convert_table(source, sub, &full, sub_level, &key)?)
+                let sub_section = special::Section {
+                    preset: section.preset,
+                    command: (sub_level == Level::Command)
+                        .then_some(name)
+                        .or(section.command),
+                };
+                Node::Table(convert_table(
+                    source,
+                    sub,
+                    &full,
+                    sub_level,
+                    &key,
+                    sub_section,
+                )?)
             }
             Item::Value(value) => {
-                let definition = convert_entry(source, name, &full, value, level, key)?;
+                let definition = convert_entry(source, name, &full, value, level, key, section)?;
                 Node::Value(vec![definition])
             }
             Item::ArrayOfTables(_) => return Err(structure_error(source, &full, item, &key)),
@@ -254,6 +264,7 @@ fn convert_entry(
     value: &toml_edit::Value,
     level: Level,
     key: Span,
+    section: special::Section<'_>,
 ) -> Result<Definition, Error> {
     let span = Span::new(source, value.span().unwrap_or_else(|| key.range.clone()));
     let unsupported = |what: &str, help: &str| Error::UnsupportedValue {
@@ -280,69 +291,30 @@ fn convert_entry(
             ));
         }
     } else if name.starts_with('_') {
-        check_special(name, &converted).map_err(|error| match error {
-            SpecialProblem::Unknown(help) => Error::UnknownSpecialKey {
+        special::check(name, &converted, section).map_err(|problem| match problem {
+            special::Problem::Unknown(help) => Error::UnknownSpecialKey {
                 key: name.to_owned(),
                 help,
                 at: key.location(),
                 src: source.clone(),
                 span: key.miette(),
             },
-            SpecialProblem::Type(what, help) => unsupported(what, help),
+            special::Problem::Type(what, help) | special::Problem::Invalid(what, help) => {
+                unsupported(&what, &help)
+            }
+            special::Problem::Misplaced(help) => Error::MisplacedKey {
+                key: name.to_owned(),
+                help,
+                at: key.location(),
+                src: source.clone(),
+                span: key.miette(),
+            },
         })?;
     }
     Ok(Definition {
         value: converted,
         key,
         span,
-    })
-}
-
-enum SpecialProblem {
-    Unknown(String),
-    Type(&'static str, &'static str),
-}
-
-fn check_special(name: &str, value: &Value) -> Result<(), SpecialProblem> {
-    let strings = |items: &[Value]| items.iter().all(|item| matches!(item, Value::String(_)));
-    let ok = match name {
-        "_arguments" => match value {
-            Value::String(_) => true,
-            Value::Array(items) => strings(items),
-            _ => false,
-        },
-        "_workdir" | "_command" => matches!(value, Value::String(_)),
-        "_pre_hooks" | "_post_hooks" => matches!(value, Value::Array(items) if strings(items)),
-        _ => {
-            let nearest = SPECIAL_KEYS
-                .iter()
-                .map(|known| (strsim::jaro_winkler(name, known), known))
-                .filter(|(score, _)| *score > 0.8)
-                .max_by(|a, b| a.0.total_cmp(&b.0));
-            let help = match nearest {
-                Some((_, known)) => format!("did you mean {known:?}?"),
-                None => format!(
-                    "keys starting with `_` belong to keld; known keys: {}",
-                    SPECIAL_KEYS.join(", ")
-                ),
-            };
-            return Err(SpecialProblem::Unknown(help));
-        }
-    };
-    if ok {
-        return Ok(());
-    }
-    Err(match name {
-        "_arguments" => SpecialProblem::Type(
-            "not a string or an array of strings",
-            "_arguments is an array of strings, or one string split on whitespace",
-        ),
-        "_workdir" => SpecialProblem::Type("not a string", "_workdir is a directory path string"),
-        "_command" => SpecialProblem::Type("not a string", "_command is a restic command name"),
-        _ => SpecialProblem::Type(
-            "not an array of strings",
-            "hooks are an array of shell commands: [\"cmd one\", \"cmd two\"]",
-        ),
     })
 }
 

@@ -221,6 +221,25 @@ pub enum Error {
         span: SourceSpan,
     },
 
+    /// A keld key in a section where it may not stand.
+    #[error("{at}: {key} may not stand in this section")]
+    #[diagnostic(code(keld::config::misplaced_key))]
+    MisplacedKey {
+        /// The key.
+        key: String,
+        /// Where it belongs instead.
+        #[help]
+        help: String,
+        /// `path:line:column`.
+        at: String,
+        /// The file.
+        #[source_code]
+        src: SourceText,
+        /// The key.
+        #[label("not allowed here")]
+        span: SourceSpan,
+    },
+
     /// A key starting with `_` that keld does not know.
     #[error("{at}: unknown keld key {key:?}")]
     #[diagnostic(code(keld::config::unknown_key))]

@@ -88,17 +88,23 @@ mod resolved;
 pub mod restic;
 pub mod shell;
 mod source;
+mod special;
 mod trust;
 mod values;
 
 pub use error::Error;
 pub use file::MAX_FILE_LEN;
 pub use flags::FlagData;
-pub use redact::{REDACTED, is_secret_name, mask_url_passwords, url_password_ranges};
-pub use redacted::{Redacted, RedactedFlag, RedactedSetting, RedactedVar, ShownValue};
+pub use redact::{
+    REDACTED, is_secret_name, mask_url_passwords, mask_url_path, url_password_ranges,
+};
+pub use redacted::{
+    OperationRow, Redacted, RedactedFlag, RedactedOperations, RedactedSetting, RedactedVar,
+    ShownValue,
+};
 pub use resolved::{
-    EnvValue, EnvVar, Flag, FlagValue, MAX_COUNT, Origin, Overridden, ResolvedConfig, Setting,
-    Warning,
+    EnvValue, EnvVar, Flag, FlagValue, MAX_COUNT, Operations, Origin, Overridden, ResolvedConfig,
+    Setting, Warning,
 };
 pub use source::SourceText;
 

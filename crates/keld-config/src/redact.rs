@@ -114,6 +114,28 @@ pub fn mask_url_passwords(text: &str) -> String {
     out
 }
 
+/// `url` with its path, query and fragment replaced by [`REDACTED`], and any user
+/// information removed: `https://hc-ping.com/<redacted>`. A monitoring URL's path is
+/// its secret (a healthchecks check's UUID, an ntfy topic).
+pub fn mask_url_path(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let prefix = if scheme.is_empty() {
+        String::new()
+    } else {
+        format!("{scheme}://")
+    };
+    if end == rest.len() {
+        format!("{prefix}{host}")
+    } else {
+        format!("{prefix}{host}/{REDACTED}")
+    }
+}
+
 fn url_passwords(bytes: &[u8]) -> Vec<Range<usize>> {
     let mut found = Vec::new();
     let mut from = 0;

@@ -8,8 +8,10 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::redact::{REDACTED, is_secret_name, mask_url_passwords};
-use crate::resolved::{EnvValue, Flag, FlagValue, Origin, Overridden, ResolvedConfig, Setting};
+use crate::redact::{REDACTED, is_secret_name, mask_url_passwords, mask_url_path};
+use crate::resolved::{
+    EnvValue, Flag, FlagValue, Operations, Origin, Overridden, ResolvedConfig, Setting,
+};
 
 /// Variables that exist only while post-hooks run; never part of a configuration.
 const RUN_TIME_ONLY: [&str; 2] = ["KELD_RESTIC_EXIT_CODE", "KELD_RESTIC_STATUS"];
@@ -45,6 +47,8 @@ pub struct Redacted {
     pub post_hooks: Option<RedactedSetting<Vec<String>>>,
     /// Whether backup hooks apply to this command.
     pub hooks_apply: bool,
+    /// The keys for unattended operation that resolved.
+    pub operations: RedactedOperations,
     /// Config files read, lowest priority first.
     pub files: Vec<PathBuf>,
     /// Sections that applied, lowest priority first.
@@ -117,6 +121,125 @@ pub struct RedactedSetting<T> {
     pub origin: Origin,
     /// What it replaced, highest priority first.
     pub overridden: Vec<Overridden>,
+}
+
+/// The keys for unattended operation, safe to show: durations in the config's
+/// notation, and the ping URLs with their path and query [`REDACTED`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct RedactedOperations {
+    /// `_lock`.
+    pub lock: Option<RedactedSetting<bool>>,
+    /// `_lock_wait` (`10m`).
+    pub lock_wait: Option<RedactedSetting<String>>,
+    /// `_success_exit_codes`.
+    pub success_exit_codes: Option<RedactedSetting<Vec<u8>>>,
+    /// `_hook_timeout` (`10m`).
+    pub hook_timeout: Option<RedactedSetting<String>>,
+    /// `_metrics_dir`.
+    pub metrics_dir: Option<RedactedSetting<PathBuf>>,
+    /// `_healthchecks`, path and query redacted.
+    pub healthchecks: Option<RedactedSetting<String>>,
+    /// `_ntfy`, path and query redacted.
+    pub ntfy: Option<RedactedSetting<String>>,
+    /// `_webhook`, path and query redacted.
+    pub webhook: Option<RedactedSetting<String>>,
+    /// `_schedule`.
+    pub schedule: Option<RedactedSetting<Vec<String>>>,
+    /// `_schedule_delay` (`30m`).
+    pub schedule_delay: Option<RedactedSetting<String>>,
+}
+
+/// One resolved key for unattended operation, ready to print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationRow {
+    /// The key (`_lock_wait`).
+    pub key: &'static str,
+    /// Its value as text (`10m`, `true`, `[3]`, `https://hc-ping.com/<redacted>`).
+    pub shown: String,
+    /// Where it came from.
+    pub origin: Origin,
+    /// What it replaced.
+    pub overridden: Vec<Overridden>,
+}
+
+impl RedactedOperations {
+    /// Whether no key resolved.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The keys that resolved, in the order of docs/operations.md.
+    pub fn rows(&self) -> Vec<OperationRow> {
+        fn row<T>(
+            key: &'static str,
+            setting: &Option<RedactedSetting<T>>,
+            show: impl Fn(&T) -> String,
+        ) -> Option<OperationRow> {
+            setting.as_ref().map(|setting| OperationRow {
+                key,
+                shown: show(&setting.value),
+                origin: setting.origin.clone(),
+                overridden: setting.overridden.clone(),
+            })
+        }
+        let list = |values: &Vec<String>| {
+            values
+                .iter()
+                .map(|value| crate::shell::quote(value))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        [
+            row("_lock", &self.lock, ToString::to_string),
+            row("_lock_wait", &self.lock_wait, Clone::clone),
+            row("_success_exit_codes", &self.success_exit_codes, |codes| {
+                format!("{codes:?}")
+            }),
+            row("_hook_timeout", &self.hook_timeout, Clone::clone),
+            row("_metrics_dir", &self.metrics_dir, |dir| {
+                crate::shell::display(&dir.display().to_string())
+            }),
+            row("_healthchecks", &self.healthchecks, |url| {
+                crate::shell::display(url)
+            }),
+            row("_ntfy", &self.ntfy, |url| crate::shell::display(url)),
+            row("_webhook", &self.webhook, |url| crate::shell::display(url)),
+            row("_schedule", &self.schedule, list),
+            row("_schedule_delay", &self.schedule_delay, Clone::clone),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    fn of(operations: &Operations) -> Self {
+        fn shown<T: Clone, U>(
+            setting: &Option<Setting<T>>,
+            show: impl Fn(&T) -> U,
+            secret: bool,
+        ) -> Option<RedactedSetting<U>> {
+            setting.as_ref().map(|setting| RedactedSetting {
+                value: show(&setting.value),
+                origin: setting.origin.clone(),
+                overridden: masked_overridden(&setting.overridden, secret),
+            })
+        }
+        let duration = |value: &std::time::Duration| crate::duration::format(*value);
+        let url = |value: &String| mask_url_path(value);
+        Self {
+            lock: shown(&operations.lock, |value| *value, false),
+            lock_wait: shown(&operations.lock_wait, duration, false),
+            success_exit_codes: shown(&operations.success_exit_codes, Clone::clone, false),
+            hook_timeout: shown(&operations.hook_timeout, duration, false),
+            metrics_dir: shown(&operations.metrics_dir, Clone::clone, false),
+            healthchecks: shown(&operations.healthchecks, url, true),
+            ntfy: shown(&operations.ntfy, url, true),
+            webhook: shown(&operations.webhook, url, true),
+            schedule: shown(&operations.schedule, Clone::clone, false),
+            schedule_delay: shown(&operations.schedule_delay, duration, false),
+        }
+    }
 }
 
 fn masked_overridden(overridden: &[Overridden], secret: bool) -> Vec<Overridden> {
@@ -237,6 +360,7 @@ impl ResolvedConfig {
             pre_hooks: self.pre_hooks.as_ref().map(masked_list),
             post_hooks: self.post_hooks.as_ref().map(masked_list),
             hooks_apply: self.hooks_apply(),
+            operations: RedactedOperations::of(&self.operations),
             files: self.files.clone(),
             sections: self.sections.clone(),
         }

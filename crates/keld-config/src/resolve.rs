@@ -11,10 +11,11 @@ use crate::interpolate::Interpolator;
 use crate::overrides::{self, CliArgs};
 use crate::presets;
 use crate::source::Span;
+use crate::special;
 use crate::values::{self, expand_home};
 use crate::{
-    EnvValue, EnvVar, Environment, Flag, Origin, Overridden, Request, ResolvedConfig, Setting,
-    Warning,
+    EnvValue, EnvVar, Environment, Flag, Operations, Origin, Overridden, Request, ResolvedConfig,
+    Setting, Warning,
 };
 
 /// restic's own `_COMMAND` variables, passed through unrun.
@@ -183,6 +184,7 @@ pub(crate) fn resolve(
     };
     let pre_hooks = hooks("_pre_hooks");
     let post_hooks = hooks("_post_hooks");
+    let operations = operations(&stack, home, &mut interpolator)?;
 
     let mut warnings = Vec::new();
     let configured = config_flags(
@@ -223,10 +225,95 @@ pub(crate) fn resolve(
         environ,
         pre_hooks,
         post_hooks,
+        operations,
         files: files.to_vec(),
         sections,
         warnings,
     })
+}
+
+/// The value of the keld key `name` from the stack: interpolated, then checked as
+/// every file's literal values are (type and format), at the definition's place.
+fn special_value<'a>(
+    stack: &'a [Layer<'a>],
+    name: &str,
+    interpolator: &mut Interpolator<'_>,
+) -> Result<Option<(crate::document::Value, Vec<Found<'a>>)>, Error> {
+    let found = definitions(stack, name);
+    let Some(winner) = found.last().copied() else {
+        return Ok(None);
+    };
+    let value = interpolator.resolve(winner.section, name, winner.definition)?;
+    if let Some(key) = special::lookup(name) {
+        special::check_value(key, &value).map_err(|problem| match problem {
+            special::Problem::Type(what, help) | special::Problem::Invalid(what, help) => {
+                unsupported(&winner, &what, &help)
+            }
+            special::Problem::Unknown(help) | special::Problem::Misplaced(help) => {
+                unsupported(&winner, "not allowed", &help)
+            }
+        })?;
+    }
+    Ok(Some((value, found)))
+}
+
+/// The keys for unattended operation (docs/operations.md), resolved and checked.
+fn operations<'a>(
+    stack: &'a [Layer<'a>],
+    home: Option<&Path>,
+    interpolator: &mut Interpolator<'_>,
+) -> Result<Operations, Error> {
+    use crate::document::Value;
+
+    let mut operations = Operations::default();
+    let mut get = |name: &str| special_value(stack, name, interpolator);
+    let text = |value: &Value| value.scalar_text().unwrap_or_default();
+    let duration = |value: &Value| special::duration(&text(value)).unwrap_or_default();
+    if let Some((value, found)) = get("_lock")? {
+        operations.lock = setting(&found, matches!(value, Value::Boolean(true)));
+    }
+    if let Some((value, found)) = get("_lock_wait")? {
+        operations.lock_wait = setting(&found, duration(&value));
+    }
+    if let Some((value, found)) = get("_hook_timeout")? {
+        operations.hook_timeout = setting(&found, duration(&value));
+    }
+    if let Some((value, found)) = get("_success_exit_codes")? {
+        let codes = match &value {
+            Value::Array(items) => items
+                .iter()
+                .filter_map(|item| match item {
+                    Value::Integer(code) => u8::try_from(*code).ok(),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        operations.success_exit_codes = setting(&found, codes);
+    }
+    if let Some((value, found)) = get("_metrics_dir")? {
+        operations.metrics_dir = setting(&found, PathBuf::from(expand_home(&text(&value), home)));
+    }
+    for (name, slot) in [
+        ("_healthchecks", &mut operations.healthchecks),
+        ("_ntfy", &mut operations.ntfy),
+        ("_webhook", &mut operations.webhook),
+    ] {
+        if let Some((value, found)) = get(name)? {
+            *slot = setting(&found, text(&value));
+        }
+    }
+    if let Some((value, found)) = get("_schedule")? {
+        let calendars = match &value {
+            Value::Array(items) => items.iter().filter_map(Value::scalar_text).collect(),
+            other => other.scalar_text().into_iter().collect(),
+        };
+        operations.schedule = setting(&found, calendars);
+    }
+    if let Some((value, found)) = get("_schedule_delay")? {
+        operations.schedule_delay = setting(&found, duration(&value));
+    }
+    Ok(operations)
 }
 
 /// A string-valued special key (`_command`, `_workdir`), interpolated.

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::redact::is_secret_name;
 
@@ -214,6 +215,63 @@ impl fmt::Debug for EnvVar {
     }
 }
 
+/// The keys for unattended operation (docs/operations.md): each present when a
+/// section that applies sets it, with where it came from.
+///
+/// Its `Debug` output hides the path and query of the ping URLs (a healthchecks
+/// check's UUID is the secret that lets anyone ping it).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Operations {
+    /// `_lock`: hold the preset's lock for the whole run.
+    pub lock: Option<Setting<bool>>,
+    /// `_lock_wait`: how long to wait for the lock.
+    pub lock_wait: Option<Setting<Duration>>,
+    /// `_success_exit_codes`: restic exit codes reported as 0.
+    pub success_exit_codes: Option<Setting<Vec<u8>>>,
+    /// `_hook_timeout`: the limit for each hook.
+    pub hook_timeout: Option<Setting<Duration>>,
+    /// `_metrics_dir`: where the Prometheus textfile goes (`~` expanded).
+    pub metrics_dir: Option<Setting<PathBuf>>,
+    /// `_healthchecks`: a check's URL (secret).
+    pub healthchecks: Option<Setting<String>>,
+    /// `_ntfy`: a topic's URL (secret).
+    pub ntfy: Option<Setting<String>>,
+    /// `_webhook`: a URL that receives each run's record (secret).
+    pub webhook: Option<Setting<String>>,
+    /// `_schedule`: systemd calendar expressions.
+    pub schedule: Option<Setting<Vec<String>>>,
+    /// `_schedule_delay`: the timers' randomized delay.
+    pub schedule_delay: Option<Setting<Duration>>,
+}
+
+impl fmt::Debug for Operations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let url = |setting: &Option<Setting<String>>| {
+            setting
+                .as_ref()
+                .map(|setting| crate::redact::mask_url_path(&setting.value))
+        };
+        f.debug_struct("Operations")
+            .field("lock", &self.lock.as_ref().map(|s| s.value))
+            .field("lock_wait", &self.lock_wait.as_ref().map(|s| s.value))
+            .field(
+                "success_exit_codes",
+                &self.success_exit_codes.as_ref().map(|s| &s.value),
+            )
+            .field("hook_timeout", &self.hook_timeout.as_ref().map(|s| s.value))
+            .field("metrics_dir", &self.metrics_dir.as_ref().map(|s| &s.value))
+            .field("healthchecks", &url(&self.healthchecks))
+            .field("ntfy", &url(&self.ntfy))
+            .field("webhook", &url(&self.webhook))
+            .field("schedule", &self.schedule.as_ref().map(|s| &s.value))
+            .field(
+                "schedule_delay",
+                &self.schedule_delay.as_ref().map(|s| s.value),
+            )
+            .finish()
+    }
+}
+
 /// A warning that does not stop resolution (e.g. a key that is no flag of the command).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
@@ -251,6 +309,8 @@ pub struct ResolvedConfig {
     pub pre_hooks: Option<Setting<Vec<String>>>,
     /// Post-hooks, when some section defines `_post_hooks`.
     pub post_hooks: Option<Setting<Vec<String>>>,
+    /// The keys for unattended operation that resolved (docs/operations.md).
+    pub operations: Operations,
     /// Config files read, lowest priority first.
     pub files: Vec<PathBuf>,
     /// Sections that exist and applied, lowest priority first (`global`, `home.backup`, ...).

@@ -42,6 +42,46 @@ impl Host {
     }
 }
 
+impl Operations {
+    /// What `operations` ask of a run with `purpose`: a run that only asks restic for
+    /// help or a dry run takes no lock (it changes nothing) and sends no ping (the
+    /// [`crate::Pinger`] and [`crate::Recorder`] skip it).
+    pub fn of(operations: &keld_config::Operations, purpose: Purpose) -> Self {
+        let value = |setting: &Option<keld_config::Setting<String>>| {
+            setting.as_ref().map(|setting| setting.value.clone())
+        };
+        Self {
+            lock: purpose == Purpose::Run
+                && operations
+                    .lock
+                    .as_ref()
+                    .is_some_and(|setting| setting.value),
+            lock_wait: operations
+                .lock_wait
+                .as_ref()
+                .map_or(Duration::ZERO, |setting| setting.value),
+            success_exit_codes: operations
+                .success_exit_codes
+                .as_ref()
+                .map(|setting| setting.value.clone())
+                .unwrap_or_default(),
+            hook_timeout: operations
+                .hook_timeout
+                .as_ref()
+                .map(|setting| (setting.value, keld_config::duration::format(setting.value))),
+            metrics_dir: operations
+                .metrics_dir
+                .as_ref()
+                .map(|setting| setting.value.clone()),
+            pings: crate::ping::Pings {
+                healthchecks: value(&operations.healthchecks),
+                ntfy: value(&operations.ntfy),
+                webhook: value(&operations.webhook),
+            },
+        }
+    }
+}
+
 /// What a run does around restic for unattended operation (docs/operations.md).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Operations {
@@ -149,7 +189,7 @@ impl Invocation {
             pre_hooks: hooks(resolved.active_pre_hooks()),
             post_hooks: hooks(resolved.active_post_hooks()),
             purpose,
-            operations: Operations::default(),
+            operations: Operations::of(&resolved.operations, purpose),
         }
     }
 

@@ -43,10 +43,51 @@ pub(super) fn document(view: &View, verbose: bool) -> Value {
         "argv": view.argv,
         "shell": view.shell_line(),
     });
+    let rows = resolved.operations.rows();
+    if !rows.is_empty() {
+        // Only when a key resolved, so the output of configs without them stays as it was.
+        document["operations"] = operations(&resolved.operations);
+    }
     if verbose {
         document["provenance"] = provenance(view);
+        if !rows.is_empty() {
+            let rows: Vec<Value> = rows
+                .iter()
+                .map(|row| {
+                    json!({
+                        "key": row.key,
+                        "origin": origin(&row.origin),
+                        "overridden": overridden(&row.overridden),
+                    })
+                })
+                .collect();
+            document["provenance"]["operations"] = Value::Array(rows);
+        }
     }
     document
+}
+
+/// The keys for unattended operation that resolved, by name without the `_`.
+fn operations(ops: &keld_config::RedactedOperations) -> Value {
+    let value = |setting: Option<Value>| setting.unwrap_or(Value::Null);
+    let all = json!({
+        "lock": value(ops.lock.as_ref().map(|s| json!(s.value))),
+        "lock_wait": value(ops.lock_wait.as_ref().map(|s| json!(s.value))),
+        "success_exit_codes": value(ops.success_exit_codes.as_ref().map(|s| json!(s.value))),
+        "hook_timeout": value(ops.hook_timeout.as_ref().map(|s| json!(s.value))),
+        "metrics_dir": value(ops.metrics_dir.as_ref().map(|s| json!(s.value))),
+        "healthchecks": value(ops.healthchecks.as_ref().map(|s| json!(s.value))),
+        "ntfy": value(ops.ntfy.as_ref().map(|s| json!(s.value))),
+        "webhook": value(ops.webhook.as_ref().map(|s| json!(s.value))),
+        "schedule": value(ops.schedule.as_ref().map(|s| json!(s.value))),
+        "schedule_delay": value(ops.schedule_delay.as_ref().map(|s| json!(s.value))),
+    });
+    match all {
+        Value::Object(map) => {
+            Value::Object(map.into_iter().filter(|(_, v)| !v.is_null()).collect())
+        }
+        other => other,
+    }
 }
 
 fn provenance(view: &View) -> Value {

@@ -41,6 +41,9 @@ pub(super) fn plain(view: &View) -> String {
             );
         }
     }
+    for row in resolved.operations.rows() {
+        line(&mut out, &format!("{}: {}", row.key, row.shown));
+    }
     line(&mut out, &format!("command: {}", view.shell_line()));
     out
 }
@@ -106,6 +109,16 @@ pub(super) fn verbose(view: &View) -> String {
         }
         hooks.overridden_all(&setting.overridden);
         hooks.indented().write_bare(&mut out);
+    }
+
+    let rows = resolved.operations.rows();
+    if !rows.is_empty() {
+        let mut operations = Block::default();
+        for row in rows {
+            operations.entry(format!("{} = {}", row.key, row.shown), &row.origin);
+            operations.overridden_all(&row.overridden);
+        }
+        operations.write(&mut out, "operations");
     }
 
     line(&mut out, &format!("command: {}", view.shell_line()));
