@@ -90,6 +90,10 @@ pub(crate) enum Sub {
     /// Show each preset's last run and last success from the run records, or check
     /// that backups are recent enough (--max-age)
     Status(StatusArgs),
+    /// Make systemd timers match the config's `_schedule` keys (or --list them)
+    Schedule(ScheduleArgs),
+    /// Disable and remove every systemd unit `keld schedule` wrote
+    Unschedule(UnscheduleArgs),
     /// A restic command or `_command` alias, and everything after it.
     #[command(external_subcommand)]
     Restic(Vec<OsString>),
@@ -111,6 +115,44 @@ pub(crate) struct StatusArgs {
     /// Ask restic for each preset's newest snapshot instead of reading the records
     #[arg(long)]
     pub(crate) repository: bool,
+}
+
+/// Whose systemd `keld schedule` and `keld unschedule` talk to.
+#[derive(Debug, Clone, Copy, clap::Args)]
+#[group(multiple = false)]
+pub(crate) struct ScopeArgs {
+    /// System units in /etc/systemd/system (the default for root)
+    #[arg(long)]
+    pub(crate) system: bool,
+    /// User units in ~/.config/systemd/user (the default for other users)
+    #[arg(long)]
+    pub(crate) user: bool,
+}
+
+/// `keld schedule`'s options.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ScheduleArgs {
+    /// Print every unit file and systemctl command, and change nothing
+    #[arg(long, conflicts_with = "list")]
+    pub(crate) dry_run: bool,
+    /// List the schedules: preset, command, calendar, next run, last result
+    #[arg(long)]
+    pub(crate) list: bool,
+    /// With --list: print JSON for scripts
+    #[arg(long, requires = "list")]
+    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) scope: ScopeArgs,
+}
+
+/// `keld unschedule`'s options.
+#[derive(Debug, clap::Args)]
+pub(crate) struct UnscheduleArgs {
+    /// Print every file it would remove and every systemctl command, and change nothing
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    #[command(flatten)]
+    pub(crate) scope: ScopeArgs,
 }
 
 /// A duration as the config writes it (`26h`, `1h30m`).
@@ -153,7 +195,10 @@ mod tests {
     #[test]
     fn own_subcommands_never_shadow_restic_commands() {
         let own = own_subcommands();
-        assert_eq!(own, ["presets", "completions", "man", "status"]);
+        assert_eq!(
+            own,
+            ["presets", "completions", "man", "status", "schedule", "unschedule"]
+        );
         for name in &own {
             assert!(
                 keld_config::FlagData::restic().command(name).is_none(),

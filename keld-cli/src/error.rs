@@ -79,6 +79,36 @@ pub(crate) enum CliError {
     #[diagnostic(code(keld::snapshots))]
     Snapshots(keld_hooks::SnapshotsError),
 
+    /// A `_schedule` calendar systemd refuses.
+    #[error("{at}: systemd does not accept the calendar {calendar:?}: {message}")]
+    #[diagnostic(
+        code(keld::schedule_calendar),
+        help("write an OnCalendar= expression systemd understands (`daily`, `Mon..Fri 02:00`, `*-*-* 03:30`); check it with `systemd-analyze calendar EXPR`")
+    )]
+    BadCalendar {
+        /// The expression.
+        calendar: String,
+        /// Where it is set.
+        at: String,
+        /// systemd's message.
+        message: String,
+    },
+
+    /// The user unit directory cannot be known.
+    #[error("keld cannot tell where your systemd user units go")]
+    #[diagnostic(code(keld::unit_dir), help("set HOME or XDG_CONFIG_HOME, or use --system as root"))]
+    NoUnitDir,
+
+    /// keld's own path is unknown (for `ExecStart=`).
+    #[error("keld cannot tell its own path for the units' ExecStart=")]
+    #[diagnostic(code(keld::own_path))]
+    OwnPath(#[source] io::Error),
+
+    /// Writing units or running systemctl failed.
+    #[error(transparent)]
+    #[diagnostic(code(keld::schedule))]
+    Schedule(#[from] keld_hooks::ScheduleError),
+
     /// Writing to stdout failed (a closed pipe is handled before this is shown).
     #[error("writing to standard output failed")]
     #[diagnostic(code(keld::stdout))]

@@ -35,6 +35,7 @@ mod interactive;
 mod man;
 mod presets;
 mod run;
+mod schedule;
 mod sequence;
 mod show;
 mod status;
@@ -133,6 +134,8 @@ fn dispatch(cli: &Cli, show_command: bool, ctx: &Context) -> Result<u8, CliError
             presets.extend(args.presets.iter().cloned());
             status::status(args, &presets, || load(cli, ctx), ctx)
         }
+        Some(Sub::Schedule(args)) => schedule::schedule(args, cli, &load(cli, ctx)?, ctx),
+        Some(Sub::Unschedule(args)) => schedule::unschedule(args, ctx),
         Some(Sub::Restic(words)) => restic(cli, words, show_command, ctx),
     }
 }

@@ -96,9 +96,9 @@ pub use report::{
 };
 pub use run::Runner;
 pub use schedule::{
-    Launcher, MARKER, Plan, ScheduleError, Scope, Timer, Unit, apply as apply_schedule,
-    escape as systemd_escape, keld_units, plan as plan_schedule, stem as unit_stem, units,
-    unschedule_plan,
+    Launcher, MARKER, Plan, ScheduleError, Scope, Timer, ToolError, Unit, apply as apply_schedule,
+    check_calendar, escape as systemd_escape, keld_units, next_elapses, plan as plan_schedule,
+    stem as unit_stem, systemctl, units, unschedule_plan,
 };
 pub use snapshots::{Snapshot, SnapshotQuery, SnapshotsError, newest_in, newest_snapshot};
 pub use state::{STATE_DIR_VAR, StateError, state_dir};

@@ -19,6 +19,7 @@ mod operations;
 mod options;
 mod output;
 mod presets;
+mod schedule;
 mod real_restic;
 mod show_command;
 mod signals;

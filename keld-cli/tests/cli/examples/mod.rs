@@ -4,13 +4,14 @@
 //! --verbose`: it must exit 0, print nothing on stderr (no warning about a flag restic
 //! does not have), and produce the command line the example's comments promise. The
 //! healthchecks and database-dump hooks run for real through `keld` with the stand-in
-//! restic and a stand-in `curl`, and the systemd units are checked by `systemd-analyze
-//! verify` and by resolving their `ExecStart=` lines against the long example.
+//! restic and a stand-in `curl`, and the systemd units in `examples/unattended/units/`
+//! are exactly what `keld schedule --dry-run` writes for its config, and pass
+//! `systemd-analyze verify`.
 
 mod configs;
 mod hooks;
 mod links;
-mod systemd;
+mod unattended;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
