@@ -1,114 +1,16 @@
 //! Monitoring pings against a real local HTTP server: what each service receives for
 //! each result, retries, and a server that is down.
 
-use std::collections::VecDeque;
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use keld_hooks::{Operations, Pinger, Pings, ProcessInfo};
 
 mod support;
+use support::http::Server;
 use support::{RunOptions, run_report};
-
-/// One request the server received.
-#[derive(Debug, Clone)]
-struct Received {
-    method: String,
-    path: String,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Received {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
-    }
-}
-
-/// A plain HTTP server on 127.0.0.1 that records every request and answers with the
-/// next status of its queue (200 when empty).
-struct Server {
-    port: u16,
-    received: Arc<Mutex<Vec<Received>>>,
-    statuses: Arc<Mutex<VecDeque<u16>>>,
-}
-
-impl Server {
-    fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let statuses = Arc::new(Mutex::new(VecDeque::new()));
-        let (log, queue) = (Arc::clone(&received), Arc::clone(&statuses));
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                    continue;
-                }
-                let mut parts = line.split_whitespace();
-                let method = parts.next().unwrap_or_default().to_owned();
-                let path = parts.next().unwrap_or_default().to_owned();
-                let mut headers = Vec::new();
-                loop {
-                    let mut header = String::new();
-                    reader.read_line(&mut header).unwrap();
-                    let header = header.trim_end();
-                    if header.is_empty() {
-                        break;
-                    }
-                    if let Some((key, value)) = header.split_once(':') {
-                        headers.push((key.trim().to_owned(), value.trim().to_owned()));
-                    }
-                }
-                let length: usize = headers
-                    .iter()
-                    .find(|(key, _)| key.eq_ignore_ascii_case("content-length"))
-                    .and_then(|(_, value)| value.parse().ok())
-                    .unwrap_or(0);
-                let mut body = vec![0; length];
-                reader.read_exact(&mut body).unwrap();
-                log.lock().unwrap().push(Received {
-                    method,
-                    path,
-                    headers,
-                    body: String::from_utf8_lossy(&body).into_owned(),
-                });
-                let status = queue.lock().unwrap().pop_front().unwrap_or(200);
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 {status} X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nOK"
-                );
-            }
-        });
-        Self {
-            port,
-            received,
-            statuses,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    fn received(&self) -> Vec<Received> {
-        self.received.lock().unwrap().clone()
-    }
-
-    fn answer(&self, statuses: &[u16]) {
-        self.statuses.lock().unwrap().extend(statuses);
-    }
-}
 
 struct World {
     dir: tempfile::TempDir,

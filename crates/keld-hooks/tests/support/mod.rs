@@ -3,6 +3,8 @@
 //! returns early errors as `Err`.
 #![allow(dead_code)]
 
+pub(crate) mod http;
+
 use std::ffi::OsString;
 use std::path::PathBuf;
 
