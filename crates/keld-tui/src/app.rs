@@ -8,11 +8,11 @@
 
 use crate::protocol::{COMMANDS, Choice, Exit, Msg, OVERWRITE_POLICIES, Preview, Request, Setup};
 use crate::restic_version::supports_overwrite;
-use crate::screens::{
-    FieldEvent, Key, PAGE, Picker, PickerEvent, ScreenId, TextField, filter_labels,
-};
 use crate::snapshots::{Snapshot, filter_snapshots};
 use crate::tree::{FileTree, Selection, include_pattern};
+use crate::widgets::{
+    FieldEvent, Key, PAGE, Picker, PickerEvent, ScreenId, TextField, filter_labels,
+};
 
 /// The snapshot screen's states.
 #[derive(Debug)]

@@ -42,23 +42,23 @@ mod app;
 mod palette;
 mod protocol;
 mod restic_version;
-mod screens;
 mod session;
 mod snapshots;
 mod terminal;
 mod tree;
 mod view;
+mod widgets;
 mod worker;
 
 pub use app::App;
 pub use palette::{Background, Palette};
 pub use protocol::{Choice, Exit, Msg, Preview, PreviewFn, Request, Setup};
-pub use screens::{Key, ScreenId};
 pub use session::{
-    Asked, EXIT_CANCELLED, Known, SessionContext, SessionError, ask, known_at_start, request_for,
-    restore_gaps,
+    Asked, EXIT_CANCELLED, EXIT_HUNG_UP, Known, SessionContext, SessionError, ask, known_at_start,
+    request_for, restore_gaps,
 };
 pub use snapshots::{Snapshot, SnapshotsError, Summary, parse_snapshots};
 pub use tree::{FileTree, ListingError};
 pub use view::draw;
+pub use widgets::{Key, ScreenId};
 pub use worker::{ConfigRestic, Restic, Worker, restic_worker};

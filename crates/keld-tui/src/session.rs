@@ -20,12 +20,16 @@ use thiserror::Error;
 
 use crate::palette::{Palette, detect_background};
 use crate::protocol::{Choice, Exit, Preview, PreviewFn, Setup};
-use crate::terminal::run_session;
-use crate::worker::{ConfigRestic, Restic, restic_worker};
+use crate::terminal::{Ended, run_session};
+use crate::worker::{ConfigRestic, Restic, Worker, restic_worker};
 
 /// Exit code when the user leaves without running anything (Esc on the first
 /// screen, Ctrl-C): 128 + SIGINT, as a shell reports an interrupted command.
 pub const EXIT_CANCELLED: u8 = 130;
+
+/// Exit code when the terminal went away under the session (its window closed, the
+/// connection dropped): 128 + SIGHUP, as for the hang-up signal itself.
+pub const EXIT_HUNG_UP: u8 = 129;
 
 /// The signals that end a session (SIGHUP, SIGINT, SIGQUIT, SIGTERM).
 const STOP_SIGNALS: [i32; 4] = [
@@ -195,16 +199,32 @@ pub fn ask(context: &SessionContext, known: Known) -> Result<Asked, SessionError
     ));
     let worker = restic_worker(Arc::clone(&restic) as Arc<dyn Restic>);
     let palette = Palette::for_background(detect_background(&context.env.vars));
+    run(setup, palette, &worker, || {
+        // A listing nobody waits for any more must not keep the repository locked.
+        restic.lister().children().stop_all(BACKGROUND_PATIENCE);
+    })
+}
+
+/// Run a session with the stop signals caught, call `after` once the terminal is
+/// given back, and say how it ended: a caught signal wins (128 + its number), a
+/// terminal that went away is 129 as for SIGHUP, and a terminal that failed is the
+/// error.
+pub(crate) fn run(
+    setup: Setup,
+    palette: Palette,
+    worker: &Worker,
+    after: impl FnOnce(),
+) -> Result<Asked, SessionError> {
     let signals = Signals::register().map_err(SessionError)?;
-    let result = run_session(setup, palette, &worker, &signals.stop);
-    // A listing nobody waits for any more must not keep the repository locked.
-    restic.lister().children().stop_all(BACKGROUND_PATIENCE);
+    let result = run_session(setup, palette, worker, &signals.stop);
+    after();
     if let Some(code) = signals.exit_code() {
         return Ok(Asked::Exit(code));
     }
     match result.map_err(SessionError)? {
-        Exit::Run(choice) => Ok(Asked::Run(choice)),
-        Exit::Cancelled => Ok(Asked::Exit(EXIT_CANCELLED)),
+        Ended::Exit(Exit::Run(choice)) => Ok(Asked::Run(choice)),
+        Ended::Exit(Exit::Cancelled) | Ended::Stopped => Ok(Asked::Exit(EXIT_CANCELLED)),
+        Ended::HungUp => Ok(Asked::Exit(EXIT_HUNG_UP)),
     }
 }
 

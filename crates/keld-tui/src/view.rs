@@ -16,8 +16,8 @@ use crate::app::App;
 use crate::app::{SnapshotsState, TreeState};
 use crate::palette::Palette;
 use crate::protocol::{COMMANDS, OVERWRITE_POLICIES};
-use crate::screens::{Picker, ScreenId, TextField};
 use crate::tree::{Check, FileTree, NodeKind};
+use crate::widgets::{Picker, ScreenId, TextField};
 use keld_config::shell as quote;
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];

@@ -13,8 +13,8 @@ use crate::app::tests::{
 };
 use crate::palette::Background;
 use crate::protocol::{Msg, Request, Setup};
-use crate::screens::Key;
 use crate::tree::SAMPLE_LISTING;
+use crate::widgets::Key;
 
 const WIDTH: u16 = 80;
 const HEIGHT: u16 = 18;

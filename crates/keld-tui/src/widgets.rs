@@ -2,8 +2,8 @@
 
 use std::cell::Cell;
 
-/// A key press, as the screens understand it (the terminal layer maps crossterm's
-/// events onto these, so tests need no terminal).
+/// A key press, as the screens understand it (the terminal layer decodes the bytes
+/// the terminal sends into these, so tests need no terminal).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Key {
     /// ↑
@@ -28,8 +28,16 @@ pub enum Key {
     Esc,
     /// Backspace
     Backspace,
+    /// Delete (the key that deletes forward)
+    Delete,
+    /// Tab
+    Tab,
+    /// Shift-Tab
+    BackTab,
     /// A printable character; `' '` is Space.
     Char(char),
+    /// Ctrl and a letter (`'u'` for Ctrl-U), other than Ctrl-C.
+    Ctrl(char),
     /// Ctrl-C: leave without running anything.
     Interrupt,
 }
