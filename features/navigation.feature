@@ -18,7 +18,7 @@ Feature: Finding the way through the interactive mode
       When keld starts on a terminal with no arguments
       Then the screen title is "Command"
       And the screen shows "restore    bring files back from a snapshot"
-      And the help bar shows "Enter choose  Esc back  Ctrl-C quit"
+      And the help bar shows "Enter choose  Esc back  q/Ctrl-C quit"
 
     Scenario: A command and a preset chosen on the screens run after confirmation
       When keld starts on a terminal with no arguments

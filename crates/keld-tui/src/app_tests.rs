@@ -1,8 +1,10 @@
 //! The state machine driven by key sequences and background answers, no terminal.
 
 use super::*;
+use crate::protocol::PresetEntry;
 use crate::snapshots::{parse_snapshots, sample_json};
-use crate::tree::SAMPLE_LISTING;
+use crate::tree::{SAMPLE_LISTING, Selection};
+use crate::widgets::Key;
 
 pub(crate) const RESTIC_017: &str = "restic 0.17.3 compiled with go1.22.5 on linux/amd64";
 pub(crate) const RESTIC_014: &str = "restic 0.14.0 compiled with go1.19.8 on linux/amd64";
@@ -25,17 +27,27 @@ pub(crate) fn preview(choice: &Choice) -> Result<Preview, String> {
     Ok(Preview {
         argv,
         env_names: vec!["RESTIC_PASSWORD".into(), "AWS_SECRET_ACCESS_KEY".into()],
+        warnings: Vec::new(),
     })
 }
 
 pub(crate) fn setup(presets: &[&str]) -> Setup {
     Setup {
         command: None,
-        presets: presets.iter().map(|name| (*name).to_owned()).collect(),
+        presets: presets
+            .iter()
+            .map(|name| PresetEntry {
+                name: (*name).to_owned(),
+                repository: Some(format!("/srv/restic/{name}")),
+                repository_only: name.starts_with('@'),
+            })
+            .collect(),
         preset: None,
         snapshot: None,
         target: None,
         preview: Box::new(preview),
+        home: Some("/home/ann".into()),
+        cwd: "/work".into(),
     }
 }
 
@@ -57,6 +69,27 @@ pub(crate) fn type_text(app: &mut App, text: &str) {
     for ch in text.chars() {
         app.key(Key::Char(ch));
     }
+}
+
+/// restic 0.14's `diff --json` of two snapshots of `/rr/src`.
+pub(crate) const SAMPLE_DIFF: &str = r#"{"message_type":"change","path":"/rr/src/a/x.txt","modifier":"M"}
+{"message_type":"change","path":"/rr/src/c/","modifier":"+"}
+{"message_type":"change","path":"/rr/src/c/z","modifier":"+"}
+{"message_type":"change","path":"/rr/src/old.txt","modifier":"-"}
+{"message_type":"statistics","changed_files":1,"added":{"files":1,"dirs":1,"bytes":2},"removed":{"files":1,"dirs":0,"bytes":2048}}
+"#;
+
+/// `forget --dry-run --json` that keeps the newest of the sample snapshots and
+/// removes the next two.
+pub(crate) fn sample_forget() -> String {
+    let snapshots: serde_json::Value = serde_json::from_str(&sample_json(3)).expect("valid sample");
+    serde_json::json!([{
+        "host": "laptop",
+        "paths": ["/home"],
+        "keep": [snapshots[2]],
+        "remove": [snapshots[1], snapshots[0]],
+    }])
+    .to_string()
 }
 
 pub(crate) fn sample_snapshots() -> Vec<Snapshot> {
@@ -86,6 +119,14 @@ pub(crate) fn answer(
             Request::ResticVersion { ticket } => Msg::ResticVersion {
                 ticket: *ticket,
                 result: Ok(version.to_owned()),
+            },
+            Request::Diff { ticket, .. } => Msg::Diff {
+                ticket: *ticket,
+                result: Ok(crate::diff::parse_diff(SAMPLE_DIFF).expect("valid diff")),
+            },
+            Request::ForgetPlan { ticket, .. } => Msg::ForgetPlan {
+                ticket: *ticket,
+                result: Ok(crate::forget::parse_forget(&sample_forget()).expect("valid plan")),
             },
         };
         app.message(msg);
@@ -362,11 +403,32 @@ fn answers_for_an_abandoned_preset_are_dropped() {
 }
 
 #[test]
+fn a_wrong_password_offers_no_restore() {
+    let mut app = App::new(restore_setup());
+    answer(
+        &mut app,
+        &Err("Fatal: wrong password or no key found\n(restic: exit code 1)".into()),
+        Ok(SAMPLE_LISTING),
+        RESTIC_014,
+    );
+    assert!(matches!(
+        app.snapshots,
+        SnapshotsState::Failed { field: None, .. }
+    ));
+    type_text(&mut app, "latest");
+    press(&mut app, &[Key::Enter]);
+    assert_eq!(app.screen(), ScreenId::Snapshots, "nothing to type into");
+    assert!(app.take_requests().is_empty());
+    press(&mut app, &[Key::Esc]);
+    assert_eq!(app.exit(), Some(&Exit::Cancelled));
+}
+
+#[test]
 fn failed_listing_offers_a_manual_id() {
     let mut app = App::new(restore_setup());
     answer(
         &mut app,
-        &Err("Fatal: wrong password or no key found".into()),
+        &Err("Fatal: unable to open config file: no such file or directory".into()),
         Ok(SAMPLE_LISTING),
         RESTIC_014,
     );
@@ -417,12 +479,39 @@ fn failed_tree_restores_everything_on_enter() {
     answer(
         &mut app,
         &Ok(Vec::new()),
-        Err("Fatal: no snapshot"),
+        Err("Fatal: unable to open repository: connection refused"),
         RESTIC_014,
     );
-    assert!(matches!(app.tree, TreeState::Failed(_)));
+    assert!(matches!(app.tree, TreeState::Failed { .. }));
     press(&mut app, &[Key::Char(' '), Key::Enter]);
     assert_eq!(app.screen(), ScreenId::Target);
+}
+
+#[test]
+fn an_id_that_names_no_snapshot_is_explained_and_not_restored() {
+    for listing in [
+        // restic 0.18: a failure.
+        Err("Fatal: no matching ID found for prefix \"zz\"\n(restic: exit code 1)"),
+        // restic 0.14: success with nothing listed (its words go to stderr).
+        Ok(""),
+    ] {
+        let mut app = App::new(restore_setup());
+        answer(&mut app, &Ok(Vec::new()), Ok(SAMPLE_LISTING), RESTIC_014);
+        type_text(&mut app, "zz");
+        press(&mut app, &[Key::Enter]);
+        answer(&mut app, &Ok(Vec::new()), listing, RESTIC_014);
+        let TreeState::Failed { error, restorable } = &app.tree else {
+            panic!("{listing:?}: {:?}", app.tree);
+        };
+        assert!(!restorable, "{error}");
+        assert!(
+            error.contains("no matching ID") || error.contains("no snapshot matched"),
+            "{error}"
+        );
+        press(&mut app, &[Key::Enter]);
+        assert_eq!(app.screen(), ScreenId::Tree, "Enter does not go on");
+        assert!(app.notice().is_some_and(|n| n.contains("no such snapshot")));
+    }
 }
 
 #[test]
@@ -488,7 +577,7 @@ fn overwrite_question_waits_for_the_version_then_shows_or_skips() {
                     ticket,
                     result: Ok(sample_snapshots()),
                 }),
-                Request::Listing { .. } => unreachable!("not asked yet"),
+                other => unreachable!("not asked yet: {other:?}"),
             }
         }
         press(&mut app, &[Key::Enter]);

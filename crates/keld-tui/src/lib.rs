@@ -39,6 +39,10 @@
 #![forbid(unsafe_code)]
 
 mod app;
+mod diff;
+mod field;
+mod forget;
+mod fuzzy;
 mod palette;
 mod protocol;
 mod restic_version;
@@ -51,8 +55,10 @@ mod widgets;
 mod worker;
 
 pub use app::App;
+pub use diff::{Diff, DiffError, parse_diff};
+pub use forget::{ForgetGroup, ForgetPlan, parse_forget};
 pub use palette::{Background, Palette};
-pub use protocol::{Choice, Exit, Msg, Preview, PreviewFn, Request, Setup};
+pub use protocol::{Choice, Exit, Msg, PresetEntry, Preview, PreviewFn, Request, Setup};
 pub use session::{
     Asked, EXIT_CANCELLED, EXIT_HUNG_UP, Known, SessionContext, SessionError, ask, known_at_start,
     request_for, restore_gaps,

@@ -13,13 +13,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use keld_config::{Config, Environment, FlagValue, Request, ResolvedConfig};
+use keld_config::{
+    Config, Environment, FlagValue, Origin, PresetKind, Request, ResolvedConfig, ShownValue,
+};
 use keld_hooks::{Host, Invocation};
 use miette::Diagnostic;
 use thiserror::Error;
 
 use crate::palette::{Palette, detect_background};
-use crate::protocol::{Choice, Exit, Preview, PreviewFn, Setup};
+use crate::protocol::{Choice, Exit, PresetEntry, Preview, PreviewFn, Setup};
 use crate::terminal::{Ended, run_session};
 use crate::worker::{ConfigRestic, Restic, Worker, restic_worker};
 
@@ -176,20 +178,15 @@ pub struct SessionContext {
 /// While it runs, SIGHUP, SIGINT, SIGQUIT and SIGTERM end it with the terminal
 /// restored, and keld then exits with 128 + the signal's number.
 pub fn ask(context: &SessionContext, known: Known) -> Result<Asked, SessionError> {
-    let presets = context
-        .config
-        .presets()
-        .into_iter()
-        .filter(|preset| preset.runnable)
-        .map(|preset| preset.name)
-        .collect();
     let setup = Setup {
         command: known.command,
-        presets,
+        presets: preset_entries(&context.config, &context.env),
         preset: known.preset,
         snapshot: known.snapshot,
         target: known.target,
         preview: preview_fn(context.clone()),
+        home: context.env.home.clone(),
+        cwd: context.host.cwd.clone(),
     };
     let restic = Arc::new(ConfigRestic::new(
         Arc::clone(&context.config),
@@ -228,6 +225,101 @@ pub(crate) fn run(
     }
 }
 
+/// The presets to offer: the runnable ones, and the repository halves of split
+/// presets (`@nas`, for commands on a whole repository), each with the repository
+/// its `snapshots` would use.
+pub(crate) fn preset_entries(config: &Config, env: &Environment) -> Vec<PresetEntry> {
+    config
+        .presets()
+        .into_iter()
+        .filter(|preset| preset.runnable || preset.kind == PresetKind::Suffix)
+        .map(|preset| {
+            let request = Request {
+                preset: Some(preset.name.clone()),
+                command: "snapshots".to_owned(),
+                args: Vec::new(),
+            };
+            let repository = config
+                .resolve(&request, env)
+                .ok()
+                .and_then(|resolved| repository_of(&resolved));
+            PresetEntry {
+                repository_only: preset.kind == PresetKind::Suffix,
+                name: preset.name,
+                repository,
+            }
+        })
+        .collect()
+}
+
+/// The repository a resolved command uses, as it may be shown: `--repo`, else
+/// `--repository-file`, else `RESTIC_REPOSITORY`; a URL's password masked.
+fn repository_of(resolved: &ResolvedConfig) -> Option<String> {
+    let redacted = resolved.redacted();
+    let flag = |key: &str| {
+        redacted
+            .flags
+            .iter()
+            .find(|flag| flag.key == key)
+            .and_then(|flag| flag.argv.last().cloned())
+    };
+    let shown = flag("repo")
+        .or_else(|| flag("repository-file").map(|file| format!("from {file}")))
+        .or_else(|| {
+            redacted
+                .environ
+                .iter()
+                .find(|var| var.name == "RESTIC_REPOSITORY")
+                .map(|var| match &var.value {
+                    ShownValue::Literal(value) => value.clone(),
+                    other => other.display(),
+                })
+        })?;
+    Some(keld_config::mask_url_passwords(&shown))
+}
+
+/// Whether the `_arguments` a command resolved to were set for that command: on
+/// the command line, or in a section named for it (`[home.forget]`), not in a
+/// section every command reads (`["home@"]`, meant for `backup`).
+pub(crate) fn arguments_meant_for_command(resolved: &ResolvedConfig) -> bool {
+    resolved
+        .arguments
+        .as_ref()
+        .is_some_and(|arguments| match &arguments.origin {
+            Origin::File { section, .. } => {
+                section.rsplit('.').next() == Some(resolved.typed_command.as_str())
+            }
+            _ => true,
+        })
+}
+
+/// What the confirmation should say before a command runs with `_arguments` it was
+/// not given them for (restic would read backup paths as snapshot IDs, say).
+fn argument_warnings(resolved: &ResolvedConfig) -> Vec<String> {
+    let Some(arguments) = &resolved.arguments else {
+        return Vec::new();
+    };
+    if resolved.command == "backup" || arguments_meant_for_command(resolved) {
+        return Vec::new();
+    }
+    let section = match &arguments.origin {
+        Origin::File { section, .. } => section.clone(),
+        _ => String::new(),
+    };
+    vec![format!(
+        "`_arguments` from [{section}] ({}) are given to restic {} too, which reads them as          its own arguments{}. Set `_arguments = []` in a [{}.{}] section to leave them out.",
+        keld_config::shell::join(&arguments.value),
+        resolved.command,
+        if resolved.command == "snapshots" || resolved.command == "forget" {
+            " (snapshot IDs: it will likely list or touch nothing)"
+        } else {
+            ""
+        },
+        resolved.preset.as_deref().unwrap_or("global"),
+        resolved.typed_command
+    )]
+}
+
 /// The confirmation screen's view of a choice: resolved through the config and
 /// prepared as an invocation exactly as the run will be, with the same checks, shown
 /// as program, arguments and the *names* of the variables keld sets.
@@ -240,7 +332,9 @@ pub(crate) fn preview_fn(context: SessionContext) -> PreviewFn {
         resolved
             .require_backup_paths()
             .map_err(|err| describe(&err))?;
-        Ok(preview_of(&resolved, &context.host))
+        let mut preview = preview_of(&resolved, &context.host);
+        preview.warnings = argument_warnings(&resolved);
+        Ok(preview)
     })
 }
 
@@ -258,7 +352,11 @@ fn preview_of(resolved: &ResolvedConfig, host: &Host) -> Preview {
         .into_iter()
         .map(|var| var.name)
         .collect();
-    Preview { argv, env_names }
+    Preview {
+        argv,
+        env_names,
+        warnings: Vec::new(),
+    }
 }
 
 /// A diagnostic as plain lines for a screen: the message, then its help.

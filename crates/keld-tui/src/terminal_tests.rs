@@ -63,6 +63,7 @@ fn session_in_pty() {
             Ok(Preview {
                 argv: vec!["restic".into(), choice.command.clone()],
                 env_names: vec!["RESTIC_PASSWORD".into()],
+                warnings: Vec::new(),
             })
         }),
         ..crate::app::tests::setup(&["home", "work"])
@@ -86,6 +87,7 @@ fn session_in_pty() {
             ticket,
             result: Ok("restic 0.14.0".into()),
         },
+        other => panic!("not asked in these tests: {other:?}"),
     });
     // The parent times the first frame from this line, and signals this process.
     println!("SESSION START {}", std::process::id());
@@ -324,6 +326,13 @@ impl Hangable {
         }
     }
 
+    /// Wait until the first frame is written out completely (the help bar, on the
+    /// last row, comes last), so the session is waiting for keys, not drawing.
+    fn wait_for_first_screen(&mut self) {
+        self.wait_for("Command");
+        self.wait_for("quit");
+    }
+
     /// Close the master side: the terminal is gone.
     fn hang_up(&mut self) {
         drop(self.master.take());
@@ -356,7 +365,7 @@ const PROMPTLY: Duration = Duration::from_secs(5);
 #[test]
 fn pty_closed_terminal_ends_the_session_by_sighup() {
     let mut session = Hangable::spawn(true);
-    session.wait_for("Command");
+    session.wait_for_first_screen();
     let closed = Instant::now();
     session.hang_up();
     let code = session.exit_code(PROMPTLY);
@@ -372,7 +381,7 @@ fn pty_closed_terminal_ends_the_session_by_sighup() {
 fn pty_closed_terminal_ends_the_session_without_a_signal() {
     // Not the controlling terminal: no SIGHUP, only the read that finds it gone.
     let mut session = Hangable::spawn(false);
-    session.wait_for("Command");
+    session.wait_for_first_screen();
     session.hang_up();
     let code = session.exit_code(PROMPTLY);
     assert_eq!(code, Some(129), "the hang-up is read as one");
@@ -382,7 +391,7 @@ fn pty_closed_terminal_ends_the_session_without_a_signal() {
 fn pty_sigterm_ends_a_session_whose_terminal_is_closed() {
     use nix::sys::signal::{Signal, kill};
     let mut session = Hangable::spawn(false);
-    session.wait_for("Command");
+    session.wait_for_first_screen();
     // Held still while its terminal goes away, so SIGTERM finds it on a closed
     // terminal whatever the scheduler does; then let go.
     kill(session.pid, Signal::SIGSTOP).expect("stop");
