@@ -209,7 +209,7 @@ impl App {
                         self.includes.clear();
                         self.forward();
                     }
-                    Key::Enter if restoring && super::wrong_password(error) => {
+                    Key::Enter if restoring && super::answers::wrong_password(error) => {
                         self.notice =
                             Some("The password opens no key: fix it in the config first.".into());
                     }
@@ -353,8 +353,7 @@ impl App {
                 Some(Ok(_)) if self.over_live_files() && !self.armed => {
                     self.armed = true;
                     self.notice = Some(
-                        "This restores over the live files in /: Enter again to do it, Esc to \
-                         change the target."
+                        "This writes over the live files in /: Enter again to do it, Esc not to."
                             .into(),
                     );
                 }

@@ -1,7 +1,7 @@
 //! The state machine driven by key sequences and background answers, no terminal.
 
 use super::*;
-use crate::protocol::PresetEntry;
+use crate::protocol::{Msg, PresetEntry};
 use crate::snapshots::{parse_snapshots, sample_json};
 use crate::tree::{SAMPLE_LISTING, Selection};
 use crate::widgets::Key;
@@ -403,27 +403,6 @@ fn answers_for_an_abandoned_preset_are_dropped() {
 }
 
 #[test]
-fn a_wrong_password_offers_no_restore() {
-    let mut app = App::new(restore_setup());
-    answer(
-        &mut app,
-        &Err("Fatal: wrong password or no key found\n(restic: exit code 1)".into()),
-        Ok(SAMPLE_LISTING),
-        RESTIC_014,
-    );
-    assert!(matches!(
-        app.snapshots,
-        SnapshotsState::Failed { field: None, .. }
-    ));
-    type_text(&mut app, "latest");
-    press(&mut app, &[Key::Enter]);
-    assert_eq!(app.screen(), ScreenId::Snapshots, "nothing to type into");
-    assert!(app.take_requests().is_empty());
-    press(&mut app, &[Key::Esc]);
-    assert_eq!(app.exit(), Some(&Exit::Cancelled));
-}
-
-#[test]
 fn failed_listing_offers_a_manual_id() {
     let mut app = App::new(restore_setup());
     answer(
@@ -488,33 +467,6 @@ fn failed_tree_restores_everything_on_enter() {
 }
 
 #[test]
-fn an_id_that_names_no_snapshot_is_explained_and_not_restored() {
-    for listing in [
-        // restic 0.18: a failure.
-        Err("Fatal: no matching ID found for prefix \"zz\"\n(restic: exit code 1)"),
-        // restic 0.14: success with nothing listed (its words go to stderr).
-        Ok(""),
-    ] {
-        let mut app = App::new(restore_setup());
-        answer(&mut app, &Ok(Vec::new()), Ok(SAMPLE_LISTING), RESTIC_014);
-        type_text(&mut app, "zz");
-        press(&mut app, &[Key::Enter]);
-        answer(&mut app, &Ok(Vec::new()), listing, RESTIC_014);
-        let TreeState::Failed { error, restorable } = &app.tree else {
-            panic!("{listing:?}: {:?}", app.tree);
-        };
-        assert!(!restorable, "{error}");
-        assert!(
-            error.contains("no matching ID") || error.contains("no snapshot matched"),
-            "{error}"
-        );
-        press(&mut app, &[Key::Enter]);
-        assert_eq!(app.screen(), ScreenId::Tree, "Enter does not go on");
-        assert!(app.notice().is_some_and(|n| n.contains("no such snapshot")));
-    }
-}
-
-#[test]
 fn tree_with_nothing_selected_explains_instead_of_continuing() {
     let mut app = App::new(restore_setup());
     answer(
@@ -560,49 +512,6 @@ fn filtered_snapshot_list_chooses_the_highlighted_match() {
     assert_eq!(app.screen(), ScreenId::Tree);
     let wanted = snapshots.iter().find(|s| s.paths[0] == "/home/user7");
     assert_eq!(app.snapshot(), wanted.map(|s| s.id.as_str()));
-}
-
-#[test]
-fn overwrite_question_waits_for_the_version_then_shows_or_skips() {
-    for (version, expected) in [
-        (RESTIC_017, ScreenId::Overwrite),
-        (RESTIC_014, ScreenId::Confirm),
-    ] {
-        let mut app = App::new(restore_setup());
-        let mut held = None;
-        for request in app.take_requests() {
-            match request {
-                Request::ResticVersion { ticket } => held = Some(ticket),
-                Request::Snapshots { ticket, .. } => app.message(Msg::Snapshots {
-                    ticket,
-                    result: Ok(sample_snapshots()),
-                }),
-                other => unreachable!("not asked yet: {other:?}"),
-            }
-        }
-        press(&mut app, &[Key::Enter]);
-        answer(&mut app, &Ok(Vec::new()), Ok(SAMPLE_LISTING), "unused");
-        press(&mut app, &[Key::Char('a'), Key::Enter]);
-        type_text(&mut app, "t");
-        press(&mut app, &[Key::Enter]);
-        assert_eq!(app.screen(), ScreenId::Overwrite);
-        assert!(app.overwrite_waiting());
-        press(&mut app, &[Key::Enter]);
-        assert_eq!(app.screen(), ScreenId::Overwrite, "Enter waits for restic");
-        app.message(Msg::ResticVersion {
-            ticket: held.expect("version asked"),
-            result: Ok(version.into()),
-        });
-        assert_eq!(app.screen(), expected, "{version}");
-        if expected == ScreenId::Confirm {
-            press(&mut app, &[Key::Esc]);
-            assert_eq!(
-                app.screen(),
-                ScreenId::Target,
-                "the skipped question is no step back"
-            );
-        }
-    }
 }
 
 #[test]

@@ -22,6 +22,8 @@ use crate::widgets::ScreenId;
 
 #[path = "view_keys.rs"]
 mod keys;
+#[path = "view_lists.rs"]
+mod lists;
 #[path = "view_screens.rs"]
 mod screens;
 
@@ -351,6 +353,9 @@ pub(crate) fn human_size(bytes: u64) -> String {
     format!("{value:.1} {}", UNITS[unit])
 }
 
+#[cfg(test)]
+#[path = "view_states.rs"]
+pub(crate) mod states;
 #[cfg(test)]
 #[path = "view_tests.rs"]
 mod tests;
