@@ -419,5 +419,8 @@ impl Drop for Signals {
 }
 
 #[cfg(test)]
+#[path = "session_e2e_tests.rs"]
+mod e2e_tests;
+#[cfg(test)]
 #[path = "session_tests.rs"]
 mod tests;

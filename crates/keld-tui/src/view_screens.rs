@@ -362,8 +362,9 @@ fn plan_lines(app: &App, lines: &mut Vec<Line<'_>>) {
         PlanState::Loaded(plan) => {
             let (keep, remove) = plan.counts();
             lines.push(Line::raw(""));
+            let snapshots = if remove == 1 { "snapshot" } else { "snapshots" };
             lines.push(Line::raw(format!(
-                "restic forget --dry-run: {remove} snapshots would be removed, {keep} kept."
+                "restic forget --dry-run: {remove} {snapshots} would be removed, {keep} kept."
             )));
             for group in &plan.groups {
                 for snapshot in &group.remove {
