@@ -231,3 +231,69 @@ fn sizes_read_like_ls_h() {
     assert_eq!(clip("laptop-of-someone", 8), "laptop-…");
     assert_eq!(clip("short", 8), "short");
 }
+
+/// A state drawn at the snapshots' 80x18 as the docs show it: rows without their
+/// trailing blanks.
+fn docs_text(name: &str) -> String {
+    let text = terminal(&state_named(name), Background::Dark, WIDTH, HEIGHT)
+        .backend()
+        .to_string();
+    // TestBackend writes each row quoted; take the quotes off.
+    text.lines()
+        .map(|row| {
+            row.strip_prefix('"')
+                .and_then(|row| row.strip_suffix('"'))
+                .unwrap_or(row)
+                .trim_end()
+                .to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim_end()
+        .to_owned()
+}
+
+/// The screenshots in docs/interactive.md are the states above drawn at 80x18: the
+/// `text` block after each `<!-- screen: NAME -->` line. With `KELD_UPDATE_DOCS=1`
+/// the blocks are rewritten instead of compared.
+#[test]
+fn docs_screenshots_are_the_screens() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/interactive.md");
+    let text = std::fs::read_to_string(&path).expect("docs/interactive.md");
+    let update = std::env::var_os("KELD_UPDATE_DOCS").is_some();
+    let mut out = Vec::new();
+    let mut stale = Vec::new();
+    let mut lines = text.lines();
+    let mut shown = 0;
+    while let Some(line) = lines.next() {
+        out.push(line.to_owned());
+        let Some(name) = line
+            .strip_prefix("<!-- screen: ")
+            .and_then(|rest| rest.strip_suffix(" -->"))
+        else {
+            continue;
+        };
+        shown += 1;
+        assert_eq!(lines.next(), Some("```text"), "a text block after {line}");
+        let block: Vec<&str> = lines.by_ref().take_while(|line| *line != "```").collect();
+        let screen = docs_text(name);
+        if block.join("\n") != screen {
+            stale.push(name.to_owned());
+        }
+        out.push("```text".to_owned());
+        out.push(if update { screen } else { block.join("\n") });
+        out.push("```".to_owned());
+    }
+    assert!(shown > 0, "docs/interactive.md shows no screen");
+    if update {
+        let mut new = out.join("\n");
+        new.push('\n');
+        std::fs::write(&path, new).expect("write the docs");
+    } else {
+        assert!(
+            stale.is_empty(),
+            "docs/interactive.md shows stale screens {stale:?}; run \
+             KELD_UPDATE_DOCS=1 cargo test -p keld-tui docs_screenshots"
+        );
+    }
+}
