@@ -210,7 +210,6 @@ fn scrolled(scroll: &Cell<usize>, cursor: usize, height: usize, count: usize) ->
 /// A list's rows: the window around the cursor, the cursor row marked with `›` and
 /// highlighted, and a scrollbar on the right when the list is longer than the area.
 /// `line(i, width)` draws row `i` in `width` columns (after the marker).
-#[allow(clippy::too_many_arguments)]
 fn draw_rows<'a>(
     frame: &mut Frame<'_>,
     area: Rect,

@@ -133,7 +133,13 @@ pub(crate) fn help_keys(app: &App) -> Keys {
             keys
         }
         ScreenId::Diff => match &app.diff {
-            DiffState::Loaded { picker, .. } if picker.filtering() => list(picker, "—"),
+            DiffState::Loaded { picker, .. } if picker.filtering() => vec![
+                ("type", "filter"),
+                ("↑↓", "move"),
+                ("Enter", "keep the filter"),
+                ("Esc", "clear filter"),
+                CTRL_C,
+            ],
             DiffState::Loaded { .. } => vec![("↑↓/jk", "move"), ("/", "filter"), MORE, BACK, QUIT],
             DiffState::Loading | DiffState::Failed(_) => waiting,
         },

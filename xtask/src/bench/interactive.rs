@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use nix::fcntl::{FcntlArg, FdFlag, fcntl};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::pty::{Winsize, openpty};
 
@@ -247,6 +248,12 @@ fn time_to_screen(dir: &Path, keld: &Path, args: &[&str], text: &str) -> Result<
         ws_ypixel: 0,
     };
     let pty = openpty(Some(&size), None).map_err(|err| format!("openpty: {err}"))?;
+    // openpty's descriptors are inherited by default: keld (and the restic it starts)
+    // would hold the master open, and closing it here would hang nothing up.
+    for fd in [&pty.master, &pty.slave] {
+        fcntl(fd, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC))
+            .map_err(|err| format!("close-on-exec: {err}"))?;
+    }
     let stdio = |fd: &OwnedFd| {
         fd.try_clone()
             .map(Stdio::from)
