@@ -18,7 +18,7 @@ Feature: Finding the way through the interactive mode
       When keld starts on a terminal with no arguments
       Then the screen title is "Command"
       And the screen shows "restore    bring files back from a snapshot"
-      And the help bar shows "Enter choose  Esc back  Ctrl-C quit"
+      And the help bar shows "Enter choose  Esc back  q/Ctrl-C quit"
 
     Scenario: A command and a preset chosen on the screens run after confirmation
       When keld starts on a terminal with no arguments
@@ -41,6 +41,7 @@ Feature: Finding the way through the interactive mode
       When keld starts on a terminal with "snapshots"
       Then the screen title is "Preset"
       And the screen shows "keld › snapshots"
+      And the screen shows "<root>/repos/work"
       When I choose "home"
       Then the confirmation shows "restic snapshots --repo <root>/repos/home"
 
@@ -62,10 +63,24 @@ Feature: Finding the way through the interactive mode
       When keld starts on a terminal with no arguments
       And I choose "forget"
       Then the screen title is "Preset"
+      And the screen shows "keld › forget"
       When I press Esc
       Then the screen title is "Command"
       And the cursor is on "forget"
+      And the screen does not show "keld › forget"
       When I press Esc
+      Then keld exits with code 130
+      And restic never ran
+      And the terminal is back to normal
+
+    Scenario: q leaves, and ? lists the keys of the screen first
+      When keld starts on a terminal with no arguments
+      And I press "?"
+      Then the screen shows "Keys: Command"
+      And the screen shows "leave without running anything"
+      When I press "q"
+      Then the screen title is "Command"
+      When I press "q"
       Then keld exits with code 130
       And restic never ran
       And the terminal is back to normal

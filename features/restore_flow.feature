@@ -100,3 +100,42 @@ Feature: Restoring files chosen on the screens
     Then keld exits with code 0
     And "configured" holds "notes.txt" as it was backed up
     And "configured" does not hold "photo.jpg"
+
+  Scenario: A target typed with ~ is in the home directory
+    When keld starts on a terminal with "-p home restore"
+    And I choose the snapshot
+    And I select "notes.txt" in the tree
+    And I press Enter
+    And I type "~/restored"
+    And I press Enter
+    And I confirm
+    Then keld exits with code 0
+    And "home/restored" holds "notes.txt" as it was backed up
+    And "home/restored" does not hold "photo.jpg"
+
+  Scenario: A search in the tree finds and selects a file
+    When keld starts on a terminal with "-p home restore"
+    And I choose the snapshot
+    Then the screen shows "nothing selected"
+    When I press "/"
+    And I type "photo"
+    And I press Enter
+    And I press " "
+    Then the screen shows "1 path selected"
+    When I press Enter
+    And I give the target "found"
+    And I confirm
+    Then keld exits with code 0
+    And "found" holds "photo.jpg" as it was backed up
+    And "found" does not hold "notes.txt"
+
+  Scenario: The menu's snapshots shows a snapshot's files without restoring them
+    When keld starts on a terminal with "-p home"
+    And I choose "snapshots"
+    Then the screen shows the snapshot
+    When I press Enter
+    Then the screen shows "Files in the snapshot"
+    And the screen shows "notes.txt"
+    When I press "q"
+    Then keld exits with code 130
+    And the terminal is back to normal

@@ -1,18 +1,32 @@
 //! The screen state machine: key presses and background results in, a [`Choice`] out.
 //!
 //! Nothing here touches a terminal or starts a process. Work that takes time (asking
-//! restic for snapshots, a listing or its version) leaves the machine as a
-//! [`Request`] carrying a ticket; its answer comes back as a [`Msg`] with the same
-//! ticket, and an answer whose ticket is no longer awaited (the user went back and
-//! chose another preset meanwhile) is dropped.
+//! restic for snapshots, a listing, a comparison, a dry run or its version) leaves
+//! the machine as a [`Request`] carrying a ticket; its answer comes back as a
+//! [`Msg`] with the same ticket, and an answer whose ticket is no longer awaited
+//! (the user went back and chose another preset meanwhile) is dropped.
+//!
+//! The keys of each screen are in `app_keys.rs`, the answers' effects in
+//! `app_answers.rs`.
 
-use crate::protocol::{COMMANDS, Choice, Exit, Msg, OVERWRITE_POLICIES, Preview, Request, Setup};
-use crate::restic_version::supports_overwrite;
-use crate::screens::{
-    FieldEvent, Key, PAGE, Picker, PickerEvent, ScreenId, TextField, filter_labels,
+use std::cell::Cell;
+use std::path::Path;
+
+use crate::diff::Diff;
+use crate::field::{TextField, expand_tilde};
+use crate::forget::ForgetPlan;
+use crate::protocol::{
+    COMMANDS, Choice, Exit, OVERWRITE_POLICIES, PresetEntry, Preview, REPOSITORY_WIDE, Request,
+    Setup,
 };
-use crate::snapshots::{Snapshot, filter_snapshots};
-use crate::tree::{FileTree, Selection, include_pattern};
+use crate::snapshots::Snapshot;
+use crate::tree::{FileTree, include_pattern};
+use crate::widgets::{Picker, ScreenId};
+
+#[path = "app_answers.rs"]
+mod answers;
+#[path = "app_keys.rs"]
+mod keys;
 
 /// The snapshot screen's states.
 #[derive(Debug)]
@@ -22,10 +36,11 @@ pub(crate) enum SnapshotsState {
         snapshots: Vec<Snapshot>,
         picker: Picker,
     },
-    /// restic failed: its message and a field for an ID.
+    /// restic failed: its message, and a field for an ID unless the failure means
+    /// nothing from this repository can be read (a wrong password).
     Failed {
         error: String,
-        field: TextField,
+        field: Option<TextField>,
     },
     /// The repository has no snapshots: a field for an ID.
     Empty {
@@ -38,6 +53,30 @@ pub(crate) enum SnapshotsState {
 pub(crate) enum TreeState {
     Loading,
     Loaded(FileTree),
+    /// restic could not list the snapshot; with `restorable`, Enter restores the
+    /// whole snapshot anyway (a restore may still work: restic will ask for a
+    /// missing password on the terminal).
+    Failed {
+        error: String,
+        restorable: bool,
+    },
+}
+
+/// The comparison screen's states.
+#[derive(Debug)]
+pub(crate) enum DiffState {
+    Loading,
+    Loaded { diff: Diff, picker: Picker },
+    Failed(String),
+}
+
+/// `restic forget --dry-run` on the confirmation screen.
+#[derive(Debug)]
+pub(crate) enum PlanState {
+    /// Not a forget.
+    None,
+    Loading(u64),
+    Loaded(ForgetPlan),
     Failed(String),
 }
 
@@ -57,21 +96,41 @@ pub struct App {
     history: Vec<ScreenId>,
     pub(crate) command_picker: Picker,
     pub(crate) preset_picker: Picker,
+    /// Indexes into `setup.presets` of the presets offered for the command.
+    offered: Vec<usize>,
     command: Option<String>,
     preset: Option<String>,
     /// The preset the snapshot list belongs to, and the ticket it waits for.
     snapshots_for: Option<(Option<String>, u64)>,
     pub(crate) snapshots: SnapshotsState,
     snapshot: Option<String>,
+    /// The snapshot (index into the list) chosen first for a comparison.
+    pub(crate) compare_from: Option<usize>,
     /// The snapshot the tree belongs to, and the ticket it waits for.
     tree_for: Option<(Option<String>, String, u64)>,
     pub(crate) tree: TreeState,
+    /// Keys type into the tree's search.
+    pub(crate) tree_typing: bool,
+    pub(crate) tree_query: TextField,
     includes: Vec<String>,
     pub(crate) target: TextField,
+    /// Directories Tab offered for the target.
+    pub(crate) completions: Vec<String>,
     overwrite_support: OverwriteSupport,
     pub(crate) overwrite_picker: Picker,
     overwrite: Option<String>,
     preview: Option<Result<Preview, String>>,
+    pub(crate) plan: PlanState,
+    /// Lines the confirmation is scrolled down by (the view keeps it in range).
+    pub(crate) confirm_scroll: Cell<usize>,
+    /// Set by the view: whether the confirmation's last line is on the screen.
+    pub(crate) confirm_seen: Cell<bool>,
+    /// Enter was pressed once on a restore over the live files.
+    armed: bool,
+    diff_for: Option<(String, String, u64)>,
+    pub(crate) diff: DiffState,
+    /// The keys of the current screen are shown over it.
+    pub(crate) help: bool,
     /// A one-line remark about the last key (e.g. why Enter did nothing).
     notice: Option<String>,
     requests: Vec<Request>,
@@ -83,36 +142,44 @@ pub struct App {
 impl App {
     /// Start at the first screen whose value is not known yet.
     pub fn new(setup: Setup) -> Self {
-        let presets = setup.presets.len();
         let mut app = Self {
             command: setup.command.clone(),
-            preset: setup.preset.clone().or_else(|| match presets {
-                1 => setup.presets.first().cloned(),
-                _ => None,
-            }),
+            preset: setup.preset.clone(),
             target: TextField::default(),
+            snapshot: setup.snapshot.clone(),
             setup,
             screen: ScreenId::Command,
             history: Vec::new(),
             command_picker: Picker::new(COMMANDS.len()),
-            preset_picker: Picker::new(presets),
+            preset_picker: Picker::new(0),
+            offered: Vec::new(),
             snapshots_for: None,
             snapshots: SnapshotsState::Loading,
-            snapshot: None,
+            compare_from: None,
             tree_for: None,
             tree: TreeState::Loading,
+            tree_typing: false,
+            tree_query: TextField::default(),
             includes: Vec::new(),
+            completions: Vec::new(),
             overwrite_support: OverwriteSupport::NotAsked,
             overwrite_picker: Picker::new(OVERWRITE_POLICIES.len()),
             overwrite: None,
             preview: None,
+            plan: PlanState::None,
+            confirm_scroll: Cell::new(0),
+            confirm_seen: Cell::new(true),
+            armed: false,
+            diff_for: None,
+            diff: DiffState::Loading,
+            help: false,
             notice: None,
             requests: Vec::new(),
             next_ticket: 1,
             exit: None,
             spinner: 0,
         };
-        app.snapshot.clone_from(&app.setup.snapshot);
+        app.offer_presets();
         let first = if app.visible(ScreenId::Command) {
             ScreenId::Command
         } else {
@@ -152,14 +219,32 @@ impl App {
         self.preset.as_deref()
     }
 
-    /// Every preset name.
-    pub(crate) fn presets(&self) -> &[String] {
-        &self.setup.presets
+    /// The presets the preset picker offers, in order.
+    pub(crate) fn offered_presets(&self) -> impl ExactSizeIterator<Item = &PresetEntry> {
+        self.offered.iter().map(|&i| &self.setup.presets[i])
     }
 
     /// The chosen snapshot ID, once known.
     pub(crate) fn snapshot(&self) -> Option<&str> {
         self.snapshot.as_deref()
+    }
+
+    /// The two snapshots being compared.
+    pub(crate) fn compared(&self) -> Option<(&str, &str)> {
+        self.diff_for
+            .as_ref()
+            .map(|(from, to, _)| (from.as_str(), to.as_str()))
+    }
+
+    /// Whether the menu's `snapshots` was chosen: the list, a snapshot's files and
+    /// comparisons stay in the session, and nothing is run.
+    pub(crate) fn browsing(&self) -> bool {
+        self.setup.command.is_none() && self.command.as_deref() == Some("snapshots")
+    }
+
+    /// Whether the choice restores.
+    pub(crate) fn restoring(&self) -> bool {
+        self.command.as_deref() == Some("restore")
     }
 
     /// Whether the overwrite question is waiting for `restic version`.
@@ -172,13 +257,41 @@ impl App {
         self.preview.as_ref()
     }
 
+    /// The restore target as restic gets it (`~` expanded).
+    pub(crate) fn target_path(&self) -> Option<String> {
+        let typed = match &self.setup.target {
+            Some(configured) => configured.clone(),
+            None => expand_tilde(self.target.text().trim(), self.setup.home.as_deref()),
+        };
+        (!typed.is_empty()).then_some(typed)
+    }
+
+    /// Whether the restore writes into `/`, over the files of the running system.
+    pub(crate) fn over_live_files(&self) -> bool {
+        self.restoring()
+            && self.target_path().is_some_and(|target| {
+                Path::new(&target)
+                    .components()
+                    .eq(Path::new("/").components())
+            })
+    }
+
+    /// Whether Enter on the confirmation would run the command now.
+    pub(crate) fn can_run(&self) -> bool {
+        matches!(self.preview, Some(Ok(_)))
+            && self.confirm_seen.get()
+            && !matches!(self.plan, PlanState::Loading(_))
+    }
+
     /// Whether the current screen shows a spinner (waiting for restic).
     pub fn waiting(&self) -> bool {
         match self.screen {
             ScreenId::Snapshots => matches!(self.snapshots, SnapshotsState::Loading),
             ScreenId::Tree => matches!(self.tree, TreeState::Loading),
             ScreenId::Overwrite => self.overwrite_waiting(),
-            _ => false,
+            ScreenId::Diff => matches!(self.diff, DiffState::Loading),
+            ScreenId::Confirm => matches!(self.plan, PlanState::Loading(_)),
+            ScreenId::Command | ScreenId::Preset | ScreenId::Target => false,
         }
     }
 
@@ -203,7 +316,10 @@ impl App {
                 args.push(snapshot.clone());
             }
             if self.setup.target.is_none() {
-                args.extend(["--target".to_owned(), self.target.text().to_owned()]);
+                args.extend([
+                    "--target".to_owned(),
+                    self.target_path().unwrap_or_default(),
+                ]);
             }
             for include in &self.includes {
                 args.extend(["--include".to_owned(), include_pattern(include)]);
@@ -219,247 +335,46 @@ impl App {
         }
     }
 
-    /// Apply one key press.
-    pub fn key(&mut self, key: Key) {
-        if self.exit.is_some() {
-            return;
+    /// The presets the picker offers for the command chosen now; with one, it is
+    /// the preset (the picker is not shown).
+    fn offer_presets(&mut self) {
+        let whole = self
+            .command
+            .as_deref()
+            .is_some_and(|command| REPOSITORY_WIDE.contains(&command));
+        self.offered = (0..self.setup.presets.len())
+            .filter(|&i| whole || !self.setup.presets[i].repository_only)
+            .collect();
+        self.preset_picker = Picker::new(self.offered.len());
+        if let Some(index) = self.preset.as_ref().and_then(|preset| {
+            self.offered
+                .iter()
+                .position(|&i| &self.setup.presets[i].name == preset)
+        }) {
+            self.preset_picker.select(index);
         }
-        if key == Key::Interrupt {
-            self.exit = Some(Exit::Cancelled);
-            return;
-        }
-        self.notice = None;
-        match self.screen {
-            ScreenId::Command => self.command_key(key),
-            ScreenId::Preset => self.preset_key(key),
-            ScreenId::Snapshots => self.snapshots_key(key),
-            ScreenId::Tree => self.tree_key(key),
-            ScreenId::Target => match self.target.key(key) {
-                FieldEvent::Stay => {}
-                FieldEvent::Back => self.back(),
-                FieldEvent::Submit if self.target.text().trim().is_empty() => {
-                    self.notice = Some("Type the directory to restore into.".into());
-                }
-                FieldEvent::Submit => self.forward(),
-            },
-            ScreenId::Overwrite => self.overwrite_key(key),
-            ScreenId::Confirm => match key {
-                Key::Esc => self.back(),
-                Key::Enter => match &self.preview {
-                    Some(Ok(_)) => self.exit = Some(Exit::Run(self.choice())),
-                    _ => self.notice = Some("Go back (Esc) and fix the choice first.".into()),
-                },
-                _ => {}
-            },
-        }
-    }
-
-    /// Apply the answer to a background request.
-    pub fn message(&mut self, msg: Msg) {
-        match msg {
-            Msg::Snapshots { ticket, result } => {
-                if self.snapshots_for.as_ref().map(|(_, t)| *t) != Some(ticket) {
-                    return;
-                }
-                self.snapshots = match result {
-                    Ok(list) if list.is_empty() => SnapshotsState::Empty {
-                        field: TextField::default(),
-                    },
-                    Ok(list) => SnapshotsState::Loaded {
-                        picker: Picker::new(list.len()),
-                        snapshots: list,
-                    },
-                    Err(error) => SnapshotsState::Failed {
-                        error,
-                        field: TextField::default(),
-                    },
-                };
-            }
-            Msg::Listing { ticket, result } => {
-                if self.tree_for.as_ref().map(|(_, _, t)| *t) != Some(ticket) {
-                    return;
-                }
-                self.tree = match result {
-                    Ok(tree) => TreeState::Loaded(tree),
-                    Err(error) => TreeState::Failed(error),
-                };
-            }
-            Msg::ResticVersion { ticket, result } => {
-                if self.overwrite_support != OverwriteSupport::Asking(ticket) {
-                    return;
-                }
-                // A restic that cannot say its version gets restic's default.
-                let supported = result.is_ok_and(|output| supports_overwrite(&output));
-                self.overwrite_support = OverwriteSupport::Known(supported);
-                if self.screen == ScreenId::Overwrite && !supported {
-                    // The question was never shown, so it is not a step to go back to.
-                    let next = self.next_visible(ScreenId::Overwrite);
-                    self.enter(next);
-                }
-            }
-        }
-    }
-
-    fn command_key(&mut self, key: Key) {
-        let refilter = |filter: &str| {
-            let labels: Vec<&str> = COMMANDS.iter().map(|(name, _)| *name).collect();
-            filter_labels(&labels, filter)
-        };
-        match self.command_picker.key(key, &refilter) {
-            PickerEvent::Stay => {}
-            PickerEvent::Back => self.back(),
-            PickerEvent::Chosen(index) => {
-                let chosen = COMMANDS[index].0.to_owned();
-                if self.command.as_deref() != Some(&chosen) {
-                    self.overwrite = None;
-                }
-                self.command = Some(chosen);
-                self.forward();
-            }
-        }
-    }
-
-    fn preset_key(&mut self, key: Key) {
-        let labels = self.setup.presets.clone();
-        let refilter = |filter: &str| filter_labels(&labels, filter);
-        match self.preset_picker.key(key, &refilter) {
-            PickerEvent::Stay => {}
-            PickerEvent::Back => self.back(),
-            PickerEvent::Chosen(index) => {
-                self.preset = self.setup.presets.get(index).cloned();
-                self.forward();
-            }
-        }
-    }
-
-    fn snapshots_key(&mut self, key: Key) {
-        let chosen = match &mut self.snapshots {
-            SnapshotsState::Loading => {
-                if key == Key::Esc {
-                    self.back();
-                }
-                return;
-            }
-            SnapshotsState::Loaded { snapshots, picker } => {
-                let list: &[Snapshot] = snapshots;
-                match picker.key(key, &|filter| filter_snapshots(list, filter)) {
-                    PickerEvent::Stay => return,
-                    PickerEvent::Back => None,
-                    PickerEvent::Chosen(index) => Some(list[index].id.clone()),
-                }
-            }
-            SnapshotsState::Failed { field, .. } | SnapshotsState::Empty { field } => {
-                match field.key(key) {
-                    FieldEvent::Stay => return,
-                    FieldEvent::Back => None,
-                    FieldEvent::Submit => {
-                        let id = field.text().trim();
-                        if id.is_empty() || id.contains(char::is_whitespace) {
-                            self.notice = Some("Type a snapshot ID (or `latest`).".into());
-                            return;
-                        }
-                        Some(id.to_owned())
-                    }
-                }
-            }
-        };
-        match chosen {
-            None => self.back(),
-            Some(id) => {
-                if self.snapshot.as_deref() != Some(&id) {
-                    self.includes.clear();
-                }
-                self.snapshot = Some(id);
-                self.forward();
-            }
-        }
-    }
-
-    fn tree_key(&mut self, key: Key) {
-        let tree = match &mut self.tree {
-            TreeState::Loading => {
-                if key == Key::Esc {
-                    self.back();
-                }
-                return;
-            }
-            TreeState::Failed(_) => {
-                match key {
-                    Key::Esc => self.back(),
-                    Key::Enter => {
-                        self.includes.clear();
-                        self.forward();
-                    }
-                    _ => {}
-                }
-                return;
-            }
-            TreeState::Loaded(tree) => tree,
-        };
-        match key {
-            Key::Up | Key::Char('k') => tree.move_cursor(-1),
-            Key::Down | Key::Char('j') => tree.move_cursor(1),
-            Key::PageUp => tree.move_cursor(-PAGE),
-            Key::PageDown => tree.move_cursor(PAGE),
-            Key::Home | Key::Char('g') => tree.cursor_to_end(false),
-            Key::End | Key::Char('G') => tree.cursor_to_end(true),
-            Key::Right | Key::Char('l') => tree.expand(),
-            Key::Left | Key::Char('h') => tree.collapse(),
-            Key::Char(' ') => tree.toggle(),
-            Key::Char('a') => tree.toggle_all(),
-            Key::Esc => self.back(),
-            Key::Enter => match tree.selection() {
-                Selection::Nothing => {
-                    self.notice =
-                        Some("Nothing selected: Space selects an entry, a selects all.".into());
-                }
-                Selection::Everything => {
-                    self.includes.clear();
-                    self.forward();
-                }
-                Selection::Paths(paths) => {
-                    self.includes = paths;
-                    self.forward();
-                }
-            },
-            _ => {}
-        }
-    }
-
-    fn overwrite_key(&mut self, key: Key) {
-        if self.overwrite_waiting() {
-            if key == Key::Esc {
-                self.back();
-            }
-            return;
-        }
-        let refilter = |filter: &str| {
-            let labels: Vec<&str> = OVERWRITE_POLICIES.iter().map(|(name, _)| *name).collect();
-            filter_labels(&labels, filter)
-        };
-        match self.overwrite_picker.key(key, &refilter) {
-            PickerEvent::Stay => {}
-            PickerEvent::Back => self.back(),
-            PickerEvent::Chosen(index) => {
-                self.overwrite = Some(OVERWRITE_POLICIES[index].0.to_owned());
-                self.forward();
-            }
+        if self.setup.preset.is_none()
+            && let [only] = self.offered[..]
+        {
+            self.preset = Some(self.setup.presets[only].name.clone());
         }
     }
 
     /// Whether `screen` asks something that is not known yet.
     fn visible(&self, screen: ScreenId) -> bool {
-        let restore = self.command.as_deref() == Some("restore");
+        let restore = self.restoring();
         match screen {
             ScreenId::Command => self.setup.command.is_none(),
-            ScreenId::Preset => self.setup.preset.is_none() && self.setup.presets.len() > 1,
-            ScreenId::Snapshots => restore && self.setup.snapshot.is_none(),
+            ScreenId::Preset => self.setup.preset.is_none() && self.offered.len() > 1,
+            ScreenId::Snapshots => (restore && self.setup.snapshot.is_none()) || self.browsing(),
             ScreenId::Tree => restore,
             ScreenId::Target => restore && self.setup.target.is_none(),
             ScreenId::Overwrite => {
                 restore && self.overwrite_support != OverwriteSupport::Known(false)
             }
-            ScreenId::Confirm => true,
+            ScreenId::Confirm => !self.browsing(),
+            // Reached only from the snapshot list.
+            ScreenId::Diff => false,
         }
     }
 
@@ -473,10 +388,16 @@ impl App {
             .unwrap_or(ScreenId::Confirm)
     }
 
+    /// On to the next screen the choice needs.
     fn forward(&mut self) {
         let next = self.next_visible(self.screen);
+        self.go(next);
+    }
+
+    /// To `screen`, with the current one to come back to.
+    fn go(&mut self, screen: ScreenId) {
         self.history.push(self.screen);
-        self.enter(next);
+        self.enter(screen);
     }
 
     fn back(&mut self) {
@@ -484,31 +405,29 @@ impl App {
             Some(previous) => {
                 self.screen = previous;
                 self.preview = None;
+                self.armed = false;
             }
             None => self.exit = Some(Exit::Cancelled),
         }
     }
 
+    /// Whether `screen`'s answer is part of the way to the current screen (shown in
+    /// the breadcrumb): it comes before the current screen.
+    pub(crate) fn answered(&self, screen: ScreenId) -> bool {
+        let position = |id| ScreenId::ORDER.iter().position(|&s| s == id);
+        position(screen) < position(self.screen)
+    }
+
     /// Show `screen`, starting the background work it needs.
     fn enter(&mut self, screen: ScreenId) {
         self.screen = screen;
-        let restore = self.command.as_deref() == Some("restore");
-        if restore && self.overwrite_support == OverwriteSupport::NotAsked {
+        if self.restoring() && self.overwrite_support == OverwriteSupport::NotAsked {
             // Asked early so the answer is in long before the overwrite question.
             let ticket = self.ticket();
             self.overwrite_support = OverwriteSupport::Asking(ticket);
             self.requests.push(Request::ResticVersion { ticket });
         }
         match screen {
-            ScreenId::Preset => {
-                if let Some(index) = self
-                    .preset
-                    .as_ref()
-                    .and_then(|preset| self.setup.presets.iter().position(|name| name == preset))
-                {
-                    self.preset_picker.select(index);
-                }
-            }
             ScreenId::Snapshots => {
                 let wanted = self.preset.clone();
                 if self.snapshots_for.as_ref().map(|(preset, _)| preset) != Some(&wanted) {
@@ -521,26 +440,68 @@ impl App {
                     });
                 }
             }
-            ScreenId::Tree => {
-                let snapshot = self.snapshot.clone().unwrap_or_default();
-                let current = self.tree_for.as_ref().map(|(preset, id, _)| (preset, id));
-                if current != Some((&self.preset, &snapshot)) {
+            ScreenId::Tree => self.list_snapshot(),
+            ScreenId::Confirm => {
+                self.confirm_scroll.set(0);
+                self.confirm_seen.set(true);
+                self.armed = false;
+                self.preview = Some((self.setup.preview)(&self.choice()));
+                self.plan = PlanState::None;
+                if self.command.as_deref() == Some("forget") && matches!(self.preview, Some(Ok(_)))
+                {
                     let ticket = self.ticket();
-                    self.tree_for = Some((self.preset.clone(), snapshot.clone(), ticket));
-                    self.tree = TreeState::Loading;
-                    self.includes.clear();
-                    self.requests.push(Request::Listing {
+                    self.plan = PlanState::Loading(ticket);
+                    self.requests.push(Request::ForgetPlan {
                         ticket,
                         preset: self.preset.clone(),
-                        snapshot,
                     });
                 }
             }
-            ScreenId::Confirm => {
-                self.preview = Some((self.setup.preview)(&self.choice()));
-            }
-            ScreenId::Command | ScreenId::Target | ScreenId::Overwrite => {}
+            ScreenId::Command
+            | ScreenId::Preset
+            | ScreenId::Target
+            | ScreenId::Overwrite
+            | ScreenId::Diff => {}
         }
+    }
+
+    /// Ask for the chosen snapshot's files, unless the tree already holds them.
+    fn list_snapshot(&mut self) {
+        let snapshot = self.snapshot.clone().unwrap_or_default();
+        let current = self.tree_for.as_ref().map(|(preset, id, _)| (preset, id));
+        if current != Some((&self.preset, &snapshot)) {
+            let ticket = self.ticket();
+            self.tree_for = Some((self.preset.clone(), snapshot.clone(), ticket));
+            self.tree = TreeState::Loading;
+            self.tree_typing = false;
+            self.tree_query = TextField::default();
+            self.includes.clear();
+            self.requests.push(Request::Listing {
+                ticket,
+                preset: self.preset.clone(),
+                snapshot,
+            });
+        }
+    }
+
+    /// Compare two snapshots (oldest first), unless that comparison is shown already.
+    fn compare(&mut self, from: String, to: String) {
+        if self
+            .diff_for
+            .as_ref()
+            .is_none_or(|(f, t, _)| (f, t) != (&from, &to))
+        {
+            let ticket = self.ticket();
+            self.diff_for = Some((from.clone(), to.clone(), ticket));
+            self.diff = DiffState::Loading;
+            self.requests.push(Request::Diff {
+                ticket,
+                preset: self.preset.clone(),
+                from,
+                to,
+            });
+        }
+        self.go(ScreenId::Diff);
     }
 
     fn ticket(&mut self) -> u64 {
@@ -550,6 +511,9 @@ impl App {
     }
 }
 
+#[cfg(test)]
+#[path = "app_flow_tests.rs"]
+mod flow_tests;
 #[cfg(test)]
 #[path = "app_tests.rs"]
 pub(crate) mod tests;

@@ -1,8 +1,10 @@
 //! The state machine driven by key sequences and background answers, no terminal.
 
 use super::*;
+use crate::protocol::{Msg, PresetEntry};
 use crate::snapshots::{parse_snapshots, sample_json};
-use crate::tree::SAMPLE_LISTING;
+use crate::tree::{SAMPLE_LISTING, Selection};
+use crate::widgets::Key;
 
 pub(crate) const RESTIC_017: &str = "restic 0.17.3 compiled with go1.22.5 on linux/amd64";
 pub(crate) const RESTIC_014: &str = "restic 0.14.0 compiled with go1.19.8 on linux/amd64";
@@ -25,17 +27,27 @@ pub(crate) fn preview(choice: &Choice) -> Result<Preview, String> {
     Ok(Preview {
         argv,
         env_names: vec!["RESTIC_PASSWORD".into(), "AWS_SECRET_ACCESS_KEY".into()],
+        warnings: Vec::new(),
     })
 }
 
 pub(crate) fn setup(presets: &[&str]) -> Setup {
     Setup {
         command: None,
-        presets: presets.iter().map(|name| (*name).to_owned()).collect(),
+        presets: presets
+            .iter()
+            .map(|name| PresetEntry {
+                name: (*name).to_owned(),
+                repository: Some(format!("/srv/restic/{name}")),
+                repository_only: name.starts_with('@'),
+            })
+            .collect(),
         preset: None,
         snapshot: None,
         target: None,
         preview: Box::new(preview),
+        home: Some("/home/ann".into()),
+        cwd: "/work".into(),
     }
 }
 
@@ -57,6 +69,27 @@ pub(crate) fn type_text(app: &mut App, text: &str) {
     for ch in text.chars() {
         app.key(Key::Char(ch));
     }
+}
+
+/// restic 0.14's `diff --json` of two snapshots of `/rr/src`.
+pub(crate) const SAMPLE_DIFF: &str = r#"{"message_type":"change","path":"/rr/src/a/x.txt","modifier":"M"}
+{"message_type":"change","path":"/rr/src/c/","modifier":"+"}
+{"message_type":"change","path":"/rr/src/c/z","modifier":"+"}
+{"message_type":"change","path":"/rr/src/old.txt","modifier":"-"}
+{"message_type":"statistics","changed_files":1,"added":{"files":1,"dirs":1,"bytes":2},"removed":{"files":1,"dirs":0,"bytes":2048}}
+"#;
+
+/// `forget --dry-run --json` that keeps the newest of the sample snapshots and
+/// removes the next two.
+pub(crate) fn sample_forget() -> String {
+    let snapshots: serde_json::Value = serde_json::from_str(&sample_json(3)).expect("valid sample");
+    serde_json::json!([{
+        "host": "laptop",
+        "paths": ["/home"],
+        "keep": [snapshots[2]],
+        "remove": [snapshots[1], snapshots[0]],
+    }])
+    .to_string()
 }
 
 pub(crate) fn sample_snapshots() -> Vec<Snapshot> {
@@ -86,6 +119,14 @@ pub(crate) fn answer(
             Request::ResticVersion { ticket } => Msg::ResticVersion {
                 ticket: *ticket,
                 result: Ok(version.to_owned()),
+            },
+            Request::Diff { ticket, .. } => Msg::Diff {
+                ticket: *ticket,
+                result: Ok(crate::diff::parse_diff(SAMPLE_DIFF).expect("valid diff")),
+            },
+            Request::ForgetPlan { ticket, .. } => Msg::ForgetPlan {
+                ticket: *ticket,
+                result: Ok(crate::forget::parse_forget(&sample_forget()).expect("valid plan")),
             },
         };
         app.message(msg);
@@ -366,7 +407,7 @@ fn failed_listing_offers_a_manual_id() {
     let mut app = App::new(restore_setup());
     answer(
         &mut app,
-        &Err("Fatal: wrong password or no key found".into()),
+        &Err("Fatal: unable to open config file: no such file or directory".into()),
         Ok(SAMPLE_LISTING),
         RESTIC_014,
     );
@@ -417,10 +458,10 @@ fn failed_tree_restores_everything_on_enter() {
     answer(
         &mut app,
         &Ok(Vec::new()),
-        Err("Fatal: no snapshot"),
+        Err("Fatal: unable to open repository: connection refused"),
         RESTIC_014,
     );
-    assert!(matches!(app.tree, TreeState::Failed(_)));
+    assert!(matches!(app.tree, TreeState::Failed { .. }));
     press(&mut app, &[Key::Char(' '), Key::Enter]);
     assert_eq!(app.screen(), ScreenId::Target);
 }
@@ -471,49 +512,6 @@ fn filtered_snapshot_list_chooses_the_highlighted_match() {
     assert_eq!(app.screen(), ScreenId::Tree);
     let wanted = snapshots.iter().find(|s| s.paths[0] == "/home/user7");
     assert_eq!(app.snapshot(), wanted.map(|s| s.id.as_str()));
-}
-
-#[test]
-fn overwrite_question_waits_for_the_version_then_shows_or_skips() {
-    for (version, expected) in [
-        (RESTIC_017, ScreenId::Overwrite),
-        (RESTIC_014, ScreenId::Confirm),
-    ] {
-        let mut app = App::new(restore_setup());
-        let mut held = None;
-        for request in app.take_requests() {
-            match request {
-                Request::ResticVersion { ticket } => held = Some(ticket),
-                Request::Snapshots { ticket, .. } => app.message(Msg::Snapshots {
-                    ticket,
-                    result: Ok(sample_snapshots()),
-                }),
-                Request::Listing { .. } => unreachable!("not asked yet"),
-            }
-        }
-        press(&mut app, &[Key::Enter]);
-        answer(&mut app, &Ok(Vec::new()), Ok(SAMPLE_LISTING), "unused");
-        press(&mut app, &[Key::Char('a'), Key::Enter]);
-        type_text(&mut app, "t");
-        press(&mut app, &[Key::Enter]);
-        assert_eq!(app.screen(), ScreenId::Overwrite);
-        assert!(app.overwrite_waiting());
-        press(&mut app, &[Key::Enter]);
-        assert_eq!(app.screen(), ScreenId::Overwrite, "Enter waits for restic");
-        app.message(Msg::ResticVersion {
-            ticket: held.expect("version asked"),
-            result: Ok(version.into()),
-        });
-        assert_eq!(app.screen(), expected, "{version}");
-        if expected == ScreenId::Confirm {
-            press(&mut app, &[Key::Esc]);
-            assert_eq!(
-                app.screen(),
-                ScreenId::Target,
-                "the skipped question is no step back"
-            );
-        }
-    }
 }
 
 #[test]

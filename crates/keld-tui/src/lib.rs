@@ -7,15 +7,19 @@
 //!   processes: [`Key`]s and background answers ([`Msg`]) go in, [`Request`]s for
 //!   background work and finally an [`Exit`] come out. Screens whose value is already
 //!   known are skipped; Esc returns to the previous *visible* screen with every
-//!   answer kept.
-//! - `snapshots` and `tree` read restic's JSON (`snapshots --json`, `ls --json`); the
-//!   tree expands lazily so 100,000 entries stay fast.
+//!   answer kept. Lists filter fzf-style (`nucleo-matcher`); text fields edit at a
+//!   cursor (`tui-input`).
+//! - `snapshots`, `tree`, `diff` and `forget` read restic's JSON (`snapshots --json`,
+//!   `ls --json`, `diff --json`, `forget --dry-run --json`); the tree expands lazily
+//!   and searches incrementally, so 100,000 entries stay fast.
 //! - [`draw`] draws the state with ratatui in the colours of a [`Palette`]; tests and
-//!   the benchmark draw onto ratatui's `TestBackend`.
+//!   the benchmark (`benches/screens.rs`) draw onto ratatui's `TestBackend`.
 //! - `terminal` owns the real terminal (raw mode, alternate screen, restored on drop,
-//!   panic and stop) and runs the event loop; a [`Worker`] answers requests on worker
-//!   threads, by default with [`ConfigRestic`]: the preset's resolved `snapshots` and
-//!   `ls`, prepared and run by `keld_hooks::Lister` exactly as a run would start them.
+//!   panic and stop), reads and decodes its keys itself and runs the event loop,
+//!   which sleeps in `poll(2)` and ends when the terminal goes away; a [`Worker`]
+//!   answers requests on worker threads, by default with [`ConfigRestic`]: the
+//!   preset's resolved commands, prepared and run by `keld_hooks::Lister` exactly as
+//!   a run would start them.
 //! - [`ask`] connects it to keld: the screens' setup from the config and the command
 //!   line, the confirmation from config resolution, and the signals that end the
 //!   session.
@@ -39,26 +43,32 @@
 #![forbid(unsafe_code)]
 
 mod app;
+mod diff;
+mod field;
+mod forget;
+mod fuzzy;
 mod palette;
 mod protocol;
 mod restic_version;
-mod screens;
 mod session;
 mod snapshots;
 mod terminal;
 mod tree;
 mod view;
+mod widgets;
 mod worker;
 
 pub use app::App;
+pub use diff::{Diff, DiffError, parse_diff};
+pub use forget::{ForgetGroup, ForgetPlan, parse_forget};
 pub use palette::{Background, Palette};
-pub use protocol::{Choice, Exit, Msg, Preview, PreviewFn, Request, Setup};
-pub use screens::{Key, ScreenId};
+pub use protocol::{Choice, Exit, Msg, PresetEntry, Preview, PreviewFn, Request, Setup};
 pub use session::{
-    Asked, EXIT_CANCELLED, Known, SessionContext, SessionError, ask, known_at_start, request_for,
-    restore_gaps,
+    Asked, EXIT_CANCELLED, EXIT_HUNG_UP, Known, SessionContext, SessionError, ask, known_at_start,
+    request_for, restore_gaps,
 };
 pub use snapshots::{Snapshot, SnapshotsError, Summary, parse_snapshots};
 pub use tree::{FileTree, ListingError};
 pub use view::draw;
+pub use widgets::{Key, ScreenId};
 pub use worker::{ConfigRestic, Restic, Worker, restic_worker};

@@ -2,22 +2,30 @@
 //! the start ([`Setup`]), the background work it asks for ([`Request`]) and the
 //! answers ([`Msg`]), and how the session ends ([`Exit`], [`Choice`]).
 
+use std::path::PathBuf;
+
+use crate::diff::Diff;
+use crate::forget::ForgetPlan;
 use crate::snapshots::Snapshot;
 use crate::tree::FileTree;
 
 /// The commands offered on the first screen, with a one-line description: those
-/// that run with what the config and these screens supply (`ls` or `diff` would
-/// need snapshot arguments no screen asks for).
+/// that run with what the config and these screens supply. `snapshots` chosen here
+/// stays in the session: the list, a snapshot's files, and `restic diff` of two.
 pub(crate) const COMMANDS: [(&str, &str); 8] = [
     ("backup", "save files into the repository"),
     ("restore", "bring files back from a snapshot"),
-    ("snapshots", "list the snapshots"),
+    ("snapshots", "list, browse and compare the snapshots"),
     ("check", "verify the repository"),
     ("forget", "remove snapshots by policy"),
     ("prune", "free space no snapshot uses"),
     ("stats", "show repository statistics"),
     ("unlock", "remove stale locks"),
 ];
+
+/// Commands that work on a whole repository: their preset picker offers the
+/// repository halves of split presets (`@nas`) too.
+pub(crate) const REPOSITORY_WIDE: [&str; 4] = ["check", "forget", "prune", "unlock"];
 
 /// `restore --overwrite` policies (restic 0.17 and later), restic's default first.
 pub(crate) const OVERWRITE_POLICIES: [(&str, &str); 4] = [
@@ -39,12 +47,38 @@ pub struct Choice {
 }
 
 /// The exact invocation shown on the confirmation screen.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Preview {
     /// Program and arguments, as they will be run.
     pub argv: Vec<String>,
     /// Names of the environment variables keld sets for restic (never their values).
     pub env_names: Vec<String>,
+    /// What the user should know before running it (e.g. configured `_arguments`
+    /// that restic will read as something else).
+    pub warnings: Vec<String>,
+}
+
+/// A preset the preset picker offers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PresetEntry {
+    /// The name to pass to `--preset`.
+    pub name: String,
+    /// Its repository as it may be shown (a URL's password masked), when the config
+    /// names one.
+    pub repository: Option<String>,
+    /// A repository half of split presets (`@nas`): offered only for commands that
+    /// work on a whole repository (check, forget, prune, unlock).
+    pub repository_only: bool,
+}
+
+impl PresetEntry {
+    /// A preset with nothing known about it but its name.
+    pub fn named(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            ..Self::default()
+        }
+    }
 }
 
 /// Turns a [`Choice`] into the invocation it resolves to (through the config files).
@@ -56,8 +90,8 @@ pub type PreviewFn = Box<dyn Fn(&Choice) -> Result<Preview, String>>;
 pub struct Setup {
     /// The restic command, when given.
     pub command: Option<String>,
-    /// Every preset in the config files, in their order.
-    pub presets: Vec<String>,
+    /// The presets to choose from, in the config's order.
+    pub presets: Vec<PresetEntry>,
     /// The preset given with `--preset`.
     pub preset: Option<String>,
     /// The snapshot to restore, when already given.
@@ -66,6 +100,10 @@ pub struct Setup {
     pub target: Option<String>,
     /// Resolves a choice into what the confirmation screen shows.
     pub preview: PreviewFn,
+    /// The home directory, for `~` in a typed path.
+    pub home: Option<PathBuf>,
+    /// keld's working directory, which relative paths are completed from.
+    pub cwd: PathBuf,
 }
 
 /// Background work the session must start.
@@ -91,6 +129,24 @@ pub enum Request {
     ResticVersion {
         /// Matches the answer to the request.
         ticket: u64,
+    },
+    /// `restic diff --json FROM TO`.
+    Diff {
+        /// Matches the answer to the request.
+        ticket: u64,
+        /// The preset whose repository holds both.
+        preset: Option<String>,
+        /// The older snapshot.
+        from: String,
+        /// The newer snapshot.
+        to: String,
+    },
+    /// `restic forget --dry-run --json` with the preset's policy.
+    ForgetPlan {
+        /// Matches the answer to the request.
+        ticket: u64,
+        /// The preset whose policy and repository are used.
+        preset: Option<String>,
     },
 }
 
@@ -118,6 +174,20 @@ pub enum Msg {
         /// The output, or a message.
         result: Result<String, String>,
     },
+    /// What changed between two snapshots.
+    Diff {
+        /// The request's ticket.
+        ticket: u64,
+        /// The changes, or a message for the screen.
+        result: Result<Diff, String>,
+    },
+    /// What `forget` would keep and remove.
+    ForgetPlan {
+        /// The request's ticket.
+        ticket: u64,
+        /// The plan, or a message for the screen.
+        result: Result<ForgetPlan, String>,
+    },
 }
 
 /// How the session ended.
@@ -125,6 +195,6 @@ pub enum Msg {
 pub enum Exit {
     /// Confirmed: run this.
     Run(Choice),
-    /// Esc on the first screen or Ctrl-C: run nothing (exit code 130).
+    /// Esc on the first screen, `q` or Ctrl-C: run nothing (exit code 130).
     Cancelled,
 }

@@ -13,19 +13,25 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use keld_config::{Config, Environment, FlagValue, Request, ResolvedConfig};
+use keld_config::{
+    Config, Environment, FlagValue, Origin, PresetKind, Request, ResolvedConfig, ShownValue,
+};
 use keld_hooks::{Host, Invocation};
 use miette::Diagnostic;
 use thiserror::Error;
 
 use crate::palette::{Palette, detect_background};
-use crate::protocol::{Choice, Exit, Preview, PreviewFn, Setup};
-use crate::terminal::run_session;
-use crate::worker::{ConfigRestic, Restic, restic_worker};
+use crate::protocol::{Choice, Exit, PresetEntry, Preview, PreviewFn, Setup};
+use crate::terminal::{Ended, run_session};
+use crate::worker::{ConfigRestic, Restic, Worker, restic_worker};
 
 /// Exit code when the user leaves without running anything (Esc on the first
 /// screen, Ctrl-C): 128 + SIGINT, as a shell reports an interrupted command.
 pub const EXIT_CANCELLED: u8 = 130;
+
+/// Exit code when the terminal went away under the session (its window closed, the
+/// connection dropped): 128 + SIGHUP, as for the hang-up signal itself.
+pub const EXIT_HUNG_UP: u8 = 129;
 
 /// The signals that end a session (SIGHUP, SIGINT, SIGQUIT, SIGTERM).
 const STOP_SIGNALS: [i32; 4] = [
@@ -172,20 +178,15 @@ pub struct SessionContext {
 /// While it runs, SIGHUP, SIGINT, SIGQUIT and SIGTERM end it with the terminal
 /// restored, and keld then exits with 128 + the signal's number.
 pub fn ask(context: &SessionContext, known: Known) -> Result<Asked, SessionError> {
-    let presets = context
-        .config
-        .presets()
-        .into_iter()
-        .filter(|preset| preset.runnable)
-        .map(|preset| preset.name)
-        .collect();
     let setup = Setup {
         command: known.command,
-        presets,
+        presets: preset_entries(&context.config, &context.env),
         preset: known.preset,
         snapshot: known.snapshot,
         target: known.target,
         preview: preview_fn(context.clone()),
+        home: context.env.home.clone(),
+        cwd: context.host.cwd.clone(),
     };
     let restic = Arc::new(ConfigRestic::new(
         Arc::clone(&context.config),
@@ -195,17 +196,128 @@ pub fn ask(context: &SessionContext, known: Known) -> Result<Asked, SessionError
     ));
     let worker = restic_worker(Arc::clone(&restic) as Arc<dyn Restic>);
     let palette = Palette::for_background(detect_background(&context.env.vars));
+    run(setup, palette, &worker, || {
+        // A listing nobody waits for any more must not keep the repository locked.
+        restic.lister().children().stop_all(BACKGROUND_PATIENCE);
+    })
+}
+
+/// Run a session with the stop signals caught, call `after` once the terminal is
+/// given back, and say how it ended: a caught signal wins (128 + its number), a
+/// terminal that went away is 129 as for SIGHUP, and a terminal that failed is the
+/// error.
+pub(crate) fn run(
+    setup: Setup,
+    palette: Palette,
+    worker: &Worker,
+    after: impl FnOnce(),
+) -> Result<Asked, SessionError> {
     let signals = Signals::register().map_err(SessionError)?;
-    let result = run_session(setup, palette, &worker, &signals.stop);
-    // A listing nobody waits for any more must not keep the repository locked.
-    restic.lister().children().stop_all(BACKGROUND_PATIENCE);
+    let result = run_session(setup, palette, worker, &signals.stop);
+    after();
     if let Some(code) = signals.exit_code() {
         return Ok(Asked::Exit(code));
     }
     match result.map_err(SessionError)? {
-        Exit::Run(choice) => Ok(Asked::Run(choice)),
-        Exit::Cancelled => Ok(Asked::Exit(EXIT_CANCELLED)),
+        Ended::Exit(Exit::Run(choice)) => Ok(Asked::Run(choice)),
+        Ended::Exit(Exit::Cancelled) | Ended::Stopped => Ok(Asked::Exit(EXIT_CANCELLED)),
+        Ended::HungUp => Ok(Asked::Exit(EXIT_HUNG_UP)),
     }
+}
+
+/// The presets to offer: the runnable ones, and the repository halves of split
+/// presets (`@nas`, for commands on a whole repository), each with the repository
+/// its `snapshots` would use.
+pub(crate) fn preset_entries(config: &Config, env: &Environment) -> Vec<PresetEntry> {
+    config
+        .presets()
+        .into_iter()
+        .filter(|preset| preset.runnable || preset.kind == PresetKind::Suffix)
+        .map(|preset| {
+            let request = Request {
+                preset: Some(preset.name.clone()),
+                command: "snapshots".to_owned(),
+                args: Vec::new(),
+            };
+            let repository = config
+                .resolve(&request, env)
+                .ok()
+                .and_then(|resolved| repository_of(&resolved));
+            PresetEntry {
+                repository_only: preset.kind == PresetKind::Suffix,
+                name: preset.name,
+                repository,
+            }
+        })
+        .collect()
+}
+
+/// The repository a resolved command uses, as it may be shown: `--repo`, else
+/// `--repository-file`, else `RESTIC_REPOSITORY`; a URL's password masked.
+fn repository_of(resolved: &ResolvedConfig) -> Option<String> {
+    let redacted = resolved.redacted();
+    let flag = |key: &str| {
+        redacted
+            .flags
+            .iter()
+            .find(|flag| flag.key == key)
+            .and_then(|flag| flag.argv.last().cloned())
+    };
+    let shown = flag("repo")
+        .or_else(|| flag("repository-file").map(|file| format!("from {file}")))
+        .or_else(|| {
+            redacted
+                .environ
+                .iter()
+                .find(|var| var.name == "RESTIC_REPOSITORY")
+                .map(|var| match &var.value {
+                    ShownValue::Literal(value) => value.clone(),
+                    other => other.display(),
+                })
+        })?;
+    Some(keld_config::mask_url_passwords(&shown))
+}
+
+/// Whether the `_arguments` a command resolved to were set for that command: on
+/// the command line, or in a section named for it (`[home.forget]`), not in a
+/// section every command reads (`["home@"]`, meant for `backup`).
+pub(crate) fn arguments_meant_for_command(resolved: &ResolvedConfig) -> bool {
+    resolved
+        .arguments
+        .as_ref()
+        .is_some_and(|arguments| match &arguments.origin {
+            Origin::File { section, .. } => {
+                section.rsplit('.').next() == Some(resolved.typed_command.as_str())
+            }
+            _ => true,
+        })
+}
+
+/// What the confirmation should say before a command runs with `_arguments` it was
+/// not given them for (restic would read backup paths as snapshot IDs, say).
+fn argument_warnings(resolved: &ResolvedConfig) -> Vec<String> {
+    let Some(arguments) = &resolved.arguments else {
+        return Vec::new();
+    };
+    if resolved.command == "backup" || arguments_meant_for_command(resolved) {
+        return Vec::new();
+    }
+    let section = match &arguments.origin {
+        Origin::File { section, .. } => section.clone(),
+        _ => String::new(),
+    };
+    vec![format!(
+        "`_arguments` from [{section}] ({}) are given to restic {} too, which reads them as          its own arguments{}. Set `_arguments = []` in a [{}.{}] section to leave them out.",
+        keld_config::shell::join(&arguments.value),
+        resolved.command,
+        if resolved.command == "snapshots" || resolved.command == "forget" {
+            " (snapshot IDs: it will likely list or touch nothing)"
+        } else {
+            ""
+        },
+        resolved.preset.as_deref().unwrap_or("global"),
+        resolved.typed_command
+    )]
 }
 
 /// The confirmation screen's view of a choice: resolved through the config and
@@ -220,7 +332,9 @@ pub(crate) fn preview_fn(context: SessionContext) -> PreviewFn {
         resolved
             .require_backup_paths()
             .map_err(|err| describe(&err))?;
-        Ok(preview_of(&resolved, &context.host))
+        let mut preview = preview_of(&resolved, &context.host);
+        preview.warnings = argument_warnings(&resolved);
+        Ok(preview)
     })
 }
 
@@ -238,7 +352,11 @@ fn preview_of(resolved: &ResolvedConfig, host: &Host) -> Preview {
         .into_iter()
         .map(|var| var.name)
         .collect();
-    Preview { argv, env_names }
+    Preview {
+        argv,
+        env_names,
+        warnings: Vec::new(),
+    }
 }
 
 /// A diagnostic as plain lines for a screen: the message, then its help.
@@ -300,6 +418,9 @@ impl Drop for Signals {
     }
 }
 
+#[cfg(test)]
+#[path = "session_e2e_tests.rs"]
+mod e2e_tests;
 #[cfg(test)]
 #[path = "session_tests.rs"]
 mod tests;

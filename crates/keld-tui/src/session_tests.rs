@@ -403,3 +403,88 @@ fn a_signal_stops_the_session_and_sets_the_exit_code() {
     assert!(signals.stop.load(Ordering::SeqCst));
     assert_eq!(signals.exit_code(), Some(129));
 }
+
+#[test]
+fn presets_come_with_their_repository_and_halves_are_marked() {
+    let config = config(
+        "[home]\nrepo = \"/srv/restic/home\"\n\
+         [cloud]\nrepo = \"rest:https://ann:s3cret@backup.example/ann\"\n\
+         [env]\n[env.environ]\nRESTIC_REPOSITORY = \"/srv/from-env\"\n\
+         [\"data@\"]\n_arguments = [\"/data\"]\n[\"@nas\"]\nrepo = \"/srv/nas\"\n",
+    );
+    let entries = preset_entries(&config, &Environment::default());
+    let shown: Vec<(&str, Option<&str>, bool)> = entries
+        .iter()
+        .map(|entry| {
+            (
+                entry.name.as_str(),
+                entry.repository.as_deref(),
+                entry.repository_only,
+            )
+        })
+        .collect();
+    assert!(shown.contains(&("home", Some("/srv/restic/home"), false)));
+    assert!(shown.contains(&("env", Some("/srv/from-env"), false)));
+    assert!(shown.contains(&("data@nas", Some("/srv/nas"), false)));
+    assert!(shown.contains(&("@nas", Some("/srv/nas"), true)));
+    assert!(
+        !shown.iter().any(|(name, _, _)| *name == "data@"),
+        "a prefix alone is no preset"
+    );
+    let cloud = shown
+        .iter()
+        .find(|(name, ..)| *name == "cloud")
+        .expect("cloud");
+    assert!(!cloud.1.unwrap_or_default().contains("s3cret"), "{cloud:?}");
+}
+
+#[test]
+fn arguments_from_a_backup_section_are_warned_about_for_other_commands() {
+    let text = "[\"data@\"]\n_arguments = [\"/data\"]\n[\"@nas\"]\nrepo = \"/srv/nas\"\n\
+                [\"data@nas\".forget]\n_arguments = [\"abc123\"]\n";
+    let preview = preview_fn(session(config(text), host(&[]), false));
+    let snapshots = preview(&choice("data@nas", "snapshots", &[])).expect("resolves");
+    assert_eq!(snapshots.warnings.len(), 1, "{snapshots:?}");
+    assert!(snapshots.warnings[0].contains("`_arguments` from [data@] (/data)"));
+    assert!(snapshots.warnings[0].contains("[data@nas.snapshots]"));
+    let backup = preview(&choice("data@nas", "backup", &[])).expect("resolves");
+    assert!(backup.warnings.is_empty(), "backup is what they are for");
+    let forget = preview(&choice("data@nas", "forget", &[])).expect("resolves");
+    assert!(forget.warnings.is_empty(), "set for forget itself");
+    let typed = preview(&choice("data@nas", "snapshots", &["latest"])).expect("resolves");
+    assert!(typed.warnings.is_empty(), "typed arguments replace them");
+}
+
+#[test]
+fn forgets_dry_run_keeps_only_the_ids_configured_for_forget() {
+    let fake = FakeRestic::new();
+    let text = "[\"data@\"]\n_arguments = [\"/data\"]\n[\"@nas\"]\nrepo = \"/srv/nas\"\n\
+                [\"data@nas\".forget]\n_arguments = [\"abc123\"]\n";
+    let restic = ConfigRestic::new(
+        Arc::new(config(text)),
+        Environment::default(),
+        fake.host(),
+        true,
+    );
+    restic
+        .output(Some("data@nas"), "forget", &["--dry-run", "--json"])
+        .expect("runs");
+    assert_eq!(
+        fake.args(),
+        [
+            "forget",
+            "--repo",
+            "/srv/nas",
+            "abc123",
+            "--dry-run",
+            "--json"
+        ]
+    );
+    restic
+        .output(Some("data@nas"), "diff", &["--json", "a", "b"])
+        .expect("runs");
+    assert_eq!(
+        fake.args(),
+        ["diff", "--repo", "/srv/nas", "--json", "a", "b"]
+    );
+}

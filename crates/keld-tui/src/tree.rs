@@ -50,6 +50,8 @@ struct Node {
     name: String,
     kind: NodeKind,
     size: Option<u64>,
+    /// Modification time as restic recorded it, in wall-clock minutes.
+    mtime: Option<i32>,
     parent: Option<NodeId>,
     children: Vec<NodeId>,
     /// Selectable units in this subtree (1 for a file or an empty directory).
@@ -72,6 +74,7 @@ pub(crate) struct RowView<'a> {
     pub(crate) name: &'a str,
     pub(crate) kind: NodeKind,
     pub(crate) size: Option<u64>,
+    pub(crate) mtime: Option<i32>,
     pub(crate) depth: u16,
     pub(crate) expanded: bool,
     pub(crate) has_children: bool,
@@ -110,6 +113,8 @@ struct LsLine<'a> {
     path: Option<Cow<'a, str>>,
     #[serde(default)]
     size: Option<u64>,
+    #[serde(default, borrow)]
+    mtime: Option<Cow<'a, str>>,
 }
 
 /// A snapshot's files with expansion, cursor and selection state.
@@ -121,6 +126,11 @@ pub struct FileTree {
     cursor: usize,
     /// First visible row; the view keeps the cursor on screen by adjusting it.
     pub(crate) scroll: std::cell::Cell<usize>,
+    /// Whether restic printed the snapshot line (it does for every snapshot it
+    /// lists): without it, restic found no snapshot.
+    listed_snapshot: bool,
+    /// The search, while one is shown instead of the whole tree.
+    search: Option<search::Search>,
 }
 
 impl FileTree {
@@ -141,6 +151,7 @@ impl FileTree {
                 || parsed.message_type.as_deref() == Some("snapshot")
                 || (parsed.kind.is_none() && parsed.path.is_none());
             if is_snapshot {
+                builder.listed_snapshot = true;
                 continue;
             }
             let path = parsed.path.ok_or(ListingError::NoPath { line: line_no })?;
@@ -155,7 +166,11 @@ impl FileTree {
             } else {
                 None
             };
-            builder.add(&path, kind, size);
+            let mtime = parsed
+                .mtime
+                .as_deref()
+                .and_then(crate::snapshots::wall_minutes);
+            builder.add(&path, kind, size, mtime);
         }
         Ok(builder.finish())
     }
@@ -170,9 +185,29 @@ impl FileTree {
         self.nodes.is_empty()
     }
 
-    /// The visible rows, in display order.
+    /// Whether restic listed a snapshot at all (a typed ID that matches none lists
+    /// nothing, and restic 0.14 still succeeds).
+    pub fn found_snapshot(&self) -> bool {
+        self.listed_snapshot
+    }
+
+    /// The visible rows, in display order (the search's, while one is shown).
     pub(crate) fn rows(&self) -> &[Row] {
-        &self.rows
+        match &self.search {
+            Some(search) => &search.rows,
+            None => &self.rows,
+        }
+    }
+
+    /// The node under the cursor.
+    pub(crate) fn current(&self) -> Option<NodeId> {
+        self.rows().get(self.cursor).map(|row| row.node)
+    }
+
+    /// Size and time of a node.
+    pub(crate) fn details(&self, id: NodeId) -> (NodeKind, Option<u64>, Option<i32>) {
+        let node = &self.nodes[id as usize];
+        (node.kind, node.size, node.mtime)
     }
 
     /// Index of the highlighted row.
@@ -187,6 +222,7 @@ impl FileTree {
             name: &node.name,
             kind: node.kind,
             size: node.size,
+            mtime: node.mtime,
             depth: row.depth,
             expanded: node.expanded,
             has_children: !node.children.is_empty(),
@@ -206,21 +242,26 @@ impl FileTree {
 
     /// Move the cursor by `delta` rows, stopping at either end.
     pub(crate) fn move_cursor(&mut self, delta: isize) {
-        let last = self.rows.len().saturating_sub(1);
+        let last = self.rows().len().saturating_sub(1);
         self.cursor = self.cursor.saturating_add_signed(delta).min(last);
     }
 
     /// Put the cursor on the first or last row.
     pub(crate) fn cursor_to_end(&mut self, last: bool) {
         self.cursor = if last {
-            self.rows.len().saturating_sub(1)
+            self.rows().len().saturating_sub(1)
         } else {
             0
         };
     }
 
-    /// Right: open a closed directory, or step into an open one.
+    /// Right: open a closed directory, or step into an open one (in a search, where
+    /// every directory shown is open, just move down).
     pub(crate) fn expand(&mut self) {
+        if self.search.is_some() {
+            self.move_cursor(1);
+            return;
+        }
         let Some(row) = self.rows.get(self.cursor).copied() else {
             return;
         };
@@ -235,17 +276,28 @@ impl FileTree {
         }
     }
 
-    /// Left: close an open directory, or go to the parent.
+    /// Enter while looking: open a closed directory, close an open one.
+    pub(crate) fn expand_or_collapse(&mut self) {
+        match self.current() {
+            Some(node) if self.search.is_none() && self.nodes[node as usize].expanded => {
+                self.close(self.cursor);
+            }
+            Some(_) => self.expand(),
+            None => {}
+        }
+    }
+
+    /// Left: close an open directory, or go to the parent (in a search: the parent).
     pub(crate) fn collapse(&mut self) {
-        let Some(row) = self.rows.get(self.cursor).copied() else {
+        let Some(row) = self.rows().get(self.cursor).copied() else {
             return;
         };
-        if self.nodes[row.node as usize].expanded {
+        if self.search.is_none() && self.nodes[row.node as usize].expanded {
             self.close(self.cursor);
             return;
         }
         if let Some(parent) = self.nodes[row.node as usize].parent
-            && let Some(parent_row) = self.rows[..self.cursor]
+            && let Some(parent_row) = self.rows()[..self.cursor]
                 .iter()
                 .rposition(|candidate| candidate.node == parent)
         {
@@ -255,8 +307,8 @@ impl FileTree {
 
     /// Space: select the highlighted subtree, or clear it when it is fully selected.
     pub(crate) fn toggle(&mut self) {
-        if let Some(row) = self.rows.get(self.cursor).copied() {
-            self.toggle_node(row.node);
+        if let Some(node) = self.current() {
+            self.toggle_node(node);
         }
     }
 
@@ -368,15 +420,17 @@ struct Builder {
     nodes: Vec<Node>,
     roots: Vec<NodeId>,
     by_path: HashMap<String, NodeId>,
+    listed_snapshot: bool,
 }
 
 impl Builder {
-    fn add(&mut self, path: &str, kind: NodeKind, size: Option<u64>) {
+    fn add(&mut self, path: &str, kind: NodeKind, size: Option<u64>, mtime: Option<i32>) {
         if let Some(&existing) = self.by_path.get(path) {
             // A directory made up earlier for a child that came first: fill it in.
             let node = &mut self.nodes[existing as usize];
             node.kind = kind;
             node.size = size;
+            node.mtime = mtime;
             return;
         }
         let parent = parent_path(path).map(|parent| self.ensure_dir(parent));
@@ -387,7 +441,8 @@ impl Builder {
             .rsplit('/')
             .next()
             .unwrap_or(path);
-        self.push(path, name, kind, size, parent);
+        let id = self.push(path, name, kind, size, parent);
+        self.nodes[id as usize].mtime = mtime;
     }
 
     fn ensure_dir(&mut self, path: &str) -> NodeId {
@@ -412,6 +467,7 @@ impl Builder {
             name: name.to_owned(),
             kind,
             size,
+            mtime: None,
             parent,
             children: Vec::new(),
             units: 0,
@@ -447,6 +503,8 @@ impl Builder {
             roots: self.roots,
             cursor: 0,
             scroll: std::cell::Cell::new(0),
+            listed_snapshot: self.listed_snapshot,
+            search: None,
         };
         // Open the chain of lone directories (`/home/user/...`) so the first screen
         // already shows a choice.
@@ -485,58 +543,14 @@ pub(crate) fn include_pattern(path: &str) -> String {
     pattern
 }
 
-/// `restic ls --json` output for `/data/dNNN/fNNN` with the given shape, for tests.
 #[cfg(test)]
-pub(crate) fn sample_listing(dirs: usize, files_per_dir: usize) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::from(
-        r#"{"time":"2026-11-26T11:00:47Z","tree":"aa","paths":["/data"],"hostname":"h","id":"ab","short_id":"ab","struct_type":"snapshot"}"#,
-    );
-    out.push('\n');
-    out.push_str(
-        r#"{"name":"data","type":"dir","path":"/data","mode":2147484141,"struct_type":"node"}"#,
-    );
-    out.push('\n');
-    for dir in 0..dirs {
-        let _ = writeln!(
-            out,
-            r#"{{"name":"d{dir:03}","type":"dir","path":"/data/d{dir:03}","struct_type":"node"}}"#
-        );
-        for file in 0..files_per_dir {
-            let _ = writeln!(
-                out,
-                r#"{{"name":"f{file:04}","type":"file","path":"/data/d{dir:03}/f{file:04}","size":{size},"struct_type":"node"}}"#,
-                size = dir * 1000 + file
-            );
-        }
-    }
-    out
-}
+#[path = "tree_samples.rs"]
+mod samples;
+#[cfg(test)]
+pub(crate) use samples::{SAMPLE_LISTING, sample_listing};
 
-/// Output of restic 0.14.0 `ls --json` for a small snapshot.
-#[cfg(test)]
-pub(crate) const SAMPLE_LISTING: &str = concat!(
-    r#"{"time":"2026-11-26T11:00:47.494942485Z","tree":"0af2","paths":["/rr/src"],"hostname":"vm","username":"root","tags":["daily"],"id":"503b58b8","short_id":"503b58b8","struct_type":"snapshot"}"#,
-    "\n",
-    r#"{"name":"rr","type":"dir","path":"/rr","uid":0,"gid":0,"mode":2147484141,"permissions":"drwxr-xr-x","mtime":"2026-11-26T11:00:45.718548033Z","struct_type":"node"}"#,
-    "\n",
-    r#"{"name":"src","type":"dir","path":"/rr/src","uid":0,"gid":0,"mode":2147484141,"permissions":"drwxr-xr-x","mtime":"2026-11-26T11:00:45.702548032Z","struct_type":"node"}"#,
-    "\n",
-    r#"{"name":"a","type":"dir","path":"/rr/src/a","mode":2147484141,"struct_type":"node"}"#,
-    "\n",
-    r#"{"name":"b","type":"dir","path":"/rr/src/a/b","mode":2147484141,"struct_type":"node"}"#,
-    "\n",
-    r#"{"name":"y.txt","type":"file","path":"/rr/src/a/b/y.txt","size":3,"mode":420,"struct_type":"node"}"#,
-    "\n",
-    r#"{"name":"link","type":"symlink","path":"/rr/src/a/link","mode":134218239,"struct_type":"node"}"#,
-    "\n",
-    r#"{"name":"x.txt","type":"file","path":"/rr/src/a/x.txt","size":3,"mode":420,"struct_type":"node"}"#,
-    "\n",
-    r#"{"name":"c","type":"dir","path":"/rr/src/c","mode":2147484141,"struct_type":"node"}"#,
-    "\n",
-    r#"{"name":"z","type":"file","path":"/rr/src/c/z","size":2,"mode":420,"struct_type":"node"}"#,
-    "\n",
-);
+#[path = "tree_search.rs"]
+mod search;
 
 #[cfg(test)]
 #[path = "tree_tests.rs"]

@@ -8,13 +8,11 @@ use ratatui::style::Color;
 use super::*;
 use crate::app::App;
 use crate::app::SnapshotsState;
-use crate::app::tests::{
-    RESTIC_014, RESTIC_017, answer, press, restore_setup, sample_snapshots, setup, type_text,
-};
+use crate::app::tests::{RESTIC_017, answer, press, restore_setup};
 use crate::palette::Background;
-use crate::protocol::{Msg, Request, Setup};
-use crate::screens::Key;
 use crate::tree::SAMPLE_LISTING;
+use crate::view::states::STATES;
+use crate::widgets::Key;
 
 const WIDTH: u16 = 80;
 const HEIGHT: u16 = 18;
@@ -41,205 +39,118 @@ fn check(name: &str, app: &App) {
     settings.bind(|| insta::assert_snapshot!(name, screen(app)));
 }
 
-/// A restore of preset `home` with the snapshot list loaded (restic 0.17).
-fn listed() -> App {
-    let mut app = App::new(restore_setup());
-    answer(
-        &mut app,
-        &Ok(sample_snapshots()),
-        Ok(SAMPLE_LISTING),
-        RESTIC_017,
-    );
-    app
-}
-
-/// `listed`, second snapshot chosen and its files shown.
-fn in_tree() -> App {
-    let mut app = listed();
-    press(&mut app, &[Key::Down, Key::Enter]);
-    answer(&mut app, &Ok(Vec::new()), Ok(SAMPLE_LISTING), RESTIC_017);
-    app
-}
-
 #[test]
-fn command_menu() {
-    check("command_menu", &App::new(setup(&["home", "work"])));
-}
-
-#[test]
-fn command_menu_filtered() {
-    let mut app = App::new(setup(&["home", "work"]));
-    press(&mut app, &[Key::Char('/'), Key::Char('r'), Key::Char('e')]);
-    check("command_menu_filtered", &app);
-}
-
-#[test]
-fn preset_picker() {
-    let mut app = App::new(setup(&["home", "work", "offsite"]));
-    press(&mut app, &[Key::Enter, Key::Down]);
-    check("preset_picker", &app);
-}
-
-#[test]
-fn snapshots_loading() {
-    check("snapshots_loading", &App::new(restore_setup()));
-}
-
-#[test]
-fn snapshots_loaded() {
-    let mut app = listed();
-    press(&mut app, &[Key::Down, Key::Down]);
-    check("snapshots_loaded", &app);
-}
-
-#[test]
-fn snapshots_scrolled_past_the_first_page() {
-    let mut app = App::new(restore_setup());
-    let many = crate::snapshots::parse_snapshots(&crate::snapshots::sample_json(30));
-    answer(
-        &mut app,
-        &many.map_err(|err| err.to_string()),
-        Ok(SAMPLE_LISTING),
-        RESTIC_017,
-    );
-    press(&mut app, &[Key::End]);
-    check("snapshots_scrolled", &app);
-}
-
-#[test]
-fn snapshots_filtered() {
-    let mut app = listed();
-    press(&mut app, &[Key::Char('/')]);
-    type_text(&mut app, "server");
-    press(&mut app, &[Key::Down]);
-    check("snapshots_filtered", &app);
-}
-
-#[test]
-fn snapshots_failed_with_manual_id() {
-    let mut app = App::new(restore_setup());
-    answer(
-        &mut app,
-        &Err("Fatal: unable to open config file: Stat: stat /srv/restic/home/config: no such file or directory\nIs there a repository at the following location?\n(restic: exit code 1)".into()),
-        Ok(SAMPLE_LISTING),
-        RESTIC_014,
-    );
-    type_text(&mut app, "7324ac");
-    check("snapshots_failed_manual_id", &app);
-}
-
-#[test]
-fn snapshots_empty_with_manual_id() {
-    let mut app = App::new(restore_setup());
-    answer(&mut app, &Ok(Vec::new()), Ok(SAMPLE_LISTING), RESTIC_014);
-    check("snapshots_empty_manual_id", &app);
-}
-
-#[test]
-fn tree_loading() {
-    let mut app = listed();
-    press(&mut app, &[Key::Enter]);
-    app.tick();
-    check("tree_loading", &app);
-}
-
-#[test]
-fn tree_partial_selection() {
-    let mut app = in_tree();
-    press(
-        &mut app,
-        &[
-            Key::Right,
-            Key::Down,
-            Key::Right,
-            Key::Down,
-            Key::Char(' '),
-            Key::End,
-            Key::Char(' '),
-        ],
-    );
-    check("tree_partial_selection", &app);
-}
-
-#[test]
-fn tree_nothing_selected_notice() {
-    let mut app = in_tree();
-    press(&mut app, &[Key::Enter]);
-    check("tree_nothing_selected", &app);
-}
-
-#[test]
-fn tree_failed() {
-    let mut app = listed();
-    press(&mut app, &[Key::Enter]);
-    answer(
-        &mut app,
-        &Ok(Vec::new()),
-        Err("Fatal: invalid id \"zz\": no matching ID found\n(restic: exit code 1)"),
-        RESTIC_017,
-    );
-    check("tree_failed", &app);
-}
-
-fn at_target() -> App {
-    let mut app = in_tree();
-    press(&mut app, &[Key::Char('a'), Key::Enter]);
-    type_text(&mut app, "/tmp/restore");
-    app
-}
-
-#[test]
-fn target() {
-    check("target", &at_target());
-}
-
-#[test]
-fn overwrite_policy() {
-    let mut app = at_target();
-    press(&mut app, &[Key::Enter, Key::Down]);
-    check("overwrite", &app);
-}
-
-#[test]
-fn overwrite_waiting_for_restic_version() {
-    let mut app = App::new(restore_setup());
-    for request in app.take_requests() {
-        if let Request::Snapshots { ticket, .. } = request {
-            app.message(Msg::Snapshots {
-                ticket,
-                result: Ok(sample_snapshots()),
-            });
-        }
+fn every_state_matches_its_reviewed_snapshot() {
+    for (name, build) in STATES {
+        check(name, &build());
     }
-    press(&mut app, &[Key::Enter]);
-    answer(&mut app, &Ok(Vec::new()), Ok(SAMPLE_LISTING), "unused");
-    press(
-        &mut app,
-        &[Key::Char('a'), Key::Enter, Key::Char('t'), Key::Enter],
-    );
-    check("overwrite_waiting", &app);
 }
 
+/// Narrow terminals: cells and help bars end in `…`, the confirmation scrolls and
+/// offers no Enter until its end was on screen.
 #[test]
-fn confirmation() {
-    let mut app = in_tree();
-    press(
-        &mut app,
-        &[Key::Right, Key::Down, Key::Char(' '), Key::Enter],
-    );
-    type_text(&mut app, "/tmp/restore here");
-    press(&mut app, &[Key::Enter, Key::Down, Key::Enter]);
-    check("confirmation", &app);
+fn narrow_screens() {
+    for (name, state, width, height) in [
+        ("narrow_snapshots", "snapshots_loaded", 40, 12),
+        ("narrow_tree", "tree_partial_selection", 40, 12),
+        ("narrow_confirmation", "confirmation", 40, 10),
+    ] {
+        let app = state_named(state);
+        let text = terminal(&app, Background::Dark, width, height)
+            .backend()
+            .to_string();
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path("view_snapshots");
+        settings.set_prepend_module_to_snapshot(false);
+        settings.bind(|| insta::assert_snapshot!(name, text));
+    }
+    let app = state_named("confirmation");
+    terminal(&app, Background::Dark, 40, 10);
+    assert!(!app.can_run(), "the command's end is not on screen yet");
+    assert!(!help_keys(&app).contains(&("Enter", "run")));
 }
 
+/// Draw `app` at each of `sizes`; a panic names the state and the size.
+fn draw_at(name: &str, app: &App, sizes: impl IntoIterator<Item = (u16, u16)>) {
+    let palette = Palette::for_background(Background::Dark);
+    let mut terminal = Terminal::new(TestBackend::new(1, 1)).expect("test backend");
+    for (width, height) in sizes {
+        terminal.backend_mut().resize(width, height);
+        let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            terminal
+                .draw(|frame| draw(frame, app, &palette))
+                .map(|_| ())
+        }));
+        assert!(
+            matches!(drawn, Ok(Ok(()))),
+            "{name} at {width}x{height}: {drawn:?}"
+        );
+    }
+}
+
+/// The sizes where drawing goes wrong first: one cell, one row, one column, and
+/// the small and usual ones.
+const CORNERS: [(u16, u16); 14] = [
+    (1, 1),
+    (1, 40),
+    (120, 1),
+    (2, 2),
+    (3, 3),
+    (5, 5),
+    (8, 3),
+    (10, 4),
+    (20, 6),
+    (40, 10),
+    (80, 24),
+    (100, 30),
+    (120, 40),
+    (119, 39),
+];
+
 #[test]
-fn confirmation_that_does_not_resolve() {
-    let app = App::new(Setup {
-        command: Some("check".into()),
-        preset: Some("broken".into()),
-        ..setup(&["broken", "home"])
-    });
-    check("confirmation_error", &app);
+fn every_state_draws_at_the_corner_sizes() {
+    for (name, build) in STATES {
+        draw_at(name, &build(), CORNERS);
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config::with_cases(1500))]
+
+    /// Any state at any size from 1x1 to 120x40 draws without a panic (the
+    /// exhaustive sweep below takes minutes in a debug build).
+    #[test]
+    fn any_state_draws_at_any_size(
+        state in 0..STATES.len(),
+        width in 1_u16..=120,
+        height in 1_u16..=40,
+    ) {
+        let (name, build) = STATES[state];
+        draw_at(name, &build(), [(width, height)]);
+    }
+}
+
+/// Every state at every size from 1x1 to 120x40 (150,000 frames: run it with
+/// `cargo test -p keld-tui --release -- --ignored every_size`).
+#[test]
+#[ignore = "exhaustive: minutes in a debug build; the property test samples it"]
+fn every_state_draws_at_every_size() {
+    for (name, build) in STATES {
+        let sizes = (1..=120).flat_map(|width| (1..=40).map(move |height| (width, height)));
+        draw_at(name, &build(), sizes);
+    }
+}
+
+fn state_named(name: &str) -> App {
+    let (_, build) = STATES
+        .iter()
+        .find(|(state, _)| *state == name)
+        .expect("a state of that name");
+    build()
+}
+
+fn in_tree() -> App {
+    crate::view::states::in_tree()
 }
 
 #[test]
@@ -319,4 +230,70 @@ fn sizes_read_like_ls_h() {
     assert_eq!(human_size(5 * 1024 * 1024 * 1024), "5.0 GiB");
     assert_eq!(clip("laptop-of-someone", 8), "laptop-…");
     assert_eq!(clip("short", 8), "short");
+}
+
+/// A state drawn at the snapshots' 80x18 as the docs show it: rows without their
+/// trailing blanks.
+fn docs_text(name: &str) -> String {
+    let text = terminal(&state_named(name), Background::Dark, WIDTH, HEIGHT)
+        .backend()
+        .to_string();
+    // TestBackend writes each row quoted; take the quotes off.
+    text.lines()
+        .map(|row| {
+            row.strip_prefix('"')
+                .and_then(|row| row.strip_suffix('"'))
+                .unwrap_or(row)
+                .trim_end()
+                .to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim_end()
+        .to_owned()
+}
+
+/// The screenshots in docs/interactive.md are the states above drawn at 80x18: the
+/// `text` block after each `<!-- screen: NAME -->` line. With `KELD_UPDATE_DOCS=1`
+/// the blocks are rewritten instead of compared.
+#[test]
+fn docs_screenshots_are_the_screens() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/interactive.md");
+    let text = std::fs::read_to_string(&path).expect("docs/interactive.md");
+    let update = std::env::var_os("KELD_UPDATE_DOCS").is_some();
+    let mut out = Vec::new();
+    let mut stale = Vec::new();
+    let mut lines = text.lines();
+    let mut shown = 0;
+    while let Some(line) = lines.next() {
+        out.push(line.to_owned());
+        let Some(name) = line
+            .strip_prefix("<!-- screen: ")
+            .and_then(|rest| rest.strip_suffix(" -->"))
+        else {
+            continue;
+        };
+        shown += 1;
+        assert_eq!(lines.next(), Some("```text"), "a text block after {line}");
+        let block: Vec<&str> = lines.by_ref().take_while(|line| *line != "```").collect();
+        let screen = docs_text(name);
+        if block.join("\n") != screen {
+            stale.push(name.to_owned());
+        }
+        out.push("```text".to_owned());
+        out.push(if update { screen } else { block.join("\n") });
+        out.push("```".to_owned());
+    }
+    assert!(shown > 0, "docs/interactive.md shows no screen");
+    if update {
+        let mut new = out.join("\n");
+        new.push('\n');
+        std::fs::write(&path, new).expect("write the docs");
+    } else {
+        assert!(
+            stale.is_empty(),
+            "docs/interactive.md shows stale screens {stale:?}; run \
+             KELD_UPDATE_DOCS=1 cargo test -p keld-tui docs_screenshots"
+        );
+    }
 }

@@ -9,6 +9,8 @@ use std::sync::Arc;
 use keld_config::{Config, Environment, Request as ConfigRequest};
 use keld_hooks::{Host, Invocation, Lister};
 
+use crate::diff::parse_diff;
+use crate::forget::parse_forget;
 use crate::protocol::{Msg, Request};
 use crate::snapshots::parse_snapshots;
 use crate::tree::FileTree;
@@ -29,9 +31,10 @@ pub trait Restic: Send + Sync {
     ) -> Result<Vec<u8>, String>;
 }
 
-/// restic as a run of the preset would start it: the preset's resolved `snapshots`
-/// and `ls` (their flags and environment, not their `_arguments`), prepared and run
-/// by [`Lister`]; `version` with keld's own environment and no preset.
+/// restic as a run of the preset would start it: the preset's resolved `snapshots`,
+/// `ls`, `diff` and `forget` (their flags and environment, not their `_arguments`,
+/// except those `forget` is configured with), prepared and run by [`Lister`];
+/// `version` with keld's own environment and no preset.
 pub struct ConfigRestic {
     config: Arc<Config>,
     env: Environment,
@@ -71,8 +74,11 @@ impl ConfigRestic {
             .resolve(&request, &self.env)
             .map_err(|error| crate::session::describe(&error))?;
         // A listing takes its own arguments; a configured `_arguments` (backup paths
-        // in a prefix section, say) is no snapshot id.
-        resolved.arguments = None;
+        // in a prefix section, say) is no snapshot id. Only `forget`'s dry run keeps
+        // the IDs configured for `forget` itself, as the run will.
+        if !(command == "forget" && crate::session::arguments_meant_for_command(&resolved)) {
+            resolved.arguments = None;
+        }
         Ok(Invocation::new(&resolved, &self.host))
     }
 }
@@ -116,6 +122,25 @@ pub fn restic_worker(restic: Arc<dyn Restic>) -> Worker {
             ticket,
             result: restic.output(None, "version", &[]).and_then(utf8),
         },
+        Request::Diff {
+            ticket,
+            preset,
+            from,
+            to,
+        } => {
+            let result = restic
+                .output(preset.as_deref(), "diff", &["--json", &from, &to])
+                .and_then(utf8)
+                .and_then(|out| parse_diff(&out).map_err(|err| err.to_string()));
+            Msg::Diff { ticket, result }
+        }
+        Request::ForgetPlan { ticket, preset } => {
+            let result = restic
+                .output(preset.as_deref(), "forget", &["--dry-run", "--json"])
+                .and_then(utf8)
+                .and_then(|out| parse_forget(&out).map_err(|err| err.to_string()));
+            Msg::ForgetPlan { ticket, result }
+        }
     })
 }
 

@@ -145,11 +145,11 @@ pub(crate) fn run(options: &Options) -> Result<(), String> {
 
     if options.interactive {
         eprintln!(
-            "measuring the interactive mode ({} runs each; builds keld-cli's tests in \
-             release mode first) ...",
+            "measuring the interactive mode (cargo bench -p keld-tui, which builds the \
+             benchmark first; then {} first screens of keld on a pseudo-terminal) ...",
             options.interactive_runs
         );
-        println!("## Interactive mode (release build)\n");
+        println!("## Interactive mode (cargo bench -p keld-tui; keld on a pseudo-terminal)\n");
         let (figures, notes) = interactive::measure(&root, &keld, options.interactive_runs)?;
         interactive::report(&figures, &notes);
     }

@@ -1,9 +1,12 @@
-//! The pieces screens are made of: keys, a filterable list and a one-line text field.
+//! The pieces screens are made of: keys, the screens' names and a list with a cursor
+//! and an fzf-style filter.
 
 use std::cell::Cell;
 
-/// A key press, as the screens understand it (the terminal layer maps crossterm's
-/// events onto these, so tests need no terminal).
+use crate::field::{FieldEvent, TextField};
+
+/// A key press, as the screens understand it (the terminal layer decodes the bytes
+/// the terminal sends into these, so tests need no terminal).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Key {
     /// ↑
@@ -28,13 +31,24 @@ pub enum Key {
     Esc,
     /// Backspace
     Backspace,
+    /// Delete (the key that deletes forward)
+    Delete,
+    /// Tab
+    Tab,
+    /// Shift-Tab
+    BackTab,
     /// A printable character; `' '` is Space.
     Char(char),
+    /// Ctrl and a letter (`'u'` for Ctrl-U), other than Ctrl-C.
+    Ctrl(char),
     /// Ctrl-C: leave without running anything.
     Interrupt,
 }
 
-/// The screens of the interactive session, in the order they are visited.
+/// The screens of the interactive session.
+///
+/// The command menu is the first screen today; a dashboard of each preset's last
+/// run would come before it (docs/interactive.md, "The first screen").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScreenId {
     /// The command menu.
@@ -43,7 +57,7 @@ pub enum ScreenId {
     Preset,
     /// The snapshot list.
     Snapshots,
-    /// The snapshot's file tree.
+    /// A snapshot's file tree: files to restore, or files to look at.
     Tree,
     /// The restore target.
     Target,
@@ -51,32 +65,22 @@ pub enum ScreenId {
     Overwrite,
     /// The confirmation.
     Confirm,
+    /// What changed between two snapshots.
+    Diff,
 }
 
 impl ScreenId {
-    /// Every screen in visiting order.
-    pub(crate) const ORDER: [Self; 7] = [
+    /// The screens a command may visit, in order.
+    pub(crate) const ORDER: [Self; 8] = [
         Self::Command,
         Self::Preset,
         Self::Snapshots,
         Self::Tree,
+        Self::Diff,
         Self::Target,
         Self::Overwrite,
         Self::Confirm,
     ];
-
-    /// The heading shown at the top of the screen.
-    pub(crate) fn title(self) -> &'static str {
-        match self {
-            Self::Command => "Command",
-            Self::Preset => "Preset",
-            Self::Snapshots => "Snapshot",
-            Self::Tree => "Files to restore",
-            Self::Target => "Restore into",
-            Self::Overwrite => "Existing files",
-            Self::Confirm => "Confirm",
-        }
-    }
 }
 
 /// How many rows PageUp/PageDown move.
@@ -91,16 +95,18 @@ pub(crate) enum PickerEvent {
     Chosen(usize),
     /// Esc with no filter to clear.
     Back,
+    /// A key the list does not use (for the screen to act on).
+    Other(Key),
 }
 
-/// A list with a cursor and a `/` substring filter.
+/// A list with a cursor and a `/` filter (fzf-style, best matches first).
 #[derive(Debug, Default)]
 pub(crate) struct Picker {
     /// Indexes (into the full list) of the items the filter lets through.
     matches: Vec<usize>,
     /// Position in `matches`.
     cursor: usize,
-    filter: String,
+    filter: TextField,
     filtering: bool,
     /// First visible row; the view keeps the cursor on screen by adjusting it.
     pub(crate) scroll: Cell<usize>,
@@ -139,6 +145,11 @@ impl Picker {
 
     /// The filter text.
     pub(crate) fn filter(&self) -> &str {
+        self.filter.text()
+    }
+
+    /// The filter field (for drawing its cursor).
+    pub(crate) fn filter_field(&self) -> &TextField {
         &self.filter
     }
 
@@ -149,41 +160,58 @@ impl Picker {
 
     /// Apply a key; `refilter` maps filter text to the matching indexes.
     pub(crate) fn key(&mut self, key: Key, refilter: &dyn Fn(&str) -> Vec<usize>) -> PickerEvent {
+        if self.filtering {
+            return self.filter_key(key, refilter);
+        }
         match key {
-            Key::Up => self.step(-1),
-            Key::Down => self.step(1),
+            Key::Up | Key::Char('k') | Key::Ctrl('p') => self.step(-1),
+            Key::Down | Key::Char('j') | Key::Ctrl('n') => self.step(1),
             Key::PageUp => self.step(-PAGE),
             Key::PageDown => self.step(PAGE),
-            Key::Home => self.cursor = 0,
-            Key::End => self.cursor = self.matches.len().saturating_sub(1),
+            Key::Home | Key::Char('g') => self.cursor = 0,
+            Key::End | Key::Char('G') => self.cursor = self.matches.len().saturating_sub(1),
             Key::Enter => {
                 return self
                     .current()
                     .map_or(PickerEvent::Stay, PickerEvent::Chosen);
             }
-            Key::Esc if self.filtering || !self.filter.is_empty() => {
-                self.filtering = false;
+            Key::Esc if !self.filter().is_empty() => {
                 self.set_filter(String::new(), refilter);
             }
             Key::Esc => return PickerEvent::Back,
-            Key::Backspace if self.filtering => {
-                let mut filter = self.filter.clone();
-                if filter.pop().is_none() {
-                    self.filtering = false;
-                }
-                self.set_filter(filter, refilter);
-            }
-            Key::Char(ch) if self.filtering => {
-                let mut filter = self.filter.clone();
-                filter.push(ch);
-                self.set_filter(filter, refilter);
-            }
             Key::Char('/') => self.filtering = true,
-            Key::Char('k') => self.step(-1),
-            Key::Char('j') => self.step(1),
-            Key::Char('g') => self.cursor = 0,
-            Key::Char('G') => self.cursor = self.matches.len().saturating_sub(1),
-            _ => {}
+            other => return PickerEvent::Other(other),
+        }
+        PickerEvent::Stay
+    }
+
+    /// A key while typing the filter: text edits it, ↑↓ still move, Enter chooses,
+    /// Esc clears it.
+    fn filter_key(&mut self, key: Key, refilter: &dyn Fn(&str) -> Vec<usize>) -> PickerEvent {
+        match key {
+            Key::Up | Key::Ctrl('p') => self.step(-1),
+            Key::Down | Key::Ctrl('n') => self.step(1),
+            Key::PageUp => self.step(-PAGE),
+            Key::PageDown => self.step(PAGE),
+            Key::Backspace if self.filter().is_empty() => self.filtering = false,
+            _ => match self.filter.key(key) {
+                FieldEvent::Submit => {
+                    // The filter stays (Esc clears it) and keys move again.
+                    self.filtering = false;
+                    return self
+                        .current()
+                        .map_or(PickerEvent::Stay, PickerEvent::Chosen);
+                }
+                FieldEvent::Back => {
+                    self.filtering = false;
+                    self.set_filter(String::new(), refilter);
+                }
+                FieldEvent::Complete => {}
+                FieldEvent::Stay => {
+                    let text = self.filter().to_owned();
+                    self.refilter(&text, refilter);
+                }
+            },
         }
         PickerEvent::Stay
     }
@@ -194,66 +222,27 @@ impl Picker {
     }
 
     fn set_filter(&mut self, filter: String, refilter: &dyn Fn(&str) -> Vec<usize>) {
+        self.filter.set(&filter);
+        self.refilter(&filter, refilter);
+    }
+
+    fn refilter(&mut self, filter: &str, refilter: &dyn Fn(&str) -> Vec<usize>) {
         let current = self.current();
-        self.matches = refilter(&filter);
-        self.filter = filter;
-        // Keep the same item highlighted while it still matches.
-        self.cursor = current
-            .and_then(|item| self.matches.iter().position(|&m| m == item))
-            .unwrap_or(0);
-        self.scroll.set(0);
-    }
-}
-
-/// Indexes of `labels` containing `filter` (case-insensitive).
-pub(crate) fn filter_labels(labels: &[impl AsRef<str>], filter: &str) -> Vec<usize> {
-    let needle = filter.trim().to_lowercase();
-    labels
-        .iter()
-        .enumerate()
-        .filter(|(_, label)| label.as_ref().to_lowercase().contains(&needle))
-        .map(|(index, _)| index)
-        .collect()
-}
-
-/// What a key did to a [`TextField`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FieldEvent {
-    Stay,
-    Submit,
-    Back,
-}
-
-/// A one-line text input edited at its end.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub(crate) struct TextField {
-    text: String,
-}
-
-impl TextField {
-    /// The text typed so far.
-    pub(crate) fn text(&self) -> &str {
-        &self.text
-    }
-
-    /// Apply a key: characters type, Backspace deletes, Enter submits, Esc goes back.
-    pub(crate) fn key(&mut self, key: Key) -> FieldEvent {
-        match key {
-            Key::Char(ch) => self.text.push(ch),
-            Key::Backspace => {
-                self.text.pop();
-            }
-            Key::Enter => return FieldEvent::Submit,
-            Key::Esc => return FieldEvent::Back,
-            _ => {}
+        self.matches = refilter(filter);
+        // Keep the same item highlighted while it still matches; else the best match.
+        self.cursor = match (filter.is_empty(), current) {
+            (true, Some(item)) => self.matches.iter().position(|&m| m == item),
+            _ => None,
         }
-        FieldEvent::Stay
+        .unwrap_or(0);
+        self.scroll.set(0);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fuzzy::filter_labels;
 
     const FRUIT: [&str; 4] = ["apple", "banana", "cherry", "blueberry"];
 
@@ -282,6 +271,10 @@ mod tests {
             press(&mut picker, &[Key::End, Key::Enter]),
             PickerEvent::Chosen(3)
         );
+        assert_eq!(
+            press(&mut picker, &[Key::Char('q')]),
+            PickerEvent::Other(Key::Char('q'))
+        );
     }
 
     #[test]
@@ -293,21 +286,23 @@ mod tests {
         );
         assert!(picker.filtering());
         assert_eq!(picker.filter(), "be");
-        assert_eq!(picker.matches(), [3]);
+        assert_eq!(picker.matches(), [3], "b…e");
         // While filtering, j and k are text, not movement.
         press(
             &mut picker,
             &[Key::Backspace, Key::Backspace, Key::Char('r')],
         );
-        assert_eq!(picker.matches(), [2, 3]);
+        assert_eq!(picker.matches().len(), 2, "cherry and blueberry");
+        let second = picker.matches()[1];
         assert_eq!(
             press(&mut picker, &[Key::Down, Key::Enter]),
-            PickerEvent::Chosen(3)
+            PickerEvent::Chosen(second)
         );
         assert_eq!(press(&mut picker, &[Key::Esc]), PickerEvent::Stay);
         assert_eq!(picker.filter(), "");
+        assert!(!picker.filtering());
         assert_eq!(picker.matches().len(), 4);
-        assert_eq!(picker.current(), Some(3), "the highlighted item stays");
+        assert_eq!(picker.current(), Some(second), "the highlighted item stays");
         assert_eq!(press(&mut picker, &[Key::Esc]), PickerEvent::Back);
     }
 
@@ -320,14 +315,21 @@ mod tests {
     }
 
     #[test]
-    fn text_field_types_deletes_and_submits() {
-        let mut field = TextField::default();
-        for ch in "/tmp/xy".chars() {
-            assert_eq!(field.key(Key::Char(ch)), FieldEvent::Stay);
-        }
-        field.key(Key::Backspace);
-        assert_eq!(field.text(), "/tmp/x");
-        assert_eq!(field.key(Key::Enter), FieldEvent::Submit);
-        assert_eq!(field.key(Key::Esc), FieldEvent::Back);
+    fn the_filter_is_a_text_field() {
+        let mut picker = Picker::new(FRUIT.len());
+        press(
+            &mut picker,
+            &[
+                Key::Char('/'),
+                Key::Char('c'),
+                Key::Char('y'),
+                Key::Left,
+                Key::Char('h'),
+            ],
+        );
+        assert_eq!(picker.filter(), "chy");
+        assert_eq!(picker.matches(), [2]);
+        press(&mut picker, &[Key::Ctrl('u')]);
+        assert_eq!(picker.filter(), "y");
     }
 }
