@@ -403,8 +403,7 @@ fn run_tool(host: &Host, program: &str, args: &[String]) -> Result<String, ToolE
     let message = stderr
         .lines()
         .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .last()
+        .rfind(|line| !line.is_empty())
         .unwrap_or("no message")
         .to_owned();
     Err(ToolError::Failed(format!("{} ({message})", captured.outcome)))
