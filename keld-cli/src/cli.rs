@@ -197,7 +197,14 @@ mod tests {
         let own = own_subcommands();
         assert_eq!(
             own,
-            ["presets", "completions", "man", "status", "schedule", "unschedule"]
+            [
+                "presets",
+                "completions",
+                "man",
+                "status",
+                "schedule",
+                "unschedule"
+            ]
         );
         for name in &own {
             assert!(

@@ -83,7 +83,9 @@ pub(crate) enum CliError {
     #[error("{at}: systemd does not accept the calendar {calendar:?}: {message}")]
     #[diagnostic(
         code(keld::schedule_calendar),
-        help("write an OnCalendar= expression systemd understands (`daily`, `Mon..Fri 02:00`, `*-*-* 03:30`); check it with `systemd-analyze calendar EXPR`")
+        help(
+            "write an OnCalendar= expression systemd understands (`daily`, `Mon..Fri 02:00`, `*-*-* 03:30`); check it with `systemd-analyze calendar EXPR`"
+        )
     )]
     BadCalendar {
         /// The expression.
@@ -96,7 +98,10 @@ pub(crate) enum CliError {
 
     /// The user unit directory cannot be known.
     #[error("keld cannot tell where your systemd user units go")]
-    #[diagnostic(code(keld::unit_dir), help("set HOME or XDG_CONFIG_HOME, or use --system as root"))]
+    #[diagnostic(
+        code(keld::unit_dir),
+        help("set HOME or XDG_CONFIG_HOME, or use --system as root")
+    )]
     NoUnitDir,
 
     /// keld's own path is unknown (for `ExecStart=`).

@@ -167,7 +167,11 @@ fn carry_out(
     }
     if dry_run {
         for unit in &plan.write {
-            out.push_str(&format!("# {}\n{}\n", dir.join(&unit.name).display(), unit.text));
+            out.push_str(&format!(
+                "# {}\n{}\n",
+                dir.join(&unit.name).display(),
+                unit.text
+            ));
         }
         for name in &plan.remove {
             out.push_str(&format!("rm {}\n", dir.join(name).display()));
@@ -203,7 +207,12 @@ fn list(wanted: &[Timer], scope: Scope, ctx: &Context, json: bool) -> Result<u8,
     let host = ctx.host();
     let timer_names: Vec<String> = wanted
         .iter()
-        .map(|timer| format!("{}.timer", keld_hooks::unit_stem(&timer.preset, &timer.command)))
+        .map(|timer| {
+            format!(
+                "{}.timer",
+                keld_hooks::unit_stem(&timer.preset, &timer.command)
+            )
+        })
         .collect();
     let next = keld_hooks::next_elapses(&host, scope, &timer_names);
     let records = host
@@ -257,7 +266,13 @@ fn list(wanted: &[Timer], scope: Scope, ctx: &Context, json: bool) -> Result<u8,
         ]);
     }
     let widths: Vec<usize> = (0..5)
-        .map(|column| lines.iter().map(|line| line[column].chars().count()).max().unwrap_or(0))
+        .map(|column| {
+            lines
+                .iter()
+                .map(|line| line[column].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let mut out = String::new();
     for line in lines {

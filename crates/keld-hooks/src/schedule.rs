@@ -389,9 +389,7 @@ fn run_tool(host: &Host, program: &str, args: &[String]) -> Result<String, ToolE
     command.stdin = Stdin::Null;
     let captured = match capture(&command, Some(1024 * 1024), &Children::new()) {
         Ok(captured) => captured,
-        Err(CaptureError::Start(error))
-            if error.failure == keld_status::StartFailure::NotFound =>
-        {
+        Err(CaptureError::Start(error)) if error.failure == keld_status::StartFailure::NotFound => {
             return Err(ToolError::Missing);
         }
         Err(error) => return Err(ToolError::Failed(error.to_string())),
@@ -406,7 +404,10 @@ fn run_tool(host: &Host, program: &str, args: &[String]) -> Result<String, ToolE
         .rfind(|line| !line.is_empty())
         .unwrap_or("no message")
         .to_owned();
-    Err(ToolError::Failed(format!("{} ({message})", captured.outcome)))
+    Err(ToolError::Failed(format!(
+        "{} ({message})",
+        captured.outcome
+    )))
 }
 
 /// Why a systemd tool gave no answer.
@@ -433,10 +434,12 @@ pub fn check_calendar(host: &Host, expression: &str) -> Result<bool, String> {
 /// Run one `systemctl` command line (as [`Plan::commands`] gives them).
 pub fn systemctl(host: &Host, command: &[String]) -> Result<(), String> {
     let (program, args) = command.split_first().ok_or("an empty command")?;
-    run_tool(host, program, args).map(drop).map_err(|error| match error {
-        ToolError::Missing => format!("{program} is not installed (not on PATH)"),
-        ToolError::Failed(message) => message,
-    })
+    run_tool(host, program, args)
+        .map(drop)
+        .map_err(|error| match error {
+            ToolError::Missing => format!("{program} is not installed (not on PATH)"),
+            ToolError::Failed(message) => message,
+        })
 }
 
 /// When each timer runs next, as systemd says (`systemctl show`); `None` for a timer
@@ -446,7 +449,10 @@ pub fn next_elapses(host: &Host, scope: Scope, timers: &[String]) -> Vec<Option<
         return Vec::new();
     }
     let mut command = scope.systemctl();
-    command.extend(["show".to_owned(), "--property=NextElapseUSecRealtime".to_owned()]);
+    command.extend([
+        "show".to_owned(),
+        "--property=NextElapseUSecRealtime".to_owned(),
+    ]);
     command.extend(timers.iter().cloned());
     let (program, args) = command.split_first().unwrap_or((&command[0], &[]));
     let Ok(output) = run_tool(host, program, args) else {
@@ -454,9 +460,11 @@ pub fn next_elapses(host: &Host, scope: Scope, timers: &[String]) -> Vec<Option<
     };
     // One block per unit, in the order asked, separated by empty lines.
     let mut next: Vec<Option<String>> = output
-        .split("
+        .split(
+            "
 
-")
+",
+        )
         .map(|block| {
             block
                 .lines()

@@ -7,9 +7,9 @@ use super::tests::{
     RESTIC_014, RESTIC_017, answer, press, restore_setup, sample_snapshots, setup, type_text,
 };
 use super::*;
+use crate::key::Key;
 use crate::protocol::Msg;
 use crate::tree::SAMPLE_LISTING;
-use crate::widgets::Key;
 
 fn run_choice(app: &App) -> &Choice {
     match app.exit() {

@@ -7,10 +7,11 @@
 use super::{App, DiffState, PlanState, SnapshotsState, TreeState};
 use crate::field::{FieldEvent, TextField, complete_path};
 use crate::fuzzy::filter_labels;
+use crate::key::Key;
 use crate::protocol::{COMMANDS, Exit, OVERWRITE_POLICIES};
 use crate::snapshots::filter_snapshots;
 use crate::tree::Selection;
-use crate::widgets::{Key, PAGE, PickerEvent, ScreenId};
+use crate::widgets::{PAGE, PickerEvent, ScreenId};
 
 impl App {
     /// Apply one key press.

@@ -1,10 +1,10 @@
 //! The state machine driven by key sequences and background answers, no terminal.
 
 use super::*;
+use crate::key::Key;
 use crate::protocol::{Msg, PresetEntry};
 use crate::snapshots::{parse_snapshots, sample_json};
 use crate::tree::{SAMPLE_LISTING, Selection};
-use crate::widgets::Key;
 
 pub(crate) const RESTIC_017: &str = "restic 0.17.3 compiled with go1.22.5 on linux/amd64";
 pub(crate) const RESTIC_014: &str = "restic 0.14.0 compiled with go1.19.8 on linux/amd64";

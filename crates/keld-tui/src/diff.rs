@@ -67,13 +67,13 @@ pub fn parse_diff(output: &str) -> Result<Diff, DiffError> {
                         "added: {} files, {} directories, {}",
                         line.added.files,
                         line.added.dirs,
-                        crate::view::human_size(line.added.bytes)
+                        crate::units::human_size(line.added.bytes)
                     ),
                     format!(
                         "removed: {} files, {} directories, {}",
                         line.removed.files,
                         line.removed.dirs,
-                        crate::view::human_size(line.removed.bytes)
+                        crate::units::human_size(line.removed.bytes)
                     ),
                     format!("changed: {} files", line.changed_files),
                 ];

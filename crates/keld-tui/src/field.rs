@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use tui_input::{Input, InputRequest};
 
-use crate::widgets::Key;
+use crate::key::Key;
 
 /// What a key did to a [`TextField`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

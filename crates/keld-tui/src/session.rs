@@ -7,7 +7,6 @@
 //! `restic snapshots --json` and `ls --json` are the preset's resolved `snapshots` and
 //! `ls` commands (repository, password file, environment, working directory).
 
-use std::fmt::Write as _;
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -22,6 +21,7 @@ use thiserror::Error;
 
 use crate::palette::{Palette, detect_background};
 use crate::protocol::{Choice, Exit, PresetEntry, Preview, PreviewFn, Setup};
+use crate::resolution::{arguments_meant_for_command, describe};
 use crate::terminal::{Ended, run_session};
 use crate::worker::{ConfigRestic, Restic, Worker, restic_worker};
 
@@ -278,21 +278,6 @@ fn repository_of(resolved: &ResolvedConfig) -> Option<String> {
     Some(keld_config::mask_url_passwords(&shown))
 }
 
-/// Whether the `_arguments` a command resolved to were set for that command: on
-/// the command line, or in a section named for it (`[home.forget]`), not in a
-/// section every command reads (`["home@"]`, meant for `backup`).
-pub(crate) fn arguments_meant_for_command(resolved: &ResolvedConfig) -> bool {
-    resolved
-        .arguments
-        .as_ref()
-        .is_some_and(|arguments| match &arguments.origin {
-            Origin::File { section, .. } => {
-                section.rsplit('.').next() == Some(resolved.typed_command.as_str())
-            }
-            _ => true,
-        })
-}
-
 /// What the confirmation should say before a command runs with `_arguments` it was
 /// not given them for (restic would read backup paths as snapshot IDs, say).
 fn argument_warnings(resolved: &ResolvedConfig) -> Vec<String> {
@@ -357,15 +342,6 @@ fn preview_of(resolved: &ResolvedConfig, host: &Host) -> Preview {
         env_names,
         warnings: Vec::new(),
     }
-}
-
-/// A diagnostic as plain lines for a screen: the message, then its help.
-pub(crate) fn describe(diagnostic: &dyn Diagnostic) -> String {
-    let mut text = diagnostic.to_string();
-    if let Some(help) = diagnostic.help() {
-        let _ = write!(text, "\nhelp: {help}");
-    }
-    text
 }
 
 /// The terminating signals, caught while the session holds the terminal: each

@@ -36,9 +36,9 @@ use termina::event::{KeyCode, KeyEvent, KeyEventKind, Modifiers};
 
 use super::view;
 use crate::app::App;
+use crate::key::Key;
 use crate::palette::Palette;
 use crate::protocol::{Exit, Msg, Setup};
-use crate::widgets::Key;
 use crate::worker::Worker;
 
 /// How often the spinner turns.

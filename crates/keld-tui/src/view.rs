@@ -18,6 +18,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::app::App;
 use crate::palette::Palette;
+use crate::units::human_size;
 use crate::widgets::ScreenId;
 
 #[path = "view_keys.rs"]
@@ -334,22 +335,6 @@ fn clip_spans(spans: Vec<Span<'_>>, width: usize) -> Line<'_> {
         }
     }
     Line::from(out)
-}
-
-/// `1536` → `1.5 KiB`.
-pub(crate) fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    #[allow(clippy::cast_precision_loss)]
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
 }
 
 #[cfg(test)]

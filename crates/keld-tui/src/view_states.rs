@@ -6,10 +6,10 @@ use crate::app::App;
 use crate::app::tests::{
     RESTIC_014, RESTIC_017, answer, press, restore_setup, sample_snapshots, setup, type_text,
 };
+use crate::key::Key;
 use crate::protocol::{Msg, Preview, Request, Setup};
 use crate::snapshots::{parse_snapshots, sample_json};
 use crate::tree::SAMPLE_LISTING;
-use crate::widgets::Key;
 
 /// A restore of preset `home` with the snapshot list loaded (restic 0.17).
 pub(crate) fn listed() -> App {

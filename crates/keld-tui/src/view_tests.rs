@@ -9,10 +9,10 @@ use super::*;
 use crate::app::App;
 use crate::app::SnapshotsState;
 use crate::app::tests::{RESTIC_017, answer, press, restore_setup};
+use crate::key::Key;
 use crate::palette::Background;
 use crate::tree::SAMPLE_LISTING;
 use crate::view::states::STATES;
-use crate::widgets::Key;
 
 const WIDTH: u16 = 80;
 const HEIGHT: u16 = 18;

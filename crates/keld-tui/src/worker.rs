@@ -72,11 +72,11 @@ impl ConfigRestic {
         let mut resolved = self
             .config
             .resolve(&request, &self.env)
-            .map_err(|error| crate::session::describe(&error))?;
+            .map_err(|error| crate::resolution::describe(&error))?;
         // A listing takes its own arguments; a configured `_arguments` (backup paths
         // in a prefix section, say) is no snapshot id. Only `forget`'s dry run keeps
         // the IDs configured for `forget` itself, as the run will.
-        if !(command == "forget" && crate::session::arguments_meant_for_command(&resolved)) {
+        if !(command == "forget" && crate::resolution::arguments_meant_for_command(&resolved)) {
             resolved.arguments = None;
         }
         Ok(Invocation::new(&resolved, &self.host))

@@ -57,7 +57,9 @@ impl Server {
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
-                let Some(connection) = wrap(stream) else { continue };
+                let Some(connection) = wrap(stream) else {
+                    continue;
+                };
                 serve(connection, &log, &queue);
             }
         });
@@ -96,7 +98,9 @@ fn serve(
         }
     }
     let head = String::from_utf8_lossy(&head).into_owned();
-    let mut lines = BufReader::new(head.as_bytes()).lines().map_while(Result::ok);
+    let mut lines = BufReader::new(head.as_bytes())
+        .lines()
+        .map_while(Result::ok);
     let request_line = lines.next().unwrap_or_default();
     let mut parts = request_line.split_whitespace();
     let method = parts.next().unwrap_or_default().to_owned();

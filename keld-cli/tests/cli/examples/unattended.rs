@@ -75,7 +75,11 @@ fn the_example_units_are_what_keld_schedule_writes() {
     let mut on_disk = BTreeMap::new();
     for entry in fs::read_dir(&dir).expect("examples/unattended/units") {
         let path = entry.expect("entry").path();
-        let name = path.file_name().expect("name").to_string_lossy().into_owned();
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
         on_disk.insert(name, fs::read_to_string(&path).expect("read unit"));
     }
     assert_eq!(
