@@ -1,14 +1,38 @@
-//! One config file: parsed with `toml_edit` (keeping spans) and checked for structure.
+//! The config files as one tree, built straight from `toml_parser`'s events.
+//!
+//! Each file is lexed and parsed by `toml_parser`; its tables and keys are checked and
+//! layered onto one tree as they come (the layering rules are in merge.rs), so no
+//! document or tree of its own is built for a file. The tree lives in a few flat
+//! vectors: building it allocates little, and dropping it frees little.
+//!
+//! A value is kept as the place it is written and its type; its text is decoded from
+//! the file again when a resolution uses it. Names are kept once each, however often
+//! they appear.
+//!
+//! The first problem found in a file (a syntax error, a duplicate key, a value of a
+//! type keld does not take, ...) hands the file to [`legacy`], the parse with
+//! `toml_edit` that keld has always used, which reports it: the same message, the same
+//! file:line:column, and the same problem first when there are several.
 //!
 //! Structural checks run on every file, whether or not a resolution uses it: value
 //! types, unknown `_` keys, nesting depth and preset names.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::Range;
+use std::sync::Arc;
 
-use toml_edit::{Document, Item, Key};
+use toml_parser::decoder::{Encoding, ScalarKind};
+use toml_parser::parser::EventReceiver;
+use toml_parser::{ErrorSink, ParseError, Raw};
 
 use crate::error::Error;
+use crate::merge;
 use crate::source::{SourceText, Span};
+use crate::trust;
+
+mod legacy;
 
 /// A config value of a type keld accepts.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,54 +58,6 @@ impl Value {
     }
 }
 
-/// One definition of a key in one file.
-#[derive(Debug, Clone)]
-pub(crate) struct Definition {
-    pub(crate) value: Value,
-    /// The key as written.
-    pub(crate) key: Span,
-    /// The value as written.
-    pub(crate) span: Span,
-}
-
-/// A table of a file, or of the merged files.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Table {
-    pub(crate) entries: BTreeMap<String, Node>,
-    /// Where the table is defined, one entry per file, lowest priority first.
-    pub(crate) headers: Vec<Span>,
-}
-
-/// An entry of a table.
-#[derive(Debug, Clone)]
-pub(crate) enum Node {
-    Table(Table),
-    /// Definitions in file order; the last one wins.
-    Value(Vec<Definition>),
-}
-
-impl Table {
-    pub(crate) fn table(&self, name: &str) -> Option<&Table> {
-        match self.entries.get(name) {
-            Some(Node::Table(table)) => Some(table),
-            _ => None,
-        }
-    }
-
-    /// Follows a path of table names.
-    pub(crate) fn table_at<'a>(&self, path: impl IntoIterator<Item = &'a str>) -> Option<&Table> {
-        path.into_iter()
-            .try_fold(self, |table, name| table.table(name))
-    }
-
-    pub(crate) fn values(&self) -> impl Iterator<Item = (&str, &[Definition])> {
-        self.entries.iter().filter_map(|(name, node)| match node {
-            Node::Value(definitions) => Some((name.as_str(), definitions.as_slice())),
-            Node::Table(_) => None,
-        })
-    }
-}
-
 /// The keys keld itself understands.
 pub(crate) const SPECIAL_KEYS: &[&str] = &[
     "_arguments",
@@ -90,77 +66,6 @@ pub(crate) const SPECIAL_KEYS: &[&str] = &[
     "_pre_hooks",
     "_workdir",
 ];
-
-/// Where in the fixed section layout a table sits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Level {
-    /// `[home]`, `[global]`
-    Preset,
-    /// `[home.backup]`
-    Command,
-    /// `[home.environ]`, `[home.backup.environ]`
-    Environ,
-}
-
-/// Parses one file and checks its structure.
-pub(crate) fn parse(source: &SourceText) -> Result<Table, Error> {
-    let document = Document::parse(source.raw_text()).map_err(|error| {
-        let range = error.span().unwrap_or(0..0);
-        let span = Span::new(source, range);
-        // The parser's message names what it expected, never the input text, so it
-        // cannot quote a secret; the key of a duplicate is read from the masked text.
-        let message = error.message().trim().to_owned();
-        if message.starts_with("duplicate key") {
-            let key = span
-                .shown_text()
-                .trim()
-                .trim_matches(['"', '\''])
-                .to_owned();
-            Error::DuplicateKey {
-                key,
-                at: span.location(),
-                src: span.source.clone(),
-                span: span.miette(),
-            }
-        } else {
-            Error::Syntax {
-                message: message.lines().next().unwrap_or_default().to_owned(),
-                at: span.location(),
-                src: span.source.clone(),
-                span: span.miette(),
-            }
-        }
-    })?;
-    let root = document.as_table();
-    let mut table = Table::default();
-    for (name, item) in root.iter() {
-        let key = key_span(source, root.key(name));
-        match item {
-            Item::Table(section) => {
-                if name != "global" {
-                    check_preset_name(name, section_span(source, section, &key))?;
-                }
-                let converted = convert_table(source, section, name, Level::Preset, &key)?;
-                table
-                    .entries
-                    .insert(name.to_owned(), Node::Table(converted));
-            }
-            Item::Value(toml_edit::Value::InlineTable(_)) | Item::ArrayOfTables(_) => {
-                return Err(structure_error(source, name, item, &key));
-            }
-            Item::Value(_) => {
-                return Err(Error::OutsideSection {
-                    key: name.to_owned(),
-                    at: key.location(),
-                    src: source.clone(),
-                    span: key.miette(),
-                });
-            }
-            Item::None => {}
-        }
-    }
-    Ok(table)
-}
 
 /// What is wrong with a preset name (from a file or from `--preset`), if anything.
 pub(crate) fn preset_name_problem(name: &str) -> Option<&'static str> {
@@ -175,127 +80,14 @@ pub(crate) fn preset_name_problem(name: &str) -> Option<&'static str> {
     }
 }
 
-fn check_preset_name(name: &str, span: Span) -> Result<(), Error> {
-    match preset_name_problem(name) {
-        Some(reason) => Err(Error::InvalidSectionName {
-            name: name.to_owned(),
-            reason: reason.to_owned(),
-            at: span.location(),
-            src: span.source.clone(),
-            span: span.miette(),
-        }),
-        None => Ok(()),
-    }
-}
-
-fn key_span(source: &SourceText, key: Option<&Key>) -> Span {
-    Span::new(source, key.and_then(Key::span).unwrap_or(0..0))
-}
-
-/// The header of a table, or its first key when it has no header of its own.
-fn section_span(source: &SourceText, table: &toml_edit::Table, key: &Span) -> Span {
-    if let Some(range) = table.span() {
-        return Span::new(source, range);
-    }
-    let first_key = table
-        .iter()
-        .filter_map(|(name, _)| table.key(name).and_then(Key::span))
-        .min_by_key(|range| range.start);
-    first_key.map_or_else(|| key.clone(), |range| Span::new(source, range))
-}
-
-fn convert_table(
-    source: &SourceText,
-    table: &toml_edit::Table,
-    path: &str,
-    level: Level,
-    key: &Span,
-) -> Result<Table, Error> {
-    let mut converted = Table {
-        entries: BTreeMap::new(),
-        headers: vec![section_span(source, table, key)],
-    };
-    for (name, item) in table.iter() {
-        let key = key_span(source, table.key(name));
-        let full = format!("{path}.{name}");
-        let node = match item {
-            Item::Table(sub) => {
-                let sub_level = match (level, name) {
-                    (Level::Preset | Level::Command, "environ") => Level::Environ,
-                    (Level::Preset, _) => Level::Command,
-                    _ => {
-                        let span = section_span(source, sub, &key);
-                        return Err(Error::NestedTooDeep {
-                            table: full,
-                            at: span.location(),
-                            src: source.clone(),
-                            span: span.miette(),
-                        });
-                    }
-                };
-                Node::Table(convert_table(source, sub, &full, sub_level, &key)?)
-            }
-            Item::Value(value) => {
-                let definition = convert_entry(source, name, &full, value, level, key)?;
-                Node::Value(vec![definition])
-            }
-            Item::ArrayOfTables(_) => return Err(structure_error(source, &full, item, &key)),
-            Item::None => continue,
-        };
-        converted.entries.insert(name.to_owned(), node);
-    }
-    Ok(converted)
-}
-
-fn convert_entry(
-    source: &SourceText,
-    name: &str,
-    full: &str,
-    value: &toml_edit::Value,
-    level: Level,
-    key: Span,
-) -> Result<Definition, Error> {
-    let span = Span::new(source, value.span().unwrap_or_else(|| key.range.clone()));
-    let unsupported = |what: &str, help: &str| Error::UnsupportedValue {
-        key: full.to_owned(),
-        what: what.to_owned(),
-        help: help.to_owned(),
-        at: span.location(),
-        src: source.clone(),
-        span: span.miette(),
-    };
-    let converted = convert_value(value).map_err(|what| {
-        let help = if what == "an inline table" {
-            "a sub-table is a section of its own: write it as a [section.name] header"
-        } else {
-            "use a string, number, boolean, or an array of strings or numbers"
-        };
-        unsupported(what, help)
-    })?;
-    if level == Level::Environ {
-        if matches!(converted, Value::Array(_)) {
-            return Err(unsupported(
-                "an array",
-                "an environment variable holds one string, number or boolean",
-            ));
-        }
-    } else if name.starts_with('_') {
-        check_special(name, &converted).map_err(|error| match error {
-            SpecialProblem::Unknown(help) => Error::UnknownSpecialKey {
-                key: name.to_owned(),
-                help,
-                at: key.location(),
-                src: source.clone(),
-                span: key.miette(),
-            },
-            SpecialProblem::Type(what, help) => unsupported(what, help),
-        })?;
-    }
-    Ok(Definition {
-        value: converted,
-        key,
-        span,
-    })
+/// The type of a value, as far as the keys keld understands care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    String,
+    /// An array of strings, or an empty one.
+    Strings,
+    OtherArray,
+    Other,
 }
 
 enum SpecialProblem {
@@ -303,16 +95,12 @@ enum SpecialProblem {
     Type(&'static str, &'static str),
 }
 
-fn check_special(name: &str, value: &Value) -> Result<(), SpecialProblem> {
-    let strings = |items: &[Value]| items.iter().all(|item| matches!(item, Value::String(_)));
+/// What is wrong with a value of shape `shape` for the keld key `name` (`_...`), if anything.
+fn special_problem(name: &str, shape: Shape) -> Option<SpecialProblem> {
     let ok = match name {
-        "_arguments" => match value {
-            Value::String(_) => true,
-            Value::Array(items) => strings(items),
-            _ => false,
-        },
-        "_workdir" | "_command" => matches!(value, Value::String(_)),
-        "_pre_hooks" | "_post_hooks" => matches!(value, Value::Array(items) if strings(items)),
+        "_arguments" => matches!(shape, Shape::String | Shape::Strings),
+        "_workdir" | "_command" => shape == Shape::String,
+        "_pre_hooks" | "_post_hooks" => shape == Shape::Strings,
         _ => {
             let nearest = SPECIAL_KEYS
                 .iter()
@@ -326,13 +114,13 @@ fn check_special(name: &str, value: &Value) -> Result<(), SpecialProblem> {
                     SPECIAL_KEYS.join(", ")
                 ),
             };
-            return Err(SpecialProblem::Unknown(help));
+            return Some(SpecialProblem::Unknown(help));
         }
     };
     if ok {
-        return Ok(());
+        return None;
     }
-    Err(match name {
+    Some(match name {
         "_arguments" => SpecialProblem::Type(
             "not a string or an array of strings",
             "_arguments is an array of strings, or one string split on whitespace",
@@ -346,54 +134,1154 @@ fn check_special(name: &str, value: &Value) -> Result<(), SpecialProblem> {
     })
 }
 
-/// Converts a TOML value; `Err` describes an unsupported one.
-fn convert_value(value: &toml_edit::Value) -> Result<Value, &'static str> {
-    Ok(match value {
-        toml_edit::Value::String(text) => Value::String(text.value().clone()),
-        toml_edit::Value::Integer(number) => Value::Integer(*number.value()),
-        toml_edit::Value::Float(number) => Value::Float(*number.value()),
-        toml_edit::Value::Boolean(flag) => Value::Boolean(*flag.value()),
-        toml_edit::Value::Datetime(_) => return Err("a date-time"),
-        toml_edit::Value::InlineTable(_) => return Err("an inline table"),
-        toml_edit::Value::Array(array) => {
-            let items = array
-                .iter()
-                .map(|item| match item {
-                    toml_edit::Value::Array(_) => Err("a nested array"),
-                    toml_edit::Value::Boolean(_) => Err("an array of booleans"),
-                    other => convert_value(other),
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let same_kind = items
-                .windows(2)
-                .all(|pair| std::mem::discriminant(&pair[0]) == std::mem::discriminant(&pair[1]));
-            if !same_kind {
-                return Err("an array of mixed types");
-            }
-            Value::Array(items)
+/// Where in the fixed section layout a table sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Level {
+    /// The file itself: holds only tables.
+    Root,
+    /// `[home]`, `[global]`
+    Preset,
+    /// `[home.backup]`
+    Command,
+    /// `[home.environ]`, `[home.backup.environ]`
+    Environ,
+}
+
+impl Level {
+    /// The level of a table named `name` inside a table of this level; `None` where
+    /// tables nest too deep.
+    pub(crate) fn child(self, name: &str) -> Option<Level> {
+        match (self, name) {
+            (Level::Root, _) => Some(Level::Preset),
+            (Level::Preset | Level::Command, "environ") => Some(Level::Environ),
+            (Level::Preset, _) => Some(Level::Command),
+            _ => None,
         }
+    }
+}
+
+/// Index of an entry (table or key) of the tree.
+pub(crate) type Id = u32;
+
+/// No entry, definition or header.
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// The root table: the top level of every file.
+pub(crate) const ROOT: Id = 0;
+
+/// A table or a key of the merged files.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    /// Index into the names.
+    pub(crate) name: u32,
+    pub(crate) parent: Id,
+    /// The last file whose text has this entry (`NONE`: none yet). The flags
+    /// `explicit` and `dotted` describe the entry in that file.
+    pub(crate) file: u32,
+    /// A table's first and last entry, or a key's first and last definition.
+    pub(crate) first: u32,
+    pub(crate) last: u32,
+    /// The next entry of the same table.
+    pub(crate) next: Id,
+    /// A table's first and last header (one per file that has the table).
+    pub(crate) first_header: u32,
+    pub(crate) last_header: u32,
+    /// A table's own level; for a key, the level of its table.
+    pub(crate) level: Level,
+    pub(crate) is_table: bool,
+    /// Replaced whole by a later file (a value by a table or the other way round):
+    /// no longer part of the tree.
+    pub(crate) replaced: bool,
+    /// A table with a `[header]` of its own in `file`.
+    pub(crate) explicit: bool,
+    /// A table made by dotted keys (`a.b = 1`) in `file`.
+    pub(crate) dotted: bool,
+    /// A table whose entries are found through the tree's index rather than by
+    /// walking them: one with many entries.
+    pub(crate) indexed: bool,
+    /// How many entries a table has had (replaced ones included).
+    pub(crate) len: u32,
+}
+
+/// What a definition's value is; its text is decoded from the file when used.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Stored {
+    /// A string (how it is quoted), number or boolean (`None`).
+    Scalar(Option<Encoding>),
+    Array,
+}
+
+/// One definition of a key in one file. Offsets are `u32`: a file has at most
+/// 4 GiB (see [`add_file`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Def {
+    pub(crate) file: u32,
+    /// The key as written (the last part of a dotted key).
+    pub(crate) key: (u32, u32),
+    /// The value as written.
+    pub(crate) span: (u32, u32),
+    /// The next definition of the same key (a later file).
+    pub(crate) next: u32,
+    pub(crate) stored: Stored,
+}
+
+/// Where a table is defined in one file: its header, or where it is first named.
+#[derive(Debug, Clone)]
+pub(crate) struct Header {
+    pub(crate) file: u32,
+    pub(crate) span: (u32, u32),
+    pub(crate) next: u32,
+}
+
+/// FxHash: the keys hashed here are short names and pairs of indices from trusted
+/// files, where a fast hash matters and flooding does not.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        // The product's high bits depend on every bit of the input, its low bits only
+        // on the input's low bits; the table picks buckets by the low bits.
+        self.0.rotate_left(26)
+    }
+}
+
+type FxBuild = BuildHasherDefault<FxHasher>;
+
+/// The merged config files.
+#[derive(Debug, Clone)]
+pub(crate) struct Tree {
+    /// The files, by position.
+    pub(crate) sources: Vec<SourceText>,
+    names: Vec<Arc<str>>,
+    name_ids: HashMap<Arc<str>, u32, FxBuild>,
+    pub(crate) entries: Vec<Entry>,
+    /// (table, name) → entry.
+    index: HashMap<u64, Id, FxBuild>,
+    pub(crate) defs: Vec<Def>,
+    pub(crate) headers: Vec<Header>,
+}
+
+impl Default for Tree {
+    fn default() -> Self {
+        let mut tree = Tree {
+            sources: Vec::new(),
+            names: Vec::new(),
+            name_ids: HashMap::default(),
+            entries: Vec::new(),
+            index: HashMap::default(),
+            defs: Vec::new(),
+            headers: Vec::new(),
+        };
+        let name = tree.intern("");
+        tree.push_entry(NONE, name, true, Level::Root);
+        tree
+    }
+}
+
+/// A table with more entries than this finds them through the tree's index; a
+/// smaller one by walking them, which is quicker and keeps the index small.
+const WALKED_ENTRIES: u32 = 8;
+
+fn index_key(table: Id, name: u32) -> u64 {
+    (u64::from(table) << 32) | u64::from(name)
+}
+
+impl Tree {
+    /// Room for the tables, keys and definitions of files of `len` bytes in all, so
+    /// that the vectors are not copied as they grow (memory reserved and never written
+    /// costs nothing).
+    pub(crate) fn reserve(&mut self, len: usize) {
+        self.entries.reserve(len / 16);
+        self.defs.reserve(len / 16);
+        self.headers.reserve(len / 64);
+    }
+
+    /// The top level of the files.
+    pub(crate) fn root(&self) -> Table<'_> {
+        Table {
+            tree: self,
+            id: ROOT,
+        }
+    }
+
+    pub(crate) fn name(&self, name: u32) -> &str {
+        &self.names[name as usize]
+    }
+
+    pub(crate) fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.name_ids.get(name) {
+            return id;
+        }
+        let id = u32::try_from(self.names.len()).expect("fewer than 2^32 names");
+        let name: Arc<str> = Arc::from(name);
+        self.names.push(name.clone());
+        self.name_ids.insert(name, id);
+        id
+    }
+
+    /// The live entry `name` of table `table`.
+    pub(crate) fn child(&self, table: Id, name: u32) -> Option<Id> {
+        let parent = &self.entries[table as usize];
+        if parent.indexed {
+            return self.index.get(&index_key(table, name)).copied();
+        }
+        let mut next = parent.first;
+        while next != NONE {
+            let entry = &self.entries[next as usize];
+            if entry.name == name && !entry.replaced {
+                return Some(next);
+            }
+            next = entry.next;
+        }
+        None
+    }
+
+    /// Adds an entry to `table` (`NONE` for the root), in place of any entry of the same name.
+    pub(crate) fn push_entry(&mut self, table: Id, name: u32, is_table: bool, level: Level) -> Id {
+        let id = Id::try_from(self.entries.len()).expect("fewer than 2^32 entries");
+        let old = if table == NONE {
+            None
+        } else {
+            self.child(table, name)
+        };
+        if let Some(old) = old {
+            self.entries[old as usize].replaced = true;
+        }
+        self.entries.push(Entry {
+            name,
+            parent: table,
+            file: NONE,
+            first: NONE,
+            last: NONE,
+            next: NONE,
+            first_header: NONE,
+            last_header: NONE,
+            len: 0,
+            level,
+            is_table,
+            replaced: false,
+            explicit: false,
+            dotted: false,
+            indexed: false,
+        });
+        if table == NONE {
+            return id;
+        }
+        let parent = &mut self.entries[table as usize];
+        let previous = std::mem::replace(&mut parent.last, id);
+        if previous == NONE {
+            parent.first = id;
+        } else {
+            self.entries[previous as usize].next = id;
+        }
+        let parent = &mut self.entries[table as usize];
+        parent.len += 1;
+        if parent.indexed {
+            self.index.insert(index_key(table, name), id);
+        } else if parent.len > WALKED_ENTRIES {
+            parent.indexed = true;
+            let mut next = parent.first;
+            while next != NONE {
+                let entry = &self.entries[next as usize];
+                if !entry.replaced {
+                    self.index.insert(index_key(table, entry.name), next);
+                }
+                next = entry.next;
+            }
+        }
+        id
+    }
+
+    /// Appends a definition to the key `entry`.
+    pub(crate) fn push_def(&mut self, entry: Id, def: Def) -> u32 {
+        let index = u32::try_from(self.defs.len()).expect("fewer than 2^32 definitions");
+        self.defs.push(def);
+        let entry = &mut self.entries[entry as usize];
+        let previous = std::mem::replace(&mut entry.last, index);
+        if previous == NONE {
+            entry.first = index;
+        } else {
+            self.defs[previous as usize].next = index;
+        }
+        index
+    }
+
+    /// Appends a header to the table `entry`.
+    pub(crate) fn push_header(&mut self, entry: Id, file: u32, span: (u32, u32)) {
+        let index = u32::try_from(self.headers.len()).expect("fewer than 2^32 headers");
+        self.headers.push(Header {
+            file,
+            span,
+            next: NONE,
+        });
+        let entry = &mut self.entries[entry as usize];
+        let previous = std::mem::replace(&mut entry.last_header, index);
+        if previous == NONE {
+            entry.first_header = index;
+        } else {
+            self.headers[previous as usize].next = index;
+        }
+    }
+
+    /// The names of the tables and keys from `entry` up, outermost first.
+    fn path(&self, mut entry: Id) -> Vec<&str> {
+        let mut path = Vec::new();
+        while entry != ROOT && entry != NONE {
+            let data = &self.entries[entry as usize];
+            path.push(self.name(data.name));
+            entry = data.parent;
+        }
+        path.reverse();
+        path
+    }
+
+    fn live_children(&self, table: Id) -> impl Iterator<Item = (&str, Id)> + '_ {
+        let mut next = self.entries[table as usize].first;
+        std::iter::from_fn(move || {
+            while next != NONE {
+                let id = next;
+                let entry = &self.entries[id as usize];
+                next = entry.next;
+                if !entry.replaced {
+                    return Some((self.name(entry.name), id));
+                }
+            }
+            None
+        })
+    }
+
+    fn span(&self, file: u32, (start, end): (u32, u32)) -> Span {
+        Span::new(&self.sources[file as usize], start as usize..end as usize)
+    }
+}
+
+/// A table of the merged files.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Table<'t> {
+    tree: &'t Tree,
+    id: Id,
+}
+
+impl<'t> Table<'t> {
+    fn entry(self, name: &str) -> Option<&'t Entry> {
+        let name = *self.tree.name_ids.get(name)?;
+        let id = self.tree.child(self.id, name)?;
+        Some(&self.tree.entries[id as usize])
+    }
+
+    pub(crate) fn table(self, name: &str) -> Option<Table<'t>> {
+        let name = *self.tree.name_ids.get(name)?;
+        let id = self.tree.child(self.id, name)?;
+        self.tree.entries[id as usize].is_table.then_some(Table {
+            tree: self.tree,
+            id,
+        })
+    }
+
+    /// Follows a path of table names.
+    pub(crate) fn table_at<'a>(self, path: impl IntoIterator<Item = &'a str>) -> Option<Table<'t>> {
+        path.into_iter().try_fold(self, Table::table)
+    }
+
+    /// The definitions of key `name`, with the name as the tree keeps it.
+    pub(crate) fn get_key_value(self, name: &str) -> Option<(&'t str, Definitions<'t>)> {
+        let entry = self.entry(name)?;
+        (!entry.is_table).then(|| {
+            (
+                self.tree.name(entry.name),
+                Definitions {
+                    tree: self.tree,
+                    first: entry.first,
+                    last: entry.last,
+                },
+            )
+        })
+    }
+
+    /// The definitions of key `name`.
+    pub(crate) fn definitions(self, name: &str) -> Option<Definitions<'t>> {
+        self.get_key_value(name).map(|(_, found)| found)
+    }
+
+    /// The keys (not the tables) of this table, sorted by name.
+    pub(crate) fn values(self) -> Vec<(&'t str, Definitions<'t>)> {
+        let tree = self.tree;
+        let mut values: Vec<_> = tree
+            .live_children(self.id)
+            .filter_map(|(name, id)| {
+                let entry = &tree.entries[id as usize];
+                (!entry.is_table).then_some((
+                    name,
+                    Definitions {
+                        tree,
+                        first: entry.first,
+                        last: entry.last,
+                    },
+                ))
+            })
+            .collect();
+        values.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        values
+    }
+
+    /// The tables inside this table, sorted by name.
+    pub(crate) fn tables(self) -> Vec<(&'t str, Table<'t>)> {
+        let tree = self.tree;
+        let mut tables: Vec<_> = tree
+            .live_children(self.id)
+            .filter(|(_, id)| tree.entries[*id as usize].is_table)
+            .map(|(name, id)| (name, Table { tree, id }))
+            .collect();
+        tables.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        tables
+    }
+
+    /// The names of the entries (tables and keys), sorted.
+    pub(crate) fn names(self) -> Vec<&'t str> {
+        let mut names: Vec<&str> = self
+            .tree
+            .live_children(self.id)
+            .map(|(name, _)| name)
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// Where the table is defined, one place per file, lowest priority first.
+    pub(crate) fn headers(self) -> impl Iterator<Item = Span> + 't {
+        let tree = self.tree;
+        let mut next = tree.entries[self.id as usize].first_header;
+        std::iter::from_fn(move || {
+            let header = tree.headers.get(next as usize)?;
+            next = header.next;
+            Some(tree.span(header.file, header.span))
+        })
+    }
+}
+
+/// Every definition of one key, in file order: the last one wins.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Definitions<'t> {
+    tree: &'t Tree,
+    first: u32,
+    last: u32,
+}
+
+impl<'t> Definitions<'t> {
+    pub(crate) fn iter(self) -> impl Iterator<Item = Definition<'t>> {
+        let tree = self.tree;
+        let mut next = self.first;
+        std::iter::from_fn(move || {
+            let def = tree.defs.get(next as usize)?;
+            next = def.next;
+            Some(Definition { tree, def })
+        })
+    }
+
+    /// The winning definition.
+    pub(crate) fn last(self) -> Option<Definition<'t>> {
+        let def = self.tree.defs.get(self.last as usize)?;
+        Some(Definition {
+            tree: self.tree,
+            def,
+        })
+    }
+}
+
+/// One definition of a key in one file.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Definition<'t> {
+    tree: &'t Tree,
+    def: &'t Def,
+}
+
+impl<'t> Definition<'t> {
+    pub(crate) fn source(self) -> &'t SourceText {
+        &self.tree.sources[self.def.file as usize]
+    }
+
+    /// Position of the file among the files read.
+    pub(crate) fn order(self) -> usize {
+        self.source().order()
+    }
+
+    /// The key as written.
+    pub(crate) fn key(self) -> Span {
+        self.tree.span(self.def.file, self.def.key)
+    }
+
+    /// The value as written.
+    pub(crate) fn span(self) -> Span {
+        self.tree.span(self.def.file, self.def.span)
+    }
+
+    /// The value, decoded from the file.
+    pub(crate) fn value(self) -> Value {
+        let text = self.source().raw_text();
+        let (start, end) = (self.def.span.0 as usize, self.def.span.1 as usize);
+        let value = match self.def.stored {
+            Stored::Scalar(encoding) => scalar_value(text, start..end, encoding),
+            Stored::Array => text
+                .get(start..end)
+                .map(|text| Value::Array(array_items(text))),
+        };
+        // The value was read from this very text when the file was: it decodes.
+        value.unwrap_or_else(|| Value::String(String::new()))
+    }
+}
+
+/// A scalar value as `toml_edit` takes it.
+#[derive(Debug, Clone, Copy)]
+enum Scalar {
+    String,
+    Integer(i64),
+    Float(f64),
+    Boolean(bool),
+}
+
+/// What `decode_scalar` found, as `toml_edit` takes it; `None` for what it refuses (a
+/// number out of range) or keld does (a date-time).
+fn scalar(kind: ScalarKind, encoding: Option<Encoding>, decoded: &str) -> Option<Scalar> {
+    match kind {
+        ScalarKind::String => encoding.map(|_| Scalar::String),
+        ScalarKind::Boolean(flag) => Some(Scalar::Boolean(flag)),
+        ScalarKind::DateTime => None,
+        ScalarKind::Float => {
+            let number = decoded.parse::<f64>().ok()?;
+            let overflowed = number.is_infinite()
+                && !decoded
+                    .strip_prefix(['+', '-'])
+                    .unwrap_or(decoded)
+                    .chars()
+                    .all(|c| c.is_ascii_alphabetic());
+            (!overflowed).then_some(Scalar::Float(number))
+        }
+        ScalarKind::Integer(radix) => i64::from_str_radix(decoded, radix.value())
+            .ok()
+            .map(Scalar::Integer),
+    }
+}
+
+/// The scalar written at `range` of `text`.
+fn scalar_value(text: &str, range: Range<usize>, encoding: Option<Encoding>) -> Option<Value> {
+    let raw = Raw::new_unchecked(
+        text.get(range.clone())?,
+        encoding,
+        toml_parser::Span::new_unchecked(range.start, range.end),
+    );
+    let mut decoded = Cow::Borrowed("");
+    let kind = raw.decode_scalar(&mut decoded, &mut ());
+    Some(match scalar(kind, encoding, &decoded)? {
+        Scalar::String => Value::String(decoded.into_owned()),
+        Scalar::Integer(number) => Value::Integer(number),
+        Scalar::Float(number) => Value::Float(number),
+        Scalar::Boolean(flag) => Value::Boolean(flag),
     })
 }
 
-fn structure_error(source: &SourceText, name: &str, item: &Item, key: &Span) -> Error {
-    let range = item.span().unwrap_or_else(|| key.range.clone());
-    let span = Span::new(source, range);
-    let (what, help) = match item {
-        Item::ArrayOfTables(_) => (
-            "an array of tables",
-            "keld sections are plain tables: write [name], not [[name]]",
-        ),
-        _ => (
-            "an inline table",
-            "write the section as a [name] header with one key per line",
-        ),
+/// The items of an array written as `text` (checked when the file was read: strings,
+/// integers or floats).
+fn array_items(text: &str) -> Vec<Value> {
+    struct Items<'s> {
+        text: &'s str,
+        items: Vec<Value>,
+    }
+    impl EventReceiver for Items<'_> {
+        fn scalar(
+            &mut self,
+            span: toml_parser::Span,
+            encoding: Option<Encoding>,
+            _error: &mut dyn ErrorSink,
+        ) {
+            self.items
+                .extend(scalar_value(self.text, span.start()..span.end(), encoding));
+        }
+    }
+    let tokens = toml_parser::Source::new(text).lex().into_vec();
+    let mut items = Items {
+        text,
+        items: Vec::new(),
     };
-    Error::UnsupportedValue {
-        key: name.to_owned(),
-        what: what.to_owned(),
-        help: help.to_owned(),
-        at: span.location(),
-        src: source.clone(),
-        span: span.miette(),
+    toml_parser::parser::parse_value(&tokens, &mut items, &mut ());
+    items.items
+}
+
+/// What in a file runs a command (see trust.rs): a definition's table path, key name
+/// and where the key is written.
+pub(crate) struct Runs {
+    table: String,
+    name: String,
+    key: Span,
+}
+
+impl Runs {
+    /// `` `_pre_hooks` in [home.backup] at path:line:column ``
+    pub(crate) fn describe(&self) -> String {
+        let at = self.key.location();
+        format!("`{}` in [{}] at {at}", self.name, self.table)
     }
 }
+
+/// Parses the file `source`, checks it and layers it onto `tree` (see the module
+/// documentation). With `runs`, says what in the file runs a command, if anything.
+///
+/// A file of 4 GiB or more is refused as [`Error::TooLarge`] (files on disk may have
+/// at most [`crate::MAX_FILE_LEN`] bytes anyway).
+pub(crate) fn add_file(
+    tree: &mut Tree,
+    source: SourceText,
+    runs: bool,
+) -> Result<Option<Runs>, Error> {
+    let text = source.raw_text();
+    if u32::try_from(text.len()).is_err() {
+        return Err(Error::TooLarge {
+            path: source.path().to_owned(),
+        });
+    }
+    let file = u32::try_from(tree.sources.len()).expect("fewer than 2^32 files");
+    if let Ok(found) = add_parsed(tree, source.clone(), runs) {
+        return Ok(found);
+    }
+    // Something is wrong with the file: the reference parse says what.
+    let table = legacy::parse(&source)?;
+    // It found nothing wrong after all: build the tree again, taking this file from it.
+    let mut sources = std::mem::take(&mut tree.sources);
+    sources.truncate(file as usize);
+    *tree = Tree::default();
+    for earlier in sources {
+        add_file(tree, earlier, false)?;
+    }
+    Ok(add_legacy(tree, source, &table, runs))
+}
+
+/// [`add_file`] without the reference parse: `Err` at the first problem, with the
+/// tree partly changed.
+fn add_parsed(tree: &mut Tree, source: SourceText, runs: bool) -> Result<Option<Runs>, ()> {
+    let file = u32::try_from(tree.sources.len()).expect("fewer than 2^32 files");
+    tree.sources.push(source.clone());
+    let text = source.raw_text();
+    let tokens = toml_parser::Source::new(text).lex().into_vec();
+    let mut builder = Builder::new(tree, text, file, runs);
+    let mut failed = Failed(false);
+    toml_parser::parser::parse_document(&tokens, &mut builder, &mut failed);
+    if builder.failed || failed.0 {
+        return Err(());
+    }
+    Ok(builder.runs())
+}
+
+/// Layers a file that the reference parse read as `table` onto the tree.
+fn add_legacy(
+    tree: &mut Tree,
+    source: SourceText,
+    table: &legacy::Table,
+    runs: bool,
+) -> Option<Runs> {
+    let file = u32::try_from(tree.sources.len()).expect("fewer than 2^32 files");
+    tree.sources.push(source.clone());
+    let mut builder = Builder::new(tree, source.raw_text(), file, runs);
+    builder.insert_legacy(ROOT, table);
+    builder.runs()
+}
+
+/// Notes that the parser found a problem.
+struct Failed(bool);
+
+impl ErrorSink for Failed {
+    fn report_error(&mut self, _error: ParseError) {
+        self.0 = true;
+    }
+}
+
+/// An offset into a file, as kept in the tree: files have fewer than 2^32 bytes
+/// ([`add_file`]).
+fn offset32(offset: usize) -> u32 {
+    u32::try_from(offset).unwrap_or(u32::MAX)
+}
+
+fn span32(span: toml_parser::Span) -> (u32, u32) {
+    (offset32(span.start()), offset32(span.end()))
+}
+
+/// The key a value is being read for.
+struct Target {
+    table: Id,
+    name: u32,
+    key: (u32, u32),
+}
+
+/// The type of an array item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Item {
+    String,
+    Integer,
+    Float,
+}
+
+/// The items of an array value read so far.
+struct ArrayItems {
+    start: u32,
+    /// The type of the items (`None` while there are none): all must have the same.
+    kind: Option<Item>,
+    len: usize,
+    /// For `option` / `o`: whether an item names a program (trust.rs).
+    option_runs: bool,
+}
+
+/// Reads one file's events into the tree; stops at the first problem.
+struct Builder<'a> {
+    tree: &'a mut Tree,
+    source: toml_parser::Source<'a>,
+    text: &'a str,
+    file: u32,
+    failed: bool,
+    /// The parts of the key or table header being read: name, span.
+    keys: Vec<(u32, (u32, u32))>,
+    header_start: u32,
+    /// The table of the last header: where keys go.
+    table: Id,
+    target: Option<Target>,
+    array: Option<ArrayItems>,
+    check_runs: bool,
+    /// Definitions that run commands: key entry, definition.
+    runs: Vec<(Id, u32)>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(tree: &'a mut Tree, text: &'a str, file: u32, check_runs: bool) -> Self {
+        Builder {
+            tree,
+            source: toml_parser::Source::new(text),
+            text,
+            file,
+            failed: false,
+            keys: Vec::new(),
+            header_start: 0,
+            table: ROOT,
+            target: None,
+            array: None,
+            check_runs,
+            runs: Vec::new(),
+        }
+    }
+
+    fn fail(&mut self) {
+        self.failed = true;
+    }
+
+    /// Whether a new table `name` may be made in `table` (nesting and preset names).
+    fn table_allowed(&self, table: Id, name: u32) -> bool {
+        let name = self.tree.name(name);
+        match self.tree.entries[table as usize].level.child(name) {
+            None => false,
+            Some(Level::Preset) => name == "global" || preset_name_problem(name).is_none(),
+            Some(_) => true,
+        }
+    }
+
+    /// Goes into table `name` of `table`, a part of a header or a dotted key before its
+    /// last part; makes the table when this file has none.
+    fn enter(&mut self, table: Id, (name, span): (u32, (u32, u32)), dotted: bool) -> Option<Id> {
+        match self.tree.child(table, name) {
+            Some(id) if self.tree.entries[id as usize].file == self.file => {
+                let entry = &mut self.tree.entries[id as usize];
+                // A dotted key may not extend a value, nor a table with a header.
+                if !entry.is_table || (dotted && entry.explicit) {
+                    return None;
+                }
+                entry.dotted |= dotted;
+                Some(id)
+            }
+            existing => {
+                let merged = existing.is_some_and(|id| self.tree.entries[id as usize].is_table);
+                if !merged && !self.table_allowed(table, name) {
+                    return None;
+                }
+                let id = merge::table(self.tree, table, name, self.file, span);
+                self.tree.entries[id as usize].dotted = dotted;
+                Some(id)
+            }
+        }
+    }
+
+    /// Opens the table of a `[header]`: `name` inside `table`.
+    fn open(&mut self, table: Id, name: u32, span: (u32, u32)) -> Option<Id> {
+        match self.tree.child(table, name) {
+            Some(id) if self.tree.entries[id as usize].file == self.file => {
+                // Named before in this file: only as a part of another header.
+                let entry = &mut self.tree.entries[id as usize];
+                if !entry.is_table || entry.explicit || entry.dotted {
+                    return None;
+                }
+                entry.explicit = true;
+                let header = entry.last_header;
+                self.tree.headers[header as usize].span = span;
+                Some(id)
+            }
+            existing => {
+                let merged = existing.is_some_and(|id| self.tree.entries[id as usize].is_table);
+                if !merged && !self.table_allowed(table, name) {
+                    return None;
+                }
+                let id = merge::table(self.tree, table, name, self.file, span);
+                self.tree.entries[id as usize].explicit = true;
+                Some(id)
+            }
+        }
+    }
+
+    /// The table header just read, which ends at `end`.
+    fn header(&mut self, end: u32) -> Option<Id> {
+        let keys = std::mem::take(&mut self.keys);
+        let (&(name, _), path) = keys.split_last()?;
+        let mut table = ROOT;
+        for &part in path {
+            table = self.enter(table, part, false)?;
+        }
+        let id = self.open(table, name, (self.header_start, end));
+        self.keys = keys;
+        id
+    }
+
+    /// The key just read, up to its `=`: where its value goes.
+    fn key(&mut self) -> Option<Target> {
+        let keys = std::mem::take(&mut self.keys);
+        let (&(name, key), path) = keys.split_last()?;
+        let mut table = self.table;
+        for &part in path {
+            table = self.enter(table, part, true)?;
+        }
+        self.keys = keys;
+        Some(Target { table, name, key })
+    }
+
+    /// A value just read for the current key, checked and layered onto the tree.
+    /// `array_len` is the number of items of an array.
+    fn value(
+        &mut self,
+        stored: Stored,
+        span: (u32, u32),
+        shape: Shape,
+        array_len: Option<usize>,
+        option_runs: bool,
+    ) -> Option<()> {
+        let target = self.target.take()?;
+        let level = self.tree.entries[target.table as usize].level;
+        let name = self.tree.name(target.name);
+        match level {
+            // A key outside any section.
+            Level::Root => return None,
+            Level::Environ if array_len.is_some() => return None,
+            Level::Environ => {}
+            Level::Preset | Level::Command => {
+                if name.starts_with('_') && special_problem(name, shape).is_some() {
+                    return None;
+                }
+            }
+        }
+        let runs = self.check_runs
+            && trust::definition_runs(name, level == Level::Environ, array_len, option_runs);
+        let id = merge::value(self.tree, target.table, target.name, self.file)?;
+        let def = self.tree.push_def(
+            id,
+            Def {
+                file: self.file,
+                key: target.key,
+                span,
+                next: NONE,
+                stored,
+            },
+        );
+        if runs {
+            self.runs.push((id, def));
+        }
+        Some(())
+    }
+
+    /// Whether the key being read is `option` / `o` (whose strings trust.rs looks at).
+    fn reading_option(&self) -> bool {
+        self.check_runs
+            && self
+                .target
+                .as_ref()
+                .is_some_and(|target| matches!(self.tree.name(target.name), "option" | "o"))
+    }
+
+    /// What in the file runs a command: of the definitions that do, the first in the
+    /// order of their table path and name.
+    fn runs(&self) -> Option<Runs> {
+        let (path, def) = self
+            .runs
+            .iter()
+            .map(|&(entry, def)| (self.tree.path(entry), def))
+            .min_by(|a, b| a.0.cmp(&b.0))?;
+        let (name, table) = path.split_last()?;
+        let def = &self.tree.defs[def as usize];
+        Some(Runs {
+            table: table.join("."),
+            name: (*name).to_owned(),
+            key: self.tree.span(def.file, def.key),
+        })
+    }
+
+    /// Layers a file parsed by the reference parse onto the tree.
+    fn insert_legacy(&mut self, table: Id, legacy: &legacy::Table) {
+        let span32 = |span: &Span| (offset32(span.range.start), offset32(span.range.end));
+        for (name, node) in &legacy.entries {
+            let name = self.tree.intern(name);
+            match node {
+                legacy::Node::Table(inner) => {
+                    let span = inner.headers.first().map_or((0, 0), span32);
+                    let id = merge::table(self.tree, table, name, self.file, span);
+                    self.insert_legacy(id, inner);
+                }
+                legacy::Node::Value(definitions) => {
+                    for definition in definitions {
+                        let (stored, array_len) = match &definition.value {
+                            Value::String(_) => {
+                                let written = definition.span.text();
+                                let encoding = if written.starts_with("\"\"\"") {
+                                    Encoding::MlBasicString
+                                } else if written.starts_with("'''") {
+                                    Encoding::MlLiteralString
+                                } else if written.starts_with('"') {
+                                    Encoding::BasicString
+                                } else {
+                                    Encoding::LiteralString
+                                };
+                                (Stored::Scalar(Some(encoding)), None)
+                            }
+                            Value::Array(items) => (Stored::Array, Some(items.len())),
+                            _ => (Stored::Scalar(None), None),
+                        };
+                        let level = self.tree.entries[table as usize].level;
+                        let runs = self.check_runs
+                            && trust::definition_runs(
+                                self.tree.name(name),
+                                level == Level::Environ,
+                                array_len,
+                                trust::option_runs_in(&definition.value),
+                            );
+                        let Some(id) = merge::value(self.tree, table, name, self.file) else {
+                            continue;
+                        };
+                        let def = self.tree.push_def(
+                            id,
+                            Def {
+                                file: self.file,
+                                key: span32(&definition.key),
+                                span: span32(&definition.span),
+                                next: NONE,
+                                stored,
+                            },
+                        );
+                        if runs {
+                            self.runs.push((id, def));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl EventReceiver for Builder<'_> {
+    fn std_table_open(&mut self, span: toml_parser::Span, _error: &mut dyn ErrorSink) {
+        self.keys.clear();
+        self.header_start = offset32(span.start());
+    }
+
+    fn std_table_close(&mut self, span: toml_parser::Span, _error: &mut dyn ErrorSink) {
+        if self.failed {
+            return;
+        }
+        match self.header(offset32(span.end())) {
+            Some(table) => self.table = table,
+            None => self.fail(),
+        }
+        self.keys.clear();
+    }
+
+    fn array_table_open(&mut self, _span: toml_parser::Span, _error: &mut dyn ErrorSink) {
+        // Arrays of tables are not keld sections.
+        self.fail();
+    }
+
+    fn inline_table_open(&mut self, _span: toml_parser::Span, _error: &mut dyn ErrorSink) -> bool {
+        // Neither a section nor a value keld takes.
+        self.fail();
+        true
+    }
+
+    fn array_open(&mut self, span: toml_parser::Span, _error: &mut dyn ErrorSink) -> bool {
+        if self.array.is_some() {
+            // A nested array.
+            self.fail();
+        } else {
+            self.array = Some(ArrayItems {
+                start: offset32(span.start()),
+                kind: None,
+                len: 0,
+                option_runs: false,
+            });
+        }
+        true
+    }
+
+    fn array_close(&mut self, span: toml_parser::Span, _error: &mut dyn ErrorSink) {
+        if self.failed {
+            return;
+        }
+        let Some(array) = self.array.take() else {
+            return self.fail();
+        };
+        let shape = match array.kind {
+            None | Some(Item::String) => Shape::Strings,
+            Some(_) => Shape::OtherArray,
+        };
+        let span = (array.start, offset32(span.end()));
+        let len = Some(array.len);
+        if self
+            .value(Stored::Array, span, shape, len, array.option_runs)
+            .is_none()
+        {
+            self.fail();
+        }
+    }
+
+    fn simple_key(
+        &mut self,
+        span: toml_parser::Span,
+        encoding: Option<Encoding>,
+        error: &mut dyn ErrorSink,
+    ) {
+        if self.failed {
+            return;
+        }
+        let Some(raw) = self.text.get(span.start()..span.end()) else {
+            return self.fail();
+        };
+        let mut name = Cow::Borrowed("");
+        Raw::new_unchecked(raw, encoding, span).decode_key(&mut name, error);
+        let name = self.tree.intern(&name);
+        self.keys.push((name, span32(span)));
+    }
+
+    fn key_val_sep(&mut self, _span: toml_parser::Span, _error: &mut dyn ErrorSink) {
+        if self.failed {
+            return;
+        }
+        self.target = self.key();
+        self.keys.clear();
+        if self.target.is_none() {
+            self.fail();
+        }
+    }
+
+    fn scalar(
+        &mut self,
+        span: toml_parser::Span,
+        encoding: Option<Encoding>,
+        error: &mut dyn ErrorSink,
+    ) {
+        if self.failed {
+            return;
+        }
+        let Some(raw) = self.text.get(span.start()..span.end()) else {
+            return self.fail();
+        };
+        let mut decoded = Cow::Borrowed("");
+        let kind = Raw::new_unchecked(raw, encoding, span).decode_scalar(&mut decoded, error);
+        let Some(scalar) = scalar(kind, encoding, &decoded) else {
+            return self.fail();
+        };
+        let option_runs = matches!(scalar, Scalar::String)
+            && self.reading_option()
+            && trust::option_runs(&decoded);
+        if let Some(array) = &mut self.array {
+            let item = match scalar {
+                Scalar::String => Item::String,
+                Scalar::Integer(_) => Item::Integer,
+                Scalar::Float(_) => Item::Float,
+                // An array of booleans.
+                Scalar::Boolean(_) => return self.fail(),
+            };
+            if array.kind.is_some_and(|kind| kind != item) {
+                // An array of mixed types.
+                return self.fail();
+            }
+            array.kind = Some(item);
+            array.len += 1;
+            array.option_runs |= option_runs;
+            return;
+        }
+        let shape = match scalar {
+            Scalar::String => Shape::String,
+            _ => Shape::Other,
+        };
+        let stored = Stored::Scalar(encoding);
+        if self
+            .value(stored, span32(span), shape, None, option_runs)
+            .is_none()
+        {
+            self.fail();
+        }
+    }
+
+    fn comment(&mut self, span: toml_parser::Span, error: &mut dyn ErrorSink) {
+        if let Some(raw) = self.source.get(span) {
+            raw.decode_comment(error);
+        }
+    }
+
+    fn newline(&mut self, span: toml_parser::Span, error: &mut dyn ErrorSink) {
+        if let Some(raw) = self.source.get(span) {
+            raw.decode_newline(error);
+        }
+    }
+
+    fn error(&mut self, _span: toml_parser::Span, _error: &mut dyn ErrorSink) {
+        self.fail();
+    }
+}
+
+#[cfg(test)]
+mod tests;

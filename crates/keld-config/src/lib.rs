@@ -69,7 +69,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
-use document::Table;
+use document::Tree;
 
 mod discover;
 mod document;
@@ -215,7 +215,7 @@ impl fmt::Debug for Source {
 #[derive(Clone)]
 pub struct Config {
     files: Vec<PathBuf>,
-    root: Table,
+    root: Tree,
     warnings: Vec<Warning>,
 }
 
@@ -223,7 +223,7 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("files", &self.files)
-            .field("sections", &self.root.entries.keys().collect::<Vec<_>>())
+            .field("sections", &self.root.root().names())
             .field("warnings", &self.warnings)
             .finish()
     }
@@ -273,17 +273,18 @@ impl Config {
         sources: impl IntoIterator<Item = (Source, Option<trust::Ownership>)>,
         options: Option<&LoadOptions>,
     ) -> Result<Config, Error> {
-        let mut files = Vec::new();
-        let mut root = Table::default();
+        let sources: Vec<_> = sources.into_iter().collect();
+        let mut files = Vec::with_capacity(sources.len());
+        let mut root = Tree::default();
+        root.reserve(sources.iter().map(|(source, _)| source.text.len()).sum());
+        let check = options.filter(|options| !options.allow_unsafe_permissions);
         for (order, (source, owner)) in sources.into_iter().enumerate() {
             let text = SourceText::new(order, source.path.clone(), source.text);
-            let table = document::parse(&text)?;
-            if let Some(options) = options.filter(|options| !options.allow_unsafe_permissions)
-                && let Some(defines) = trust::runs_commands(&table)
-            {
-                trust::check(&source.path, &defines, options.trusted_uid, owner)?;
+            // Parsed, checked and merged in one go; with `check`, what runs a command.
+            let runs = document::add_file(&mut root, text, check.is_some())?;
+            if let (Some(options), Some(runs)) = (check, runs) {
+                trust::check(&source.path, || runs.describe(), options.trusted_uid, owner)?;
             }
-            merge::merge(&mut root, table);
             files.push(source.path);
         }
         Ok(Config {
@@ -301,7 +302,7 @@ impl Config {
     /// Every preset name: plain names, halves, full split names and prefix × suffix
     /// combinations, sorted by name.
     pub fn presets(&self) -> Vec<PresetInfo> {
-        presets::infos(&self.root)
+        presets::infos(self.root.root())
     }
 
     /// Resolves one restic invocation using keld's built-in knowledge of restic's flags.
@@ -316,7 +317,7 @@ impl Config {
         env: &Environment,
         flags: &FlagData<'_>,
     ) -> Result<ResolvedConfig, Error> {
-        resolve::resolve(&self.root, &self.files, request, env, flags)
+        resolve::resolve(self.root.root(), &self.files, request, env, flags)
     }
 
     /// File-level warnings found while loading (e.g. a missing `KELD_CONFIG_PATHS` entry).

@@ -14,18 +14,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::document::{Node, Table, Value};
+use crate::document::Value;
 use crate::error::Error;
 
 /// The environment variable that turns the check off (read by the program, passed in
 /// as [`crate::LoadOptions::allow_unsafe_permissions`]).
 pub const ALLOW_UNSAFE_VAR: &str = "KELD_ALLOW_UNSAFE_CONFIG";
-
-/// What makes a file run commands: the first setting found that runs a command or
-/// chooses which program runs, as `` `_pre_hooks` in [home.backup] at path:line:column ``.
-pub(crate) fn runs_commands(table: &Table) -> Option<String> {
-    find(table, "", false)
-}
 
 /// Variables naming code that a program loads or a program it starts: the script
 /// interpreters hooks commonly run (Python, Node.js, Perl, Ruby), glibc's character
@@ -67,65 +61,45 @@ fn environ_runs(name: &str) -> bool {
         || CODE_VARIABLES.contains(&upper.as_str())
 }
 
-/// A restic flag (outside `environ`) that runs a command or chooses which program or
-/// hook runs. `option` / `o` only when a value sets a backend's program or arguments
-/// (`sftp.command`, `sftp.args`, `rclone.program`, `rclone.args`) or mentions
-/// `command` at all.
-fn flag_runs(name: &str, value: &Value) -> bool {
+/// Whether a definition of `name` runs a command or chooses which program or hook
+/// runs: in an `environ` table, see [`environ_runs`]; elsewhere non-empty hooks
+/// (`array_len` is the length of an array value), `_workdir`, `password-command`, and
+/// `option` / `o` when a value sets a backend's program or arguments (`option_runs`:
+/// see [`option_runs`]).
+pub(crate) fn definition_runs(
+    name: &str,
+    in_environ: bool,
+    array_len: Option<usize>,
+    option_runs: bool,
+) -> bool {
+    if in_environ {
+        return environ_runs(name);
+    }
     match name {
-        "_workdir" => true,
-        "password-command" | "from-password-command" => true,
-        "option" | "o" => texts(value).iter().any(|text| {
-            let lower = text.to_ascii_lowercase();
-            lower.contains("command")
-                || lower.trim_start().starts_with("sftp.")
-                || lower.trim_start().starts_with("rclone.")
-        }),
+        "_pre_hooks" | "_post_hooks" => array_len.is_some_and(|len| len > 0),
+        "_workdir" | "password-command" | "from-password-command" => true,
+        "option" | "o" => option_runs,
         _ => false,
     }
 }
 
-fn texts(value: &Value) -> Vec<String> {
-    match value {
-        Value::Array(items) => items.iter().filter_map(Value::scalar_text).collect(),
-        other => other.scalar_text().into_iter().collect(),
-    }
+/// Whether an `option` / `o` string sets a backend's program or arguments
+/// (`sftp.command`, `sftp.args`, `rclone.program`, `rclone.args`) or mentions
+/// `command` at all.
+pub(crate) fn option_runs(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.contains("command")
+        || lower.trim_start().starts_with("sftp.")
+        || lower.trim_start().starts_with("rclone.")
 }
 
-fn find(table: &Table, path: &str, in_environ: bool) -> Option<String> {
-    for (name, node) in &table.entries {
-        match node {
-            Node::Value(definitions) => {
-                let Some(definition) = definitions.last() else {
-                    continue;
-                };
-                let hooks = !in_environ
-                    && matches!(name.as_str(), "_pre_hooks" | "_post_hooks")
-                    && matches!(&definition.value, Value::Array(items) if !items.is_empty());
-                let runs = if in_environ {
-                    environ_runs(name)
-                } else {
-                    hooks || flag_runs(name, &definition.value)
-                };
-                if runs {
-                    let at = definition.key.location();
-                    return Some(format!("`{name}` in [{path}] at {at}"));
-                }
-            }
-            Node::Table(sub) => {
-                let sub_path = if path.is_empty() {
-                    name.clone()
-                } else {
-                    format!("{path}.{name}")
-                };
-                let environ = !path.is_empty() && name == "environ";
-                if let Some(found) = find(sub, &sub_path, environ) {
-                    return Some(found);
-                }
-            }
-        }
-    }
-    None
+/// [`option_runs`] for any text of a value.
+pub(crate) fn option_runs_in(value: &Value) -> bool {
+    let texts = match value {
+        Value::Array(items) => items.iter().filter_map(Value::scalar_text).collect(),
+        other => other.scalar_text().into_iter().collect::<Vec<_>>(),
+    };
+    texts.iter().any(|text| option_runs(text))
 }
 
 /// Who may write a path, as far as the check cares.
@@ -208,7 +182,7 @@ fn problem(
 #[cfg(unix)]
 pub(crate) fn check(
     path: &Path,
-    defines: &str,
+    defines: impl FnOnce() -> String,
     trusted_uid: Option<u32>,
     read: Option<Ownership>,
 ) -> Result<(), Error> {
@@ -247,7 +221,7 @@ pub(crate) fn check(
     match found {
         Some((problem, fix)) => Err(Error::UnsafePermissions {
             path: path.to_owned(),
-            defines: defines.to_owned(),
+            defines: defines(),
             problem,
             fix,
         }),
@@ -258,7 +232,7 @@ pub(crate) fn check(
 #[cfg(not(unix))]
 pub(crate) fn check(
     _path: &Path,
-    _defines: &str,
+    _defines: impl FnOnce() -> String,
     _trusted_uid: Option<u32>,
     _read: Option<Ownership>,
 ) -> Result<(), Error> {
@@ -286,7 +260,7 @@ mod tests {
         std::fs::write(&path, "").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         let me = nix::unistd::geteuid().as_raw();
-        let defines = "`_pre_hooks` in [p.backup]";
+        let defines = || "`_pre_hooks` in [p.backup]".to_owned();
 
         assert!(check(&path, defines, Some(me), None).is_ok());
         assert!(check(&path, defines, Some(me), Some(owner(me, 0o600))).is_ok());
