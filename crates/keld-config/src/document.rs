@@ -21,7 +21,8 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 
 use toml_parser::decoder::{Encoding, ScalarKind};
 use toml_parser::parser::EventReceiver;
@@ -760,14 +761,120 @@ impl Runs {
     }
 }
 
-/// Parses the file `source`, checks it and layers it onto `tree` (see the module
-/// documentation). With `runs`, says what in the file runs a command, if anything.
+/// Below this many bytes in all, files are read one after the other: starting threads
+/// would cost more than it saves.
+const PARALLEL_BYTES: usize = 64 * 1024;
+
+/// Parses the files `sources` (in ascending priority), checks them and layers them onto
+/// `tree` (see the module documentation). After each file is layered, `after` is told
+/// its position and, with `runs`, what in it runs a command, if anything; an error
+/// from `after` stops the loading there.
+///
+/// Large configs are lexed and parsed on several threads, one file at a time each;
+/// the files are still checked and layered one after the other, in order, so the
+/// first problem reported is the one of the first file that has one.
 ///
 /// A file of 4 GiB or more is refused as [`Error::TooLarge`] (files on disk may have
 /// at most [`crate::MAX_FILE_LEN`] bytes anyway).
-pub(crate) fn add_file(
+pub(crate) fn add_files(
     tree: &mut Tree,
-    source: SourceText,
+    sources: &[SourceText],
+    runs: bool,
+    mut after: impl FnMut(usize, Option<Runs>) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let total: usize = sources.iter().map(|source| source.raw_text().len()).sum();
+    tree.reserve(total);
+    let helpers = if total < PARALLEL_BYTES {
+        0
+    } else {
+        std::thread::available_parallelism()
+            .map_or(1, std::num::NonZero::get)
+            .min(sources.len())
+            .saturating_sub(1)
+    };
+    if helpers == 0 {
+        let mut buffers = Buffers::default();
+        for (index, source) in sources.iter().enumerate() {
+            let read = parse(source, runs, &mut buffers);
+            let found = add_read(tree, source, read.as_ref(), runs)?;
+            buffers.reads.extend(read);
+            after(index, found)?;
+        }
+        return Ok(());
+    }
+    // The files read and layered, handed back for the next files to be read into.
+    let spare: Mutex<Vec<Read>> = Mutex::new(Vec::new());
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let claim = || {
+        let index = next.fetch_add(1, Ordering::Relaxed);
+        (index < sources.len() && !stop.load(Ordering::Relaxed)).then_some(index)
+    };
+    let spare_read = || spare.lock().ok().and_then(|mut spare| spare.pop());
+    std::thread::scope(|scope| {
+        // Bounded: a thread that reads ahead of the layering waits, rather than take
+        // fresh memory for every file.
+        let (sender, receiver) = mpsc::sync_channel(1);
+        for _ in 0..helpers {
+            let sender = sender.clone();
+            scope.spawn(move || {
+                let mut buffers = Buffers::default();
+                while let Some(index) = claim() {
+                    buffers.reads.extend(spare_read());
+                    let read = parse(&sources[index], runs, &mut buffers);
+                    if sender.send((index, read)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(sender);
+        let mut buffers = Buffers::default();
+        let mut ready: Vec<Option<Result<Read, ()>>> = sources.iter().map(|_| None).collect();
+        // Files read but not yet layered.
+        let mut waiting = 0;
+        let mut layer_all = || {
+            for (index, source) in sources.iter().enumerate() {
+                let read = loop {
+                    if let Some(read) = ready[index].take() {
+                        waiting -= 1;
+                        break read;
+                    }
+                    // While waiting, read a file that no thread has taken (a few at most,
+                    // when the file waited for is slow to come).
+                    let mine = if waiting < 2 { claim() } else { None };
+                    if let Some(mine) = mine {
+                        buffers.reads.extend(spare_read());
+                        ready[mine] = Some(parse(&sources[mine], runs, &mut buffers));
+                    } else if let Ok((done, read)) = receiver.recv() {
+                        ready[done] = Some(read);
+                    } else {
+                        // Every thread has stopped without this file.
+                        waiting += 1;
+                        ready[index] = Some(parse(source, runs, &mut buffers));
+                        continue;
+                    }
+                    waiting += 1;
+                };
+                let found = add_read(tree, source, read.as_ref(), runs)?;
+                if let (Ok(read), Ok(mut spare)) = (read, spare.lock()) {
+                    spare.push(read);
+                }
+                after(index, found)?;
+            }
+            Ok(())
+        };
+        let result = layer_all();
+        stop.store(true, Ordering::Relaxed);
+        result
+    })
+}
+
+/// Layers one file, read by [`parse`] (`Err` when it found a problem), onto the tree.
+fn add_read(
+    tree: &mut Tree,
+    source: &SourceText,
+    read: Result<&Read, &()>,
     runs: bool,
 ) -> Result<Option<Runs>, Error> {
     let text = source.raw_text();
@@ -777,35 +884,25 @@ pub(crate) fn add_file(
         });
     }
     let file = u32::try_from(tree.sources.len()).expect("fewer than 2^32 files");
-    if let Ok(found) = add_parsed(tree, source.clone(), runs) {
-        return Ok(found);
+    if let Ok(read) = read {
+        tree.sources.push(source.clone());
+        let mut layer = Layer::new(tree, text, file, runs);
+        if layer.apply(read).is_some() {
+            return Ok(layer.runs());
+        }
     }
     // Something is wrong with the file: the reference parse says what.
-    let table = legacy::parse(&source)?;
+    let table = legacy::parse(source)?;
     // It found nothing wrong after all: build the tree again, taking this file from it.
     let mut sources = std::mem::take(&mut tree.sources);
     sources.truncate(file as usize);
     *tree = Tree::default();
-    for earlier in sources {
-        add_file(tree, earlier, false)?;
+    let mut buffers = Buffers::default();
+    for earlier in &sources {
+        let read = parse(earlier, false, &mut buffers);
+        add_read(tree, earlier, read.as_ref(), false)?;
     }
-    Ok(add_legacy(tree, source, &table, runs))
-}
-
-/// [`add_file`] without the reference parse: `Err` at the first problem, with the
-/// tree partly changed.
-fn add_parsed(tree: &mut Tree, source: SourceText, runs: bool) -> Result<Option<Runs>, ()> {
-    let file = u32::try_from(tree.sources.len()).expect("fewer than 2^32 files");
-    tree.sources.push(source.clone());
-    let text = source.raw_text();
-    let tokens = toml_parser::Source::new(text).lex().into_vec();
-    let mut builder = Builder::new(tree, text, file, runs);
-    let mut failed = Failed(false);
-    toml_parser::parser::parse_document(&tokens, &mut builder, &mut failed);
-    if builder.failed || failed.0 {
-        return Err(());
-    }
-    Ok(builder.runs())
+    Ok(add_legacy(tree, source.clone(), &table, runs))
 }
 
 /// Layers a file that the reference parse read as `table` onto the tree.
@@ -817,9 +914,9 @@ fn add_legacy(
 ) -> Option<Runs> {
     let file = u32::try_from(tree.sources.len()).expect("fewer than 2^32 files");
     tree.sources.push(source.clone());
-    let mut builder = Builder::new(tree, source.raw_text(), file, runs);
-    builder.insert_legacy(ROOT, table);
-    builder.runs()
+    let mut layer = Layer::new(tree, source.raw_text(), file, runs);
+    layer.insert_legacy(ROOT, table);
+    layer.runs()
 }
 
 /// Notes that the parser found a problem.
@@ -832,7 +929,7 @@ impl ErrorSink for Failed {
 }
 
 /// An offset into a file, as kept in the tree: files have fewer than 2^32 bytes
-/// ([`add_file`]).
+/// ([`add_files`]).
 fn offset32(offset: usize) -> u32 {
     u32::try_from(offset).unwrap_or(u32::MAX)
 }
@@ -841,11 +938,101 @@ fn span32(span: toml_parser::Span) -> (u32, u32) {
     (offset32(span.start()), offset32(span.end()))
 }
 
-/// The key a value is being read for.
-struct Target {
-    table: Id,
-    name: u32,
-    key: (u32, u32),
+/// A decoded name: a piece of the file (most names), or text of its own (a quoted
+/// name with escapes).
+#[derive(Debug, Clone, Copy)]
+enum Name {
+    Written(u32, u32),
+    Decoded(u32),
+}
+
+/// One part of a header or key: its name and where it is written.
+#[derive(Debug, Clone, Copy)]
+struct Part {
+    name: Name,
+    span: (u32, u32),
+}
+
+/// A header or a key with its value, in file order.
+#[derive(Debug)]
+enum Op {
+    /// `[a.b]` written at `span`: the parts `parts` of [`Read::parts`].
+    Header { parts: Range<u32>, span: (u32, u32) },
+    /// `a.b = value`: a value at `span` for the key of the parts `parts`.
+    /// `array_len` is the number of items of an array; `option_runs` says whether a
+    /// string of the value names a program (for `option` / `o`, trust.rs).
+    Value {
+        parts: Range<u32>,
+        span: (u32, u32),
+        stored: Stored,
+        shape: Shape,
+        array_len: Option<u32>,
+        option_runs: bool,
+    },
+}
+
+/// A file as `toml_parser` reads it: its headers and keys in order, with names
+/// decoded and values checked for what does not depend on where they are.
+#[derive(Debug, Default)]
+struct Read {
+    ops: Vec<Op>,
+    parts: Vec<Part>,
+    decoded: Vec<String>,
+}
+
+impl Read {
+    fn name<'t>(&'t self, text: &'t str, name: Name) -> &'t str {
+        match name {
+            Name::Written(start, end) => text.get(start as usize..end as usize).unwrap_or(""),
+            Name::Decoded(index) => &self.decoded[index as usize],
+        }
+    }
+}
+
+/// Lexes and parses one file; `Err` at the first problem found. Names and values are
+/// decoded and checked as far as they can be without the tree: the rest is [`Layer`]'s.
+fn parse(source: &SourceText, runs: bool, buffers: &mut Buffers) -> Result<Read, ()> {
+    let text = source.raw_text();
+    if u32::try_from(text.len()).is_err() {
+        return Err(());
+    }
+    let mut read = buffers.reads.pop().unwrap_or_default();
+    read.ops.clear();
+    read.parts.clear();
+    read.decoded.clear();
+    // Room for the headers and keys of a file with short lines, so that the vectors
+    // are not copied as they grow (room never written costs nothing).
+    read.ops.reserve(text.len() / 12);
+    read.parts.reserve(text.len() / 8);
+    buffers.tokens.clear();
+    buffers.tokens.extend(toml_parser::Source::new(text).lex());
+    let mut reader = Reader {
+        text,
+        source: toml_parser::Source::new(text),
+        failed: false,
+        read,
+        key_start: 0,
+        header_start: 0,
+        key: None,
+        option: false,
+        array: None,
+        check_runs: runs,
+    };
+    let mut failed = Failed(false);
+    toml_parser::parser::parse_document(&buffers.tokens, &mut reader, &mut failed);
+    if reader.failed || failed.0 {
+        return Err(());
+    }
+    Ok(reader.read)
+}
+
+/// Memory kept from one file to the next: allocating it afresh for every file would
+/// cost page faults, as the allocator hands memory freed at the top of the heap back
+/// to the system.
+#[derive(Default)]
+struct Buffers {
+    tokens: Vec<toml_parser::lexer::Token>,
+    reads: Vec<Read>,
 }
 
 /// The type of an array item.
@@ -861,50 +1048,293 @@ struct ArrayItems {
     start: u32,
     /// The type of the items (`None` while there are none): all must have the same.
     kind: Option<Item>,
-    len: usize,
-    /// For `option` / `o`: whether an item names a program (trust.rs).
+    len: u32,
     option_runs: bool,
 }
 
-/// Reads one file's events into the tree; stops at the first problem.
-struct Builder<'a> {
-    tree: &'a mut Tree,
+/// Turns one file's events into a [`Read`].
+struct Reader<'a> {
+    text: &'a str,
     source: toml_parser::Source<'a>,
+    failed: bool,
+    read: Read,
+    /// Where the parts of the header or key being read start.
+    key_start: u32,
+    header_start: u32,
+    /// The parts of the key whose value is being read.
+    key: Option<Range<u32>>,
+    /// Whether that key is `option` / `o`, and what runs commands is asked for.
+    option: bool,
+    array: Option<ArrayItems>,
+    check_runs: bool,
+}
+
+impl Reader<'_> {
+    fn fail(&mut self) {
+        self.failed = true;
+    }
+
+    fn parts_end(&self) -> u32 {
+        u32::try_from(self.read.parts.len()).unwrap_or(u32::MAX)
+    }
+
+    fn push_value(&mut self, op: impl FnOnce(Range<u32>) -> Op) {
+        let Some(parts) = self.key.take() else {
+            return self.fail();
+        };
+        self.read.ops.push(op(parts));
+        self.key_start = self.parts_end();
+    }
+}
+
+impl EventReceiver for Reader<'_> {
+    fn std_table_open(&mut self, span: toml_parser::Span, _error: &mut dyn ErrorSink) {
+        self.key_start = self.parts_end();
+        self.header_start = offset32(span.start());
+    }
+
+    fn std_table_close(&mut self, span: toml_parser::Span, _error: &mut dyn ErrorSink) {
+        let parts = self.key_start..self.parts_end();
+        if parts.is_empty() {
+            return self.fail();
+        }
+        let span = (self.header_start, offset32(span.end()));
+        self.read.ops.push(Op::Header { parts, span });
+        self.key_start = self.parts_end();
+    }
+
+    fn array_table_open(&mut self, _span: toml_parser::Span, _error: &mut dyn ErrorSink) {
+        // Arrays of tables are not keld sections.
+        self.fail();
+    }
+
+    fn inline_table_open(&mut self, _span: toml_parser::Span, _error: &mut dyn ErrorSink) -> bool {
+        // Neither a section nor a value keld takes.
+        self.fail();
+        true
+    }
+
+    fn array_open(&mut self, span: toml_parser::Span, _error: &mut dyn ErrorSink) -> bool {
+        if self.array.is_some() {
+            // A nested array.
+            self.fail();
+        } else {
+            self.array = Some(ArrayItems {
+                start: offset32(span.start()),
+                kind: None,
+                len: 0,
+                option_runs: false,
+            });
+        }
+        true
+    }
+
+    fn array_close(&mut self, span: toml_parser::Span, _error: &mut dyn ErrorSink) {
+        let Some(array) = self.array.take() else {
+            return self.fail();
+        };
+        let shape = match array.kind {
+            None | Some(Item::String) => Shape::Strings,
+            Some(_) => Shape::OtherArray,
+        };
+        let span = (array.start, offset32(span.end()));
+        self.push_value(|parts| Op::Value {
+            parts,
+            span,
+            stored: Stored::Array,
+            shape,
+            array_len: Some(array.len),
+            option_runs: array.option_runs,
+        });
+    }
+
+    fn simple_key(
+        &mut self,
+        span: toml_parser::Span,
+        encoding: Option<Encoding>,
+        error: &mut dyn ErrorSink,
+    ) {
+        if self.failed {
+            return;
+        }
+        let Some(raw) = self.text.get(span.start()..span.end()) else {
+            return self.fail();
+        };
+        let mut decoded = Cow::Borrowed("");
+        Raw::new_unchecked(raw, encoding, span).decode_key(&mut decoded, error);
+        let (start, end) = span32(span);
+        // Most names are written as they are: then only where is kept.
+        let quoted = matches!(
+            encoding,
+            Some(Encoding::BasicString | Encoding::LiteralString)
+        );
+        let written = if quoted {
+            raw.get(1..raw.len().saturating_sub(1))
+                .map(|inner| (inner, start + 1, end.saturating_sub(1)))
+        } else {
+            Some((raw, start, end))
+        };
+        let name = match (&decoded, written) {
+            (Cow::Borrowed(name), Some((inner, start, end))) if *name == inner => {
+                Name::Written(start, end)
+            }
+            _ => {
+                let index = u32::try_from(self.read.decoded.len()).unwrap_or(u32::MAX);
+                self.read.decoded.push(decoded.into_owned());
+                Name::Decoded(index)
+            }
+        };
+        self.read.parts.push(Part {
+            name,
+            span: (start, end),
+        });
+    }
+
+    fn key_val_sep(&mut self, _span: toml_parser::Span, _error: &mut dyn ErrorSink) {
+        let parts = self.key_start..self.parts_end();
+        let Some(last) = parts.end.checked_sub(1).filter(|_| !parts.is_empty()) else {
+            return self.fail();
+        };
+        self.option = self.check_runs
+            && matches!(
+                self.read
+                    .name(self.text, self.read.parts[last as usize].name),
+                "option" | "o"
+            );
+        self.key = Some(parts);
+    }
+
+    fn scalar(
+        &mut self,
+        span: toml_parser::Span,
+        encoding: Option<Encoding>,
+        error: &mut dyn ErrorSink,
+    ) {
+        if self.failed {
+            return;
+        }
+        let Some(raw) = self.text.get(span.start()..span.end()) else {
+            return self.fail();
+        };
+        let mut decoded = Cow::Borrowed("");
+        let kind = Raw::new_unchecked(raw, encoding, span).decode_scalar(&mut decoded, error);
+        let Some(scalar) = scalar(kind, encoding, &decoded) else {
+            return self.fail();
+        };
+        let option_runs =
+            self.option && matches!(scalar, Scalar::String) && trust::option_runs(&decoded);
+        if let Some(array) = &mut self.array {
+            let item = match scalar {
+                Scalar::String => Item::String,
+                Scalar::Integer(_) => Item::Integer,
+                Scalar::Float(_) => Item::Float,
+                // An array of booleans.
+                Scalar::Boolean(_) => return self.fail(),
+            };
+            if array.kind.is_some_and(|kind| kind != item) {
+                // An array of mixed types.
+                return self.fail();
+            }
+            array.kind = Some(item);
+            array.len += 1;
+            array.option_runs |= option_runs;
+            return;
+        }
+        let shape = match scalar {
+            Scalar::String => Shape::String,
+            _ => Shape::Other,
+        };
+        self.push_value(|parts| Op::Value {
+            parts,
+            span: span32(span),
+            stored: Stored::Scalar(encoding),
+            shape,
+            array_len: None,
+            option_runs,
+        });
+    }
+
+    fn comment(&mut self, span: toml_parser::Span, error: &mut dyn ErrorSink) {
+        if let Some(raw) = self.source.get(span) {
+            raw.decode_comment(error);
+        }
+    }
+
+    fn newline(&mut self, span: toml_parser::Span, error: &mut dyn ErrorSink) {
+        if let Some(raw) = self.source.get(span) {
+            raw.decode_newline(error);
+        }
+    }
+
+    fn error(&mut self, _span: toml_parser::Span, _error: &mut dyn ErrorSink) {
+        self.fail();
+    }
+}
+
+/// Checks one file's headers and keys against the tree and layers them onto it.
+struct Layer<'a> {
+    tree: &'a mut Tree,
     text: &'a str,
     file: u32,
-    failed: bool,
-    /// The parts of the key or table header being read: name, span.
-    keys: Vec<(u32, (u32, u32))>,
-    header_start: u32,
     /// The table of the last header: where keys go.
     table: Id,
-    target: Option<Target>,
-    array: Option<ArrayItems>,
     check_runs: bool,
     /// Definitions that run commands: key entry, definition.
     runs: Vec<(Id, u32)>,
 }
 
-impl<'a> Builder<'a> {
+impl<'a> Layer<'a> {
     fn new(tree: &'a mut Tree, text: &'a str, file: u32, check_runs: bool) -> Self {
-        Builder {
+        Layer {
             tree,
-            source: toml_parser::Source::new(text),
             text,
             file,
-            failed: false,
-            keys: Vec::new(),
-            header_start: 0,
             table: ROOT,
-            target: None,
-            array: None,
             check_runs,
             runs: Vec::new(),
         }
     }
 
-    fn fail(&mut self) {
-        self.failed = true;
+    /// Layers the file; `None` at the first problem.
+    fn apply(&mut self, read: &Read) -> Option<()> {
+        let mut names = Vec::new();
+        for op in &read.ops {
+            let (Op::Header { parts, .. } | Op::Value { parts, .. }) = op;
+            let parts = read.parts.get(parts.start as usize..parts.end as usize)?;
+            names.clear();
+            names.extend(
+                parts
+                    .iter()
+                    .map(|part| (self.tree.intern(read.name(self.text, part.name)), part.span)),
+            );
+            let (&(name, key), path) = names.split_last()?;
+            match op {
+                Op::Header { span, .. } => {
+                    let mut table = ROOT;
+                    for &part in path {
+                        table = self.enter(table, part, false)?;
+                    }
+                    self.table = self.open(table, name, *span)?;
+                }
+                Op::Value {
+                    span,
+                    stored,
+                    shape,
+                    array_len,
+                    option_runs,
+                    ..
+                } => {
+                    let mut table = self.table;
+                    for &part in path {
+                        table = self.enter(table, part, true)?;
+                    }
+                    let array_len = array_len.map(|len| len as usize);
+                    let value = (*stored, *span, *shape, array_len, *option_runs);
+                    self.value(table, name, key, value)?;
+                }
+            }
+        }
+        Some(())
     }
 
     /// Whether a new table `name` may be made in `table` (nesting and preset names).
@@ -968,63 +1398,42 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The table header just read, which ends at `end`.
-    fn header(&mut self, end: u32) -> Option<Id> {
-        let keys = std::mem::take(&mut self.keys);
-        let (&(name, _), path) = keys.split_last()?;
-        let mut table = ROOT;
-        for &part in path {
-            table = self.enter(table, part, false)?;
-        }
-        let id = self.open(table, name, (self.header_start, end));
-        self.keys = keys;
-        id
-    }
-
-    /// The key just read, up to its `=`: where its value goes.
-    fn key(&mut self) -> Option<Target> {
-        let keys = std::mem::take(&mut self.keys);
-        let (&(name, key), path) = keys.split_last()?;
-        let mut table = self.table;
-        for &part in path {
-            table = self.enter(table, part, true)?;
-        }
-        self.keys = keys;
-        Some(Target { table, name, key })
-    }
-
-    /// A value just read for the current key, checked and layered onto the tree.
-    /// `array_len` is the number of items of an array.
+    /// A value (stored, span, shape, array length, whether it names a program) for key
+    /// `name` (written at `key`) of `table`, checked and layered onto the tree.
     fn value(
         &mut self,
-        stored: Stored,
-        span: (u32, u32),
-        shape: Shape,
-        array_len: Option<usize>,
-        option_runs: bool,
+        table: Id,
+        name: u32,
+        key: (u32, u32),
+        (stored, span, shape, array_len, option_runs): (
+            Stored,
+            (u32, u32),
+            Shape,
+            Option<usize>,
+            bool,
+        ),
     ) -> Option<()> {
-        let target = self.target.take()?;
-        let level = self.tree.entries[target.table as usize].level;
-        let name = self.tree.name(target.name);
+        let level = self.tree.entries[table as usize].level;
+        let text = self.tree.name(name);
         match level {
             // A key outside any section.
             Level::Root => return None,
             Level::Environ if array_len.is_some() => return None,
             Level::Environ => {}
             Level::Preset | Level::Command => {
-                if name.starts_with('_') && special_problem(name, shape).is_some() {
+                if text.starts_with('_') && special_problem(text, shape).is_some() {
                     return None;
                 }
             }
         }
         let runs = self.check_runs
-            && trust::definition_runs(name, level == Level::Environ, array_len, option_runs);
-        let id = merge::value(self.tree, target.table, target.name, self.file)?;
+            && trust::definition_runs(text, level == Level::Environ, array_len, option_runs);
+        let id = merge::value(self.tree, table, name, self.file)?;
         let def = self.tree.push_def(
             id,
             Def {
                 file: self.file,
-                key: target.key,
+                key,
                 span,
                 next: NONE,
                 stored,
@@ -1034,15 +1443,6 @@ impl<'a> Builder<'a> {
             self.runs.push((id, def));
         }
         Some(())
-    }
-
-    /// Whether the key being read is `option` / `o` (whose strings trust.rs looks at).
-    fn reading_option(&self) -> bool {
-        self.check_runs
-            && self
-                .target
-                .as_ref()
-                .is_some_and(|target| matches!(self.tree.name(target.name), "option" | "o"))
     }
 
     /// What in the file runs a command: of the definitions that do, the first in the
@@ -1062,7 +1462,7 @@ impl<'a> Builder<'a> {
         })
     }
 
-    /// Layers a file parsed by the reference parse onto the tree.
+    /// Layers a file read by the reference parse onto the tree.
     fn insert_legacy(&mut self, table: Id, legacy: &legacy::Table) {
         let span32 = |span: &Span| (offset32(span.range.start), offset32(span.range.end));
         for (name, node) in &legacy.entries {
@@ -1120,166 +1520,6 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-    }
-}
-
-impl EventReceiver for Builder<'_> {
-    fn std_table_open(&mut self, span: toml_parser::Span, _error: &mut dyn ErrorSink) {
-        self.keys.clear();
-        self.header_start = offset32(span.start());
-    }
-
-    fn std_table_close(&mut self, span: toml_parser::Span, _error: &mut dyn ErrorSink) {
-        if self.failed {
-            return;
-        }
-        match self.header(offset32(span.end())) {
-            Some(table) => self.table = table,
-            None => self.fail(),
-        }
-        self.keys.clear();
-    }
-
-    fn array_table_open(&mut self, _span: toml_parser::Span, _error: &mut dyn ErrorSink) {
-        // Arrays of tables are not keld sections.
-        self.fail();
-    }
-
-    fn inline_table_open(&mut self, _span: toml_parser::Span, _error: &mut dyn ErrorSink) -> bool {
-        // Neither a section nor a value keld takes.
-        self.fail();
-        true
-    }
-
-    fn array_open(&mut self, span: toml_parser::Span, _error: &mut dyn ErrorSink) -> bool {
-        if self.array.is_some() {
-            // A nested array.
-            self.fail();
-        } else {
-            self.array = Some(ArrayItems {
-                start: offset32(span.start()),
-                kind: None,
-                len: 0,
-                option_runs: false,
-            });
-        }
-        true
-    }
-
-    fn array_close(&mut self, span: toml_parser::Span, _error: &mut dyn ErrorSink) {
-        if self.failed {
-            return;
-        }
-        let Some(array) = self.array.take() else {
-            return self.fail();
-        };
-        let shape = match array.kind {
-            None | Some(Item::String) => Shape::Strings,
-            Some(_) => Shape::OtherArray,
-        };
-        let span = (array.start, offset32(span.end()));
-        let len = Some(array.len);
-        if self
-            .value(Stored::Array, span, shape, len, array.option_runs)
-            .is_none()
-        {
-            self.fail();
-        }
-    }
-
-    fn simple_key(
-        &mut self,
-        span: toml_parser::Span,
-        encoding: Option<Encoding>,
-        error: &mut dyn ErrorSink,
-    ) {
-        if self.failed {
-            return;
-        }
-        let Some(raw) = self.text.get(span.start()..span.end()) else {
-            return self.fail();
-        };
-        let mut name = Cow::Borrowed("");
-        Raw::new_unchecked(raw, encoding, span).decode_key(&mut name, error);
-        let name = self.tree.intern(&name);
-        self.keys.push((name, span32(span)));
-    }
-
-    fn key_val_sep(&mut self, _span: toml_parser::Span, _error: &mut dyn ErrorSink) {
-        if self.failed {
-            return;
-        }
-        self.target = self.key();
-        self.keys.clear();
-        if self.target.is_none() {
-            self.fail();
-        }
-    }
-
-    fn scalar(
-        &mut self,
-        span: toml_parser::Span,
-        encoding: Option<Encoding>,
-        error: &mut dyn ErrorSink,
-    ) {
-        if self.failed {
-            return;
-        }
-        let Some(raw) = self.text.get(span.start()..span.end()) else {
-            return self.fail();
-        };
-        let mut decoded = Cow::Borrowed("");
-        let kind = Raw::new_unchecked(raw, encoding, span).decode_scalar(&mut decoded, error);
-        let Some(scalar) = scalar(kind, encoding, &decoded) else {
-            return self.fail();
-        };
-        let option_runs = matches!(scalar, Scalar::String)
-            && self.reading_option()
-            && trust::option_runs(&decoded);
-        if let Some(array) = &mut self.array {
-            let item = match scalar {
-                Scalar::String => Item::String,
-                Scalar::Integer(_) => Item::Integer,
-                Scalar::Float(_) => Item::Float,
-                // An array of booleans.
-                Scalar::Boolean(_) => return self.fail(),
-            };
-            if array.kind.is_some_and(|kind| kind != item) {
-                // An array of mixed types.
-                return self.fail();
-            }
-            array.kind = Some(item);
-            array.len += 1;
-            array.option_runs |= option_runs;
-            return;
-        }
-        let shape = match scalar {
-            Scalar::String => Shape::String,
-            _ => Shape::Other,
-        };
-        let stored = Stored::Scalar(encoding);
-        if self
-            .value(stored, span32(span), shape, None, option_runs)
-            .is_none()
-        {
-            self.fail();
-        }
-    }
-
-    fn comment(&mut self, span: toml_parser::Span, error: &mut dyn ErrorSink) {
-        if let Some(raw) = self.source.get(span) {
-            raw.decode_comment(error);
-        }
-    }
-
-    fn newline(&mut self, span: toml_parser::Span, error: &mut dyn ErrorSink) {
-        if let Some(raw) = self.source.get(span) {
-            raw.decode_newline(error);
-        }
-    }
-
-    fn error(&mut self, _span: toml_parser::Span, _error: &mut dyn ErrorSink) {
-        self.fail();
     }
 }
 

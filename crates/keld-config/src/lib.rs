@@ -273,20 +273,29 @@ impl Config {
         sources: impl IntoIterator<Item = (Source, Option<trust::Ownership>)>,
         options: Option<&LoadOptions>,
     ) -> Result<Config, Error> {
-        let sources: Vec<_> = sources.into_iter().collect();
-        let mut files = Vec::with_capacity(sources.len());
+        let (texts, owners): (Vec<_>, Vec<_>) = sources
+            .into_iter()
+            .enumerate()
+            .map(|(order, (source, owner))| {
+                (SourceText::new(order, source.path, source.text), owner)
+            })
+            .unzip();
+        let files: Vec<PathBuf> = texts.iter().map(|text| text.path().to_owned()).collect();
         let mut root = Tree::default();
-        root.reserve(sources.iter().map(|(source, _)| source.text.len()).sum());
         let check = options.filter(|options| !options.allow_unsafe_permissions);
-        for (order, (source, owner)) in sources.into_iter().enumerate() {
-            let text = SourceText::new(order, source.path.clone(), source.text);
-            // Parsed, checked and merged in one go; with `check`, what runs a command.
-            let runs = document::add_file(&mut root, text, check.is_some())?;
-            if let (Some(options), Some(runs)) = (check, runs) {
-                trust::check(&source.path, || runs.describe(), options.trusted_uid, owner)?;
+        // Parsed, checked and merged; with `check`, each file that runs a command has
+        // its permissions checked right after it is merged.
+        document::add_files(&mut root, &texts, check.is_some(), |index, runs| {
+            match (check, runs) {
+                (Some(options), Some(runs)) => trust::check(
+                    &files[index],
+                    || runs.describe(),
+                    options.trusted_uid,
+                    owners[index],
+                ),
+                _ => Ok(()),
             }
-            files.push(source.path);
-        }
+        })?;
         Ok(Config {
             files,
             root,

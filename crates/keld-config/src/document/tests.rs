@@ -52,8 +52,12 @@ fn fast(texts: &[&str]) -> Outcome {
     let mut tree = Tree::default();
     let mut runs = Vec::new();
     for (index, source) in sources(texts).into_iter().enumerate() {
-        let found = add_parsed(&mut tree, source, true).map_err(|()| index)?;
-        runs.push(found.map(|runs| runs.describe()));
+        let read = parse(&source, true, &mut Buffers::default()).map_err(|()| index)?;
+        let file = u32::try_from(index).unwrap();
+        tree.sources.push(source.clone());
+        let mut layer = Layer::new(&mut tree, source.raw_text(), file, true);
+        layer.apply(&read).ok_or(index)?;
+        runs.push(layer.runs().map(|runs| runs.describe()));
     }
     Ok((dump(&tree), runs))
 }
@@ -74,12 +78,14 @@ fn check(texts: &[&str]) {
     let fast = fast(texts);
     let reference = reference(texts);
     assert_eq!(fast, reference, "files: {texts:#?}");
-    // And through `add_file`, which falls back to the reference parse.
+    // And through `add_files`, which falls back to the reference parse.
     let mut tree = Tree::default();
-    let added: Result<Vec<_>, _> = sources(texts)
-        .into_iter()
-        .map(|source| add_file(&mut tree, source, true).map(|runs| runs.map(|r| r.describe())))
-        .collect();
+    let mut runs = Vec::new();
+    let added = add_files(&mut tree, &sources(texts), true, |_, found| {
+        runs.push(found.map(|found| found.describe()));
+        Ok(())
+    })
+    .map(|()| runs);
     match (added, reference) {
         (Ok(runs), Ok((dumped, expected))) => {
             assert_eq!((dump(&tree), runs), (dumped, expected), "files: {texts:#?}");
@@ -273,4 +279,51 @@ fn random_files() {
         let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
         check(&texts);
     }
+}
+
+/// Files large enough to be read on several threads (when there are cores for them).
+fn large_files(broken: &[usize]) -> Vec<String> {
+    let mut texts = vec![String::new(); 24];
+    for n in 0..600 {
+        let file = n % texts.len();
+        write!(
+            texts[file],
+            "[p{n}]\ntag = [\"{n}\", \"t\"]\n_workdir = \"/w{n}\"\n[p{n}.environ]\nB2_ACCOUNT_KEY = \"k{n}\"\n"
+        )
+        .unwrap();
+        for command in ["backup", "check"] {
+            let file = (n + 1) % texts.len();
+            write!(
+                texts[file],
+                "[p{n}.{command}]\nexclude = \"\"\"\n*.tmp\n\"\"\"\nverbose = 2\n"
+            )
+            .unwrap();
+        }
+    }
+    for &file in broken {
+        texts[file].push_str("[dup]\n[dup]\n");
+    }
+    texts
+}
+
+#[test]
+fn files_read_on_several_threads_layer_in_order() {
+    let texts = large_files(&[]);
+    assert!(texts.iter().map(String::len).sum::<usize>() > PARALLEL_BYTES);
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    check(&texts);
+}
+
+#[test]
+fn the_first_file_with_a_problem_is_reported() {
+    let texts = large_files(&[7, 3, 19]);
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let mut layered = Vec::new();
+    let error = add_files(&mut Tree::default(), &sources(&texts), false, |index, _| {
+        layered.push(index);
+        Ok(())
+    })
+    .unwrap_err();
+    assert!(format!("{error:?}").contains("/c/3.toml"), "{error:?}");
+    assert_eq!(layered, [0, 1, 2]);
 }
