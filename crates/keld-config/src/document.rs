@@ -170,38 +170,41 @@ pub(crate) const NONE: u32 = u32::MAX;
 /// The root table: the top level of every file.
 pub(crate) const ROOT: Id = 0;
 
-/// A table or a key of the merged files.
+/// A table or a key of the merged files. Kept small: a large config has tens of
+/// thousands, and every page of them written costs a page fault.
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
-    /// Index into the names.
+    /// Index into the names; `NONE` once replaced whole by a later file (a value by a
+    /// table or the other way round): no longer part of the tree.
     pub(crate) name: u32,
-    pub(crate) parent: Id,
-    /// The last file whose text has this entry (`NONE`: none yet). The flags
-    /// `explicit` and `dotted` describe the entry in that file.
+    /// The next entry of the same table.
+    pub(crate) next: Id,
+    /// The last file whose text has this entry (`NONE`: none yet).
     pub(crate) file: u32,
     /// A table's first and last entry, or a key's first and last definition.
     pub(crate) first: u32,
     pub(crate) last: u32,
-    /// The next entry of the same table.
-    pub(crate) next: Id,
-    /// A table's first and last header (one per file that has the table).
+    /// For a table, what only tables have (index into [`Tree::tables`]); `NONE` for a key.
+    pub(crate) table: u32,
+}
+
+/// What only tables have.
+#[derive(Debug, Clone)]
+pub(crate) struct TableData {
+    pub(crate) parent: Id,
+    /// The first and last header (one per file that has the table).
     pub(crate) first_header: u32,
     pub(crate) last_header: u32,
-    /// A table's own level; for a key, the level of its table.
-    pub(crate) level: Level,
-    pub(crate) is_table: bool,
-    /// Replaced whole by a later file (a value by a table or the other way round):
-    /// no longer part of the tree.
-    pub(crate) replaced: bool,
-    /// A table with a `[header]` of its own in `file`.
-    pub(crate) explicit: bool,
-    /// A table made by dotted keys (`a.b = 1`) in `file`.
-    pub(crate) dotted: bool,
-    /// A table whose entries are found through the tree's index rather than by
-    /// walking them: one with many entries.
-    pub(crate) indexed: bool,
-    /// How many entries a table has had (replaced ones included).
+    /// How many entries the table has had (replaced ones included).
     pub(crate) len: u32,
+    pub(crate) level: Level,
+    /// Defined by a `[header]` of its own in the entry's `file`.
+    pub(crate) explicit: bool,
+    /// Made by dotted keys (`a.b = 1`) in the entry's `file`.
+    pub(crate) dotted: bool,
+    /// Its entries are found through the tree's index rather than by walking them:
+    /// it has many.
+    pub(crate) indexed: bool,
 }
 
 /// What a definition's value is; its text is decoded from the file when used.
@@ -294,6 +297,7 @@ pub(crate) struct Tree {
     names: Vec<Arc<str>>,
     name_ids: HashMap<Arc<str>, u32, FxBuild>,
     pub(crate) entries: Vec<Entry>,
+    pub(crate) tables: Vec<TableData>,
     /// (table, name) → entry.
     index: HashMap<u64, Id, FxBuild>,
     pub(crate) defs: Vec<Def>,
@@ -307,12 +311,13 @@ impl Default for Tree {
             names: Vec::new(),
             name_ids: HashMap::default(),
             entries: Vec::new(),
+            tables: Vec::new(),
             index: HashMap::default(),
             defs: Vec::new(),
             headers: Vec::new(),
         };
         let name = tree.intern("");
-        tree.push_entry(NONE, name, true, Level::Root);
+        tree.push_entry(NONE, name, Some(Level::Root));
         tree
     }
 }
@@ -358,16 +363,28 @@ impl Tree {
         id
     }
 
+    pub(crate) fn is_table(&self, id: Id) -> bool {
+        self.entries[id as usize].table != NONE
+    }
+
+    /// What the table `id` has as a table.
+    pub(crate) fn table(&self, id: Id) -> &TableData {
+        &self.tables[self.entries[id as usize].table as usize]
+    }
+
+    pub(crate) fn table_mut(&mut self, id: Id) -> &mut TableData {
+        &mut self.tables[self.entries[id as usize].table as usize]
+    }
+
     /// The live entry `name` of table `table`.
     pub(crate) fn child(&self, table: Id, name: u32) -> Option<Id> {
-        let parent = &self.entries[table as usize];
-        if parent.indexed {
+        if self.table(table).indexed {
             return self.index.get(&index_key(table, name)).copied();
         }
-        let mut next = parent.first;
+        let mut next = self.entries[table as usize].first;
         while next != NONE {
             let entry = &self.entries[next as usize];
-            if entry.name == name && !entry.replaced {
+            if entry.name == name {
                 return Some(next);
             }
             next = entry.next;
@@ -375,8 +392,9 @@ impl Tree {
         None
     }
 
-    /// Adds an entry to `table` (`NONE` for the root), in place of any entry of the same name.
-    pub(crate) fn push_entry(&mut self, table: Id, name: u32, is_table: bool, level: Level) -> Id {
+    /// Adds an entry to `table` (`NONE` for the root), in place of any entry of the
+    /// same name: a table of `level`, or a key (`None`).
+    pub(crate) fn push_entry(&mut self, table: Id, name: u32, level: Option<Level>) -> Id {
         let id = Id::try_from(self.entries.len()).expect("fewer than 2^32 entries");
         let old = if table == NONE {
             None
@@ -384,24 +402,32 @@ impl Tree {
             self.child(table, name)
         };
         if let Some(old) = old {
-            self.entries[old as usize].replaced = true;
+            self.entries[old as usize].name = NONE;
         }
+        let data = match level {
+            Some(level) => {
+                let data = u32::try_from(self.tables.len()).expect("fewer than 2^32 tables");
+                self.tables.push(TableData {
+                    parent: table,
+                    first_header: NONE,
+                    last_header: NONE,
+                    len: 0,
+                    level,
+                    explicit: false,
+                    dotted: false,
+                    indexed: false,
+                });
+                data
+            }
+            None => NONE,
+        };
         self.entries.push(Entry {
             name,
-            parent: table,
+            next: NONE,
             file: NONE,
             first: NONE,
             last: NONE,
-            next: NONE,
-            first_header: NONE,
-            last_header: NONE,
-            len: 0,
-            level,
-            is_table,
-            replaced: false,
-            explicit: false,
-            dotted: false,
-            indexed: false,
+            table: data,
         });
         if table == NONE {
             return id;
@@ -413,16 +439,16 @@ impl Tree {
         } else {
             self.entries[previous as usize].next = id;
         }
-        let parent = &mut self.entries[table as usize];
+        let parent = self.table_mut(table);
         parent.len += 1;
         if parent.indexed {
             self.index.insert(index_key(table, name), id);
         } else if parent.len > WALKED_ENTRIES {
             parent.indexed = true;
-            let mut next = parent.first;
+            let mut next = self.entries[table as usize].first;
             while next != NONE {
                 let entry = &self.entries[next as usize];
-                if !entry.replaced {
+                if entry.name != NONE {
                     self.index.insert(index_key(table, entry.name), next);
                 }
                 next = entry.next;
@@ -453,22 +479,21 @@ impl Tree {
             span,
             next: NONE,
         });
-        let entry = &mut self.entries[entry as usize];
-        let previous = std::mem::replace(&mut entry.last_header, index);
+        let table = self.table_mut(entry);
+        let previous = std::mem::replace(&mut table.last_header, index);
         if previous == NONE {
-            entry.first_header = index;
+            table.first_header = index;
         } else {
             self.headers[previous as usize].next = index;
         }
     }
 
-    /// The names of the tables and keys from `entry` up, outermost first.
-    fn path(&self, mut entry: Id) -> Vec<&str> {
+    /// The names of the tables from `table` up, outermost first.
+    fn path(&self, mut table: Id) -> Vec<&str> {
         let mut path = Vec::new();
-        while entry != ROOT && entry != NONE {
-            let data = &self.entries[entry as usize];
-            path.push(self.name(data.name));
-            entry = data.parent;
+        while table != ROOT && table != NONE {
+            path.push(self.name(self.entries[table as usize].name));
+            table = self.table(table).parent;
         }
         path.reverse();
         path
@@ -481,7 +506,7 @@ impl Tree {
                 let id = next;
                 let entry = &self.entries[id as usize];
                 next = entry.next;
-                if !entry.replaced {
+                if entry.name != NONE {
                     return Some((self.name(entry.name), id));
                 }
             }
@@ -511,7 +536,7 @@ impl<'t> Table<'t> {
     pub(crate) fn table(self, name: &str) -> Option<Table<'t>> {
         let name = *self.tree.name_ids.get(name)?;
         let id = self.tree.child(self.id, name)?;
-        self.tree.entries[id as usize].is_table.then_some(Table {
+        self.tree.is_table(id).then_some(Table {
             tree: self.tree,
             id,
         })
@@ -525,7 +550,7 @@ impl<'t> Table<'t> {
     /// The definitions of key `name`, with the name as the tree keeps it.
     pub(crate) fn get_key_value(self, name: &str) -> Option<(&'t str, Definitions<'t>)> {
         let entry = self.entry(name)?;
-        (!entry.is_table).then(|| {
+        (entry.table == NONE).then(|| {
             (
                 self.tree.name(entry.name),
                 Definitions {
@@ -549,7 +574,7 @@ impl<'t> Table<'t> {
             .live_children(self.id)
             .filter_map(|(name, id)| {
                 let entry = &tree.entries[id as usize];
-                (!entry.is_table).then_some((
+                (entry.table == NONE).then_some((
                     name,
                     Definitions {
                         tree,
@@ -568,7 +593,7 @@ impl<'t> Table<'t> {
         let tree = self.tree;
         let mut tables: Vec<_> = tree
             .live_children(self.id)
-            .filter(|(_, id)| tree.entries[*id as usize].is_table)
+            .filter(|(_, id)| tree.is_table(*id))
             .map(|(name, id)| (name, Table { tree, id }))
             .collect();
         tables.sort_unstable_by(|a, b| a.0.cmp(b.0));
@@ -589,7 +614,7 @@ impl<'t> Table<'t> {
     /// Where the table is defined, one place per file, lowest priority first.
     pub(crate) fn headers(self) -> impl Iterator<Item = Span> + 't {
         let tree = self.tree;
-        let mut next = tree.entries[self.id as usize].first_header;
+        let mut next = tree.table(self.id).first_header;
         std::iter::from_fn(move || {
             let header = tree.headers.get(next as usize)?;
             next = header.next;
@@ -1279,8 +1304,8 @@ struct Layer<'a> {
     /// The table of the last header: where keys go.
     table: Id,
     check_runs: bool,
-    /// Definitions that run commands: key entry, definition.
-    runs: Vec<(Id, u32)>,
+    /// Definitions that run commands: table, key name, definition.
+    runs: Vec<(Id, u32, u32)>,
 }
 
 impl<'a> Layer<'a> {
@@ -1340,7 +1365,7 @@ impl<'a> Layer<'a> {
     /// Whether a new table `name` may be made in `table` (nesting and preset names).
     fn table_allowed(&self, table: Id, name: u32) -> bool {
         let name = self.tree.name(name);
-        match self.tree.entries[table as usize].level.child(name) {
+        match self.tree.table(table).level.child(name) {
             None => false,
             Some(Level::Preset) => name == "global" || preset_name_problem(name).is_none(),
             Some(_) => true,
@@ -1352,21 +1377,24 @@ impl<'a> Layer<'a> {
     fn enter(&mut self, table: Id, (name, span): (u32, (u32, u32)), dotted: bool) -> Option<Id> {
         match self.tree.child(table, name) {
             Some(id) if self.tree.entries[id as usize].file == self.file => {
-                let entry = &mut self.tree.entries[id as usize];
                 // A dotted key may not extend a value, nor a table with a header.
-                if !entry.is_table || (dotted && entry.explicit) {
+                if !self.tree.is_table(id) {
                     return None;
                 }
-                entry.dotted |= dotted;
+                let data = self.tree.table_mut(id);
+                if dotted && data.explicit {
+                    return None;
+                }
+                data.dotted |= dotted;
                 Some(id)
             }
             existing => {
-                let merged = existing.is_some_and(|id| self.tree.entries[id as usize].is_table);
+                let merged = existing.is_some_and(|id| self.tree.is_table(id));
                 if !merged && !self.table_allowed(table, name) {
                     return None;
                 }
                 let id = merge::table(self.tree, table, name, self.file, span);
-                self.tree.entries[id as usize].dotted = dotted;
+                self.tree.table_mut(id).dotted = dotted;
                 Some(id)
             }
         }
@@ -1377,22 +1405,25 @@ impl<'a> Layer<'a> {
         match self.tree.child(table, name) {
             Some(id) if self.tree.entries[id as usize].file == self.file => {
                 // Named before in this file: only as a part of another header.
-                let entry = &mut self.tree.entries[id as usize];
-                if !entry.is_table || entry.explicit || entry.dotted {
+                if !self.tree.is_table(id) {
                     return None;
                 }
-                entry.explicit = true;
-                let header = entry.last_header;
+                let data = self.tree.table_mut(id);
+                if data.explicit || data.dotted {
+                    return None;
+                }
+                data.explicit = true;
+                let header = data.last_header;
                 self.tree.headers[header as usize].span = span;
                 Some(id)
             }
             existing => {
-                let merged = existing.is_some_and(|id| self.tree.entries[id as usize].is_table);
+                let merged = existing.is_some_and(|id| self.tree.is_table(id));
                 if !merged && !self.table_allowed(table, name) {
                     return None;
                 }
                 let id = merge::table(self.tree, table, name, self.file, span);
-                self.tree.entries[id as usize].explicit = true;
+                self.tree.table_mut(id).explicit = true;
                 Some(id)
             }
         }
@@ -1413,7 +1444,7 @@ impl<'a> Layer<'a> {
             bool,
         ),
     ) -> Option<()> {
-        let level = self.tree.entries[table as usize].level;
+        let level = self.tree.table(table).level;
         let text = self.tree.name(name);
         match level {
             // A key outside any section.
@@ -1440,7 +1471,7 @@ impl<'a> Layer<'a> {
             },
         );
         if runs {
-            self.runs.push((id, def));
+            self.runs.push((table, name, def));
         }
         Some(())
     }
@@ -1451,7 +1482,11 @@ impl<'a> Layer<'a> {
         let (path, def) = self
             .runs
             .iter()
-            .map(|&(entry, def)| (self.tree.path(entry), def))
+            .map(|&(table, name, def)| {
+                let mut path = self.tree.path(table);
+                path.push(self.tree.name(name));
+                (path, def)
+            })
             .min_by(|a, b| a.0.cmp(&b.0))?;
         let (name, table) = path.split_last()?;
         let def = &self.tree.defs[def as usize];
@@ -1492,7 +1527,7 @@ impl<'a> Layer<'a> {
                             Value::Array(items) => (Stored::Array, Some(items.len())),
                             _ => (Stored::Scalar(None), None),
                         };
-                        let level = self.tree.entries[table as usize].level;
+                        let level = self.tree.table(table).level;
                         let runs = self.check_runs
                             && trust::definition_runs(
                                 self.tree.name(name),
@@ -1514,7 +1549,7 @@ impl<'a> Layer<'a> {
                             },
                         );
                         if runs {
-                            self.runs.push((id, def));
+                            self.runs.push((table, name, def));
                         }
                     }
                 }

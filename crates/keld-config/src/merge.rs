@@ -15,19 +15,20 @@ use crate::document::{Id, Level, Tree};
 /// value of earlier files).
 pub(crate) fn table(tree: &mut Tree, table: Id, name: u32, file: u32, span: (u32, u32)) -> Id {
     let id = match tree.child(table, name) {
-        Some(id) if tree.entries[id as usize].is_table => id,
+        Some(id) if tree.is_table(id) => id,
         _ => {
-            let level = tree.entries[table as usize]
+            let level = tree
+                .table(table)
                 .level
                 .child(tree.name(name))
                 .unwrap_or(Level::Environ);
-            tree.push_entry(table, name, true, level)
+            tree.push_entry(table, name, Some(level))
         }
     };
-    let entry = &mut tree.entries[id as usize];
-    entry.file = file;
-    entry.explicit = false;
-    entry.dotted = false;
+    tree.entries[id as usize].file = file;
+    let data = tree.table_mut(id);
+    data.explicit = false;
+    data.dotted = false;
     tree.push_header(id, file, span);
     id
 }
@@ -38,11 +39,8 @@ pub(crate) fn table(tree: &mut Tree, table: Id, name: u32, file: u32, span: (u32
 pub(crate) fn value(tree: &mut Tree, table: Id, name: u32, file: u32) -> Option<Id> {
     let id = match tree.child(table, name) {
         Some(id) if tree.entries[id as usize].file == file => return None,
-        Some(id) if !tree.entries[id as usize].is_table => id,
-        _ => {
-            let level = tree.entries[table as usize].level;
-            tree.push_entry(table, name, false, level)
-        }
+        Some(id) if !tree.is_table(id) => id,
+        _ => tree.push_entry(table, name, None),
     };
     tree.entries[id as usize].file = file;
     Some(id)
