@@ -61,9 +61,13 @@ impl SourceText {
 
     fn line_starts(&self) -> &[usize] {
         self.0.line_starts.get_or_init(|| {
-            std::iter::once(0)
-                .chain(self.0.text.match_indices('\n').map(|(index, _)| index + 1))
-                .collect()
+            let mut starts = vec![0];
+            for (index, byte) in self.0.text.bytes().enumerate() {
+                if byte == b'\n' {
+                    starts.push(index + 1);
+                }
+            }
+            starts
         })
     }
 
