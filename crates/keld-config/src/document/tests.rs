@@ -327,3 +327,28 @@ fn the_first_file_with_a_problem_is_reported() {
     assert!(format!("{error:?}").contains("/c/3.toml"), "{error:?}");
     assert_eq!(layered, [0, 1, 2]);
 }
+
+/// Names written as they read are kept as places in the file, not copied.
+#[test]
+fn names_written_plainly_are_not_copied() {
+    let source = &sources(&["[home]\nx = 1\n\"q\" = 2\n'l' = 3\n\"e\\u0041\" = 4\n"])[0];
+    let read = parse(source, false, &mut Buffers::default()).unwrap();
+    let names: Vec<(&str, bool)> = read
+        .parts
+        .iter()
+        .map(|part| {
+            let written = matches!(part.name, Name::Written(..));
+            (read.name(source.raw_text(), part.name), written)
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("home", true),
+            ("x", true),
+            ("q", true),
+            ("l", true),
+            ("eA", false)
+        ]
+    );
+}
