@@ -50,15 +50,25 @@ const CODE_VARIABLES: [&str; 16] = [
 /// variable hands over command execution even when the hooks it affects are defined
 /// in another, safe file.
 fn environ_runs(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    upper.ends_with("_COMMAND")
-        || upper == "PATH"
-        || upper.starts_with("LD_")
-        || upper == "ENV"
-        || upper == "BASH_ENV"
-        || upper == "SHELLOPTS"
-        || upper.starts_with("BASH_FUNC_")
-        || CODE_VARIABLES.contains(&upper.as_str())
+    // Compared without an upper-cased copy: this runs for every `environ` key.
+    let name = name.as_bytes();
+    let is = |upper: &str| name.eq_ignore_ascii_case(upper.as_bytes());
+    let starts_with = |upper: &str| {
+        name.get(..upper.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(upper.as_bytes()))
+    };
+    let ends_with = |upper: &str| {
+        name.len() >= upper.len()
+            && name[name.len() - upper.len()..].eq_ignore_ascii_case(upper.as_bytes())
+    };
+    ends_with("_COMMAND")
+        || is("PATH")
+        || starts_with("LD_")
+        || is("ENV")
+        || is("BASH_ENV")
+        || is("SHELLOPTS")
+        || starts_with("BASH_FUNC_")
+        || CODE_VARIABLES.iter().any(|variable| is(variable))
 }
 
 /// Whether a definition of `name` runs a command or chooses which program or hook
@@ -270,6 +280,47 @@ mod tests {
             matches!(&error, Error::UnsafePermissions { problem, .. } if problem.contains("mode 0666")),
             "{error:?}"
         );
+    }
+
+    /// The same answers as comparing an upper-cased copy of the name.
+    #[test]
+    fn environ_names_that_run_commands() {
+        let upper_cased = |name: &str| {
+            let upper = name.to_ascii_uppercase();
+            upper.ends_with("_COMMAND")
+                || ["PATH", "ENV", "BASH_ENV", "SHELLOPTS"].contains(&upper.as_str())
+                || upper.starts_with("LD_")
+                || upper.starts_with("BASH_FUNC_")
+                || CODE_VARIABLES.contains(&upper.as_str())
+        };
+        for name in [
+            "PATH",
+            "path",
+            "Path",
+            "PATHS",
+            "MYPATH",
+            "ld_preload",
+            "LD_",
+            "LD",
+            "XLD_PRELOAD",
+            "env",
+            "ENVX",
+            "bash_env",
+            "Bash_Func_x%%",
+            "BASH_FUNC",
+            "shellopts",
+            "_COMMAND",
+            "foo_command",
+            "COMMAND",
+            "pythonpath",
+            "PYTHONPATHS",
+            "git_ssh",
+            "ſ_COMMAND",
+            "é",
+            "",
+        ] {
+            assert_eq!(environ_runs(name), upper_cased(name), "{name}");
+        }
     }
 
     #[test]
