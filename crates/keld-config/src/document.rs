@@ -1,9 +1,12 @@
 //! The config files as one tree, built straight from `toml_parser`'s events.
 //!
-//! Each file is lexed and parsed by `toml_parser`; its tables and keys are checked and
-//! layered onto one tree as they come (the layering rules are in merge.rs), so no
-//! document or tree of its own is built for a file. The tree lives in a few flat
-//! vectors: building it allocates little, and dropping it frees little.
+//! Each file is lexed and parsed by `toml_parser` into a flat list of its headers and
+//! keys, in order, with names decoded and values checked for what does not depend on
+//! the rest of the config ([`parse`]; for a large config, on several threads). The
+//! lists are then checked against the tree and layered onto it one file after the
+//! other ([`Layer`]; the layering rules are in merge.rs): no document or tree of its
+//! own is built for a file. The tree lives in a few flat vectors, so building it
+//! allocates little and dropping it frees little.
 //!
 //! A value is kept as the place it is written and its type; its text is decoded from
 //! the file again when a resolution uses it. Names are kept once each, however often
@@ -216,7 +219,7 @@ pub(crate) enum Stored {
 }
 
 /// One definition of a key in one file. Offsets are `u32`: a file has at most
-/// 4 GiB (see [`add_file`]).
+/// 4 GiB (see [`add_files`]).
 #[derive(Debug, Clone)]
 pub(crate) struct Def {
     pub(crate) file: u32,

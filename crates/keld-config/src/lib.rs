@@ -8,7 +8,7 @@
 //!    a command (hooks, `_COMMAND`s, `PATH`, `password-command`, ...) is refused when
 //!    another user could have written it (like ssh's
 //!    `StrictModes`; see [`LoadOptions::trusted_uid`] and [`ALLOW_UNSAFE_VAR`]).
-//! 2. **Parsing** keeps every key's file, line and column (`toml_edit` spans) and checks
+//! 2. **Parsing** keeps every key's file, line and column (`toml_parser` spans) and checks
 //!    the structure of every file: value types, unknown `_` keys, nesting, preset names.
 //! 3. **Merging** combines the files: tables merge recursively, other values are replaced
 //!    whole, and each replaced definition is kept for provenance.

@@ -1,7 +1,7 @@
 //! One config file parsed with `toml_edit` into a tree of its own, and checked for
 //! structure the way keld always has.
 //!
-//! This is the reference: the fast parse ([`super::add_file`]) hands a file here
+//! This is the reference: the fast parse ([`super::add_files`]) hands a file here
 //! whenever it finds anything wrong with it, so every diagnostic (its message, its
 //! file:line:column, the first problem of several) is exactly the one this parse
 //! reports. A file this parse accepts is turned into the same tree the fast parse
