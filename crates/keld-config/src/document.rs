@@ -1188,9 +1188,23 @@ impl EventReceiver for Reader<'_> {
         let Some(raw) = self.text.get(span.start()..span.end()) else {
             return self.fail();
         };
+        let (start, end) = span32(span);
+        // A bare key of the characters TOML allows in one (`A-Za-z0-9_-`) decodes to
+        // itself; the decoder is asked about the others (and reports what is wrong).
+        let bare = encoding.is_none()
+            && !raw.is_empty()
+            && raw
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_');
+        if bare {
+            self.read.parts.push(Part {
+                name: Name::Written(start, end),
+                span: (start, end),
+            });
+            return;
+        }
         let mut decoded = Cow::Borrowed("");
         Raw::new_unchecked(raw, encoding, span).decode_key(&mut decoded, error);
-        let (start, end) = span32(span);
         // Most names are written as they are: then only where is kept.
         let quoted = matches!(
             encoding,

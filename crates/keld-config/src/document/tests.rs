@@ -153,6 +153,12 @@ fn chosen_files() {
         &["[home]\nx =\n"],
         &["[home\n"],
         &["\u{feff}[home]\nx = 1\n"],
+        &["[home]\na+b = 1\n"],
+        &["[home]\n\u{e4} = 1\n"],
+        &["[h\u{f6}me]\n"],
+        &["[home]\n1.5 = 2\n-_- = 3\ntrue = 4\ninf = 5\n"],
+        &["[home]\na$ = 1\n"],
+        &["[home.\"\"]\n"],
         &["[home]\nx = \"\u{7f}\"\n"],
         &["[home]\n# \u{0}\n"],
         // Layering across files.
