@@ -729,6 +729,28 @@ fn scalar(kind: ScalarKind, encoding: Option<Encoding>, decoded: &str) -> Option
     }
 }
 
+/// The text of a one-line string that decodes to itself: quoted, without escapes or
+/// control characters (TOML's `basic-unescaped` and `literal-char`). `None` for any
+/// other scalar, which the decoder reads (and reports what is wrong with).
+fn plain_string(raw: &str, encoding: Option<Encoding>) -> Option<&str> {
+    let quote = match encoding? {
+        Encoding::BasicString => b'"',
+        Encoding::LiteralString => b'\'',
+        Encoding::MlBasicString | Encoding::MlLiteralString => return None,
+    };
+    let bytes = raw.as_bytes();
+    if bytes.len() < 2 || bytes[0] != quote || bytes[bytes.len() - 1] != quote {
+        return None;
+    }
+    let inner = &raw[1..raw.len() - 1];
+    let plain = inner.bytes().all(|byte| {
+        byte == b'\t'
+            || byte >= 0x80
+            || ((0x20..0x7f).contains(&byte) && byte != quote && byte != b'\\')
+    });
+    plain.then_some(inner)
+}
+
 /// The scalar written at `range` of `text`.
 fn scalar_value(text: &str, range: Range<usize>, encoding: Option<Encoding>) -> Option<Value> {
     let raw = Raw::new_unchecked(
@@ -1260,9 +1282,15 @@ impl EventReceiver for Reader<'_> {
             return self.fail();
         };
         let mut decoded = Cow::Borrowed("");
-        let kind = Raw::new_unchecked(raw, encoding, span).decode_scalar(&mut decoded, error);
-        let Some(scalar) = scalar(kind, encoding, &decoded) else {
-            return self.fail();
+        let scalar = if let Some(text) = plain_string(raw, encoding) {
+            decoded = Cow::Borrowed(text);
+            Scalar::String
+        } else {
+            let kind = Raw::new_unchecked(raw, encoding, span).decode_scalar(&mut decoded, error);
+            let Some(scalar) = scalar(kind, encoding, &decoded) else {
+                return self.fail();
+            };
+            scalar
         };
         let option_runs =
             self.option && matches!(scalar, Scalar::String) && trust::option_runs(&decoded);
