@@ -320,7 +320,7 @@ impl Default for Tree {
             headers: Vec::new(),
         };
         let name = tree.intern("");
-        tree.push_entry(NONE, name, Some(Level::Root));
+        tree.push_entry(NONE, name, None, Some(Level::Root));
         tree
     }
 }
@@ -395,15 +395,16 @@ impl Tree {
         None
     }
 
-    /// Adds an entry to `table` (`NONE` for the root), in place of any entry of the
-    /// same name: a table of `level`, or a key (`None`).
-    pub(crate) fn push_entry(&mut self, table: Id, name: u32, level: Option<Level>) -> Id {
+    /// Adds an entry to `table` (`NONE` for the root), in place of `old`, the entry of
+    /// the same name if there is one: a table of `level`, or a key (`None`).
+    pub(crate) fn push_entry(
+        &mut self,
+        table: Id,
+        name: u32,
+        old: Option<Id>,
+        level: Option<Level>,
+    ) -> Id {
         let id = Id::try_from(self.entries.len()).expect("fewer than 2^32 entries");
-        let old = if table == NONE {
-            None
-        } else {
-            self.child(table, name)
-        };
         if let Some(old) = old {
             self.entries[old as usize].name = NONE;
         }
@@ -1439,7 +1440,7 @@ impl<'a> Layer<'a> {
                 if !merged && !self.table_allowed(table, name) {
                     return None;
                 }
-                let id = merge::table(self.tree, table, name, self.file, span);
+                let id = merge::table(self.tree, table, name, existing, self.file, span);
                 self.tree.table_mut(id).dotted = dotted;
                 Some(id)
             }
@@ -1468,7 +1469,7 @@ impl<'a> Layer<'a> {
                 if !merged && !self.table_allowed(table, name) {
                     return None;
                 }
-                let id = merge::table(self.tree, table, name, self.file, span);
+                let id = merge::table(self.tree, table, name, existing, self.file, span);
                 self.tree.table_mut(id).explicit = true;
                 Some(id)
             }
@@ -1551,7 +1552,8 @@ impl<'a> Layer<'a> {
             match node {
                 legacy::Node::Table(inner) => {
                     let span = inner.headers.first().map_or((0, 0), span32);
-                    let id = merge::table(self.tree, table, name, self.file, span);
+                    let existing = self.tree.child(table, name);
+                    let id = merge::table(self.tree, table, name, existing, self.file, span);
                     self.insert_legacy(id, inner);
                 }
                 legacy::Node::Value(definitions) => {

@@ -10,11 +10,18 @@
 
 use crate::document::{Id, Level, Tree};
 
-/// The table `name` of `table` for `file`, which does not have it yet: the table of
-/// earlier files, now also defined at `span` of `file`, or a new one (in place of a
-/// value of earlier files).
-pub(crate) fn table(tree: &mut Tree, table: Id, name: u32, file: u32, span: (u32, u32)) -> Id {
-    let id = match tree.child(table, name) {
+/// The table `name` of `table` for `file`, which does not have it yet (`existing` is
+/// the entry of that name of earlier files, if any): the table of earlier files, now
+/// also defined at `span` of `file`, or a new one (in place of a value of earlier files).
+pub(crate) fn table(
+    tree: &mut Tree,
+    table: Id,
+    name: u32,
+    existing: Option<Id>,
+    file: u32,
+    span: (u32, u32),
+) -> Id {
+    let id = match existing {
         Some(id) if tree.is_table(id) => id,
         _ => {
             let level = tree
@@ -22,7 +29,7 @@ pub(crate) fn table(tree: &mut Tree, table: Id, name: u32, file: u32, span: (u32
                 .level
                 .child(tree.name(name))
                 .unwrap_or(Level::Environ);
-            tree.push_entry(table, name, Some(level))
+            tree.push_entry(table, name, existing, Some(level))
         }
     };
     tree.entries[id as usize].file = file;
@@ -37,10 +44,11 @@ pub(crate) fn table(tree: &mut Tree, table: Id, name: u32, file: u32, span: (u32
 /// definitions stay, lower in priority), or a new one (in place of a table of earlier
 /// files). `None` when `file` has `name` already: a duplicate.
 pub(crate) fn value(tree: &mut Tree, table: Id, name: u32, file: u32) -> Option<Id> {
-    let id = match tree.child(table, name) {
+    let existing = tree.child(table, name);
+    let id = match existing {
         Some(id) if tree.entries[id as usize].file == file => return None,
         Some(id) if !tree.is_table(id) => id,
-        _ => tree.push_entry(table, name, None),
+        _ => tree.push_entry(table, name, existing, None),
     };
     tree.entries[id as usize].file = file;
     Some(id)
