@@ -1,162 +1,45 @@
-//! One config file: parsed with `toml_edit` (keeping spans) and checked for structure.
+//! The config files as one tree, built straight from `toml_parser`'s events.
+//!
+//! Each file is lexed and parsed by `toml_parser` into a flat list of its headers and
+//! keys, in order, with names decoded and values checked for what does not depend on
+//! the rest of the config ([`parse`]; for a large config, on several threads). The
+//! lists are then checked against the tree and layered onto it one file after the
+//! other ([`Layer`]; the layering rules are in merge.rs): no document or tree of its
+//! own is built for a file. The tree lives in a few flat vectors, so building it
+//! allocates little and dropping it frees little.
+//!
+//! A value is kept as the place it is written and its type; its text is decoded from
+//! the file again when a resolution uses it. Names are kept once each, however often
+//! they appear.
+//!
+//! The first problem found in a file (a syntax error, a duplicate key, a value of a
+//! type keld does not take, ...) hands the file to [`legacy`], the parse with
+//! `toml_edit` that keld has always used, which reports it: the same message, the same
+//! file:line:column, and the same problem first when there are several.
 //!
 //! Structural checks run on every file, whether or not a resolution uses it: value
 //! types, unknown `_` keys, nesting depth and preset names.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, mpsc};
 
-use toml_edit::{Document, Item, Key};
+use toml_parser::decoder::Encoding;
+use toml_parser::parser::EventReceiver;
+use toml_parser::{ErrorSink, ParseError, Raw};
 
+use crate::decode::{Scalar, decode, plain_string, scalar};
 use crate::error::Error;
+use crate::merge;
 use crate::source::{SourceText, Span};
 use crate::special;
+use crate::tree::{Def, Id, Level, NONE, ROOT, Stored, Tree};
+use crate::trust;
 
-/// A config value of a type keld accepts.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Value {
-    String(String),
-    Integer(i64),
-    Float(f64),
-    Boolean(bool),
-    /// Homogeneous: all strings, all integers or all floats.
-    Array(Vec<Value>),
-}
+mod legacy;
 
-impl Value {
-    /// Scalar text as restic would receive it.
-    pub(crate) fn scalar_text(&self) -> Option<String> {
-        match self {
-            Value::String(text) => Some(text.clone()),
-            Value::Integer(number) => Some(number.to_string()),
-            Value::Float(number) => Some(number.to_string()),
-            Value::Boolean(flag) => Some(flag.to_string()),
-            Value::Array(_) => None,
-        }
-    }
-}
-
-/// One definition of a key in one file.
-#[derive(Debug, Clone)]
-pub(crate) struct Definition {
-    pub(crate) value: Value,
-    /// The key as written.
-    pub(crate) key: Span,
-    /// The value as written.
-    pub(crate) span: Span,
-}
-
-/// A table of a file, or of the merged files.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Table {
-    pub(crate) entries: BTreeMap<String, Node>,
-    /// Where the table is defined, one entry per file, lowest priority first.
-    pub(crate) headers: Vec<Span>,
-}
-
-/// An entry of a table.
-#[derive(Debug, Clone)]
-pub(crate) enum Node {
-    Table(Table),
-    /// Definitions in file order; the last one wins.
-    Value(Vec<Definition>),
-}
-
-impl Table {
-    pub(crate) fn table(&self, name: &str) -> Option<&Table> {
-        match self.entries.get(name) {
-            Some(Node::Table(table)) => Some(table),
-            _ => None,
-        }
-    }
-
-    /// Follows a path of table names.
-    pub(crate) fn table_at<'a>(&self, path: impl IntoIterator<Item = &'a str>) -> Option<&Table> {
-        path.into_iter()
-            .try_fold(self, |table, name| table.table(name))
-    }
-
-    pub(crate) fn values(&self) -> impl Iterator<Item = (&str, &[Definition])> {
-        self.entries.iter().filter_map(|(name, node)| match node {
-            Node::Value(definitions) => Some((name.as_str(), definitions.as_slice())),
-            Node::Table(_) => None,
-        })
-    }
-}
-
-/// Where in the fixed section layout a table sits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Level {
-    /// `[home]`, `[global]`
-    Preset,
-    /// `[home.backup]`
-    Command,
-    /// `[home.environ]`, `[home.backup.environ]`
-    Environ,
-}
-
-/// Parses one file and checks its structure.
-pub(crate) fn parse(source: &SourceText) -> Result<Table, Error> {
-    let document = Document::parse(source.raw_text()).map_err(|error| {
-        let range = error.span().unwrap_or(0..0);
-        let span = Span::new(source, range);
-        // The parser's message names what it expected, never the input text, so it
-        // cannot quote a secret; the key of a duplicate is read from the masked text.
-        let message = error.message().trim().to_owned();
-        if message.starts_with("duplicate key") {
-            let key = span
-                .shown_text()
-                .trim()
-                .trim_matches(['"', '\''])
-                .to_owned();
-            Error::DuplicateKey {
-                key,
-                at: span.location(),
-                src: span.source.clone(),
-                span: span.miette(),
-            }
-        } else {
-            Error::Syntax {
-                message: message.lines().next().unwrap_or_default().to_owned(),
-                at: span.location(),
-                src: span.source.clone(),
-                span: span.miette(),
-            }
-        }
-    })?;
-    let root = document.as_table();
-    let mut table = Table::default();
-    for (name, item) in root.iter() {
-        let key = key_span(source, root.key(name));
-        match item {
-            Item::Table(section) => {
-                if name != "global" {
-                    check_preset_name(name, section_span(source, section, &key))?;
-                }
-                let place = special::Section {
-                    preset: name,
-                    command: None,
-                };
-                let converted = convert_table(source, section, name, Level::Preset, &key, place)?;
-                table
-                    .entries
-                    .insert(name.to_owned(), Node::Table(converted));
-            }
-            Item::Value(toml_edit::Value::InlineTable(_)) | Item::ArrayOfTables(_) => {
-                return Err(structure_error(source, name, item, &key));
-            }
-            Item::Value(_) => {
-                return Err(Error::OutsideSection {
-                    key: name.to_owned(),
-                    at: key.location(),
-                    src: source.clone(),
-                    span: key.miette(),
-                });
-            }
-            Item::None => {}
-        }
-    }
-    Ok(table)
-}
+pub(crate) use crate::value::Value;
 
 /// What is wrong with a preset name (from a file or from `--preset`), if anything.
 pub(crate) fn preset_name_problem(name: &str) -> Option<&'static str> {
@@ -171,201 +54,859 @@ pub(crate) fn preset_name_problem(name: &str) -> Option<&'static str> {
     }
 }
 
-fn check_preset_name(name: &str, span: Span) -> Result<(), Error> {
-    match preset_name_problem(name) {
-        Some(reason) => Err(Error::InvalidSectionName {
-            name: name.to_owned(),
-            reason: reason.to_owned(),
-            at: span.location(),
-            src: span.source.clone(),
-            span: span.miette(),
-        }),
-        None => Ok(()),
-    }
+/// The type of a value, as far as the keys keld understands care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    String,
+    /// An array of strings, or an empty one.
+    Strings,
+    OtherArray,
+    Other,
 }
 
-fn key_span(source: &SourceText, key: Option<&Key>) -> Span {
-    Span::new(source, key.and_then(Key::span).unwrap_or(0..0))
-}
-
-/// The header of a table, or its first key when it has no header of its own.
-fn section_span(source: &SourceText, table: &toml_edit::Table, key: &Span) -> Span {
-    if let Some(range) = table.span() {
-        return Span::new(source, range);
-    }
-    let first_key = table
-        .iter()
-        .filter_map(|(name, _)| table.key(name).and_then(Key::span))
-        .min_by_key(|range| range.start);
-    first_key.map_or_else(|| key.clone(), |range| Span::new(source, range))
-}
-
-fn convert_table(
-    source: &SourceText,
-    table: &toml_edit::Table,
-    path: &str,
-    level: Level,
-    key: &Span,
-    section: special::Section<'_>,
-) -> Result<Table, Error> {
-    let mut converted = Table {
-        entries: BTreeMap::new(),
-        headers: vec![section_span(source, table, key)],
-    };
-    for (name, item) in table.iter() {
-        let key = key_span(source, table.key(name));
-        let full = format!("{path}.{name}");
-        let node = match item {
-            Item::Table(sub) => {
-                let sub_level = match (level, name) {
-                    (Level::Preset | Level::Command, "environ") => Level::Environ,
-                    (Level::Preset, _) => Level::Command,
-                    _ => {
-                        let span = section_span(source, sub, &key);
-                        return Err(Error::NestedTooDeep {
-                            table: full,
-                            at: span.location(),
-                            src: source.clone(),
-                            span: span.miette(),
-                        });
-                    }
-                };
-                let sub_section = special::Section {
-                    preset: section.preset,
-                    command: (sub_level == Level::Command)
-                        .then_some(name)
-                        .or(section.command),
-                };
-                Node::Table(convert_table(
-                    source,
-                    sub,
-                    &full,
-                    sub_level,
-                    &key,
-                    sub_section,
-                )?)
-            }
-            Item::Value(value) => {
-                let definition = convert_entry(source, name, &full, value, level, key, section)?;
-                Node::Value(vec![definition])
-            }
-            Item::ArrayOfTables(_) => return Err(structure_error(source, &full, item, &key)),
-            Item::None => continue,
-        };
-        converted.entries.insert(name.to_owned(), node);
-    }
-    Ok(converted)
-}
-
-fn convert_entry(
-    source: &SourceText,
-    name: &str,
-    full: &str,
-    value: &toml_edit::Value,
-    level: Level,
+/// What in a file runs a command (see trust.rs): a definition's table path, key name
+/// and where the key is written.
+pub(crate) struct Runs {
+    table: String,
+    name: String,
     key: Span,
-    section: special::Section<'_>,
-) -> Result<Definition, Error> {
-    let span = Span::new(source, value.span().unwrap_or_else(|| key.range.clone()));
-    let unsupported = |what: &str, help: &str| Error::UnsupportedValue {
-        key: full.to_owned(),
-        what: what.to_owned(),
-        help: help.to_owned(),
-        at: span.location(),
-        src: source.clone(),
-        span: span.miette(),
+}
+
+impl Runs {
+    /// `` `_pre_hooks` in [home.backup] at path:line:column ``
+    pub(crate) fn describe(&self) -> String {
+        let at = self.key.location();
+        format!("`{}` in [{}] at {at}", self.name, self.table)
+    }
+}
+
+/// Below this many bytes in all, files are read one after the other: starting threads
+/// would cost more than it saves.
+const PARALLEL_BYTES: usize = 64 * 1024;
+
+/// Parses the files `sources` (in ascending priority), checks them and layers them onto
+/// `tree` (see the module documentation). After each file is layered, `after` is told
+/// its position and, with `runs`, what in it runs a command, if anything; an error
+/// from `after` stops the loading there.
+///
+/// Large configs are lexed and parsed on several threads, one file at a time each;
+/// the files are still checked and layered one after the other, in order, so the
+/// first problem reported is the one of the first file that has one.
+///
+/// A file of 4 GiB or more is refused as [`Error::TooLarge`] (files on disk may have
+/// at most [`crate::MAX_FILE_LEN`] bytes anyway).
+pub(crate) fn add_files(
+    tree: &mut Tree,
+    sources: &[SourceText],
+    runs: bool,
+    mut after: impl FnMut(usize, Option<Runs>) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let total: usize = sources.iter().map(|source| source.raw_text().len()).sum();
+    tree.reserve(total);
+    let helpers = if total < PARALLEL_BYTES {
+        0
+    } else {
+        std::thread::available_parallelism()
+            .map_or(1, std::num::NonZero::get)
+            .min(sources.len())
+            .saturating_sub(1)
     };
-    let converted = convert_value(value).map_err(|what| {
-        let help = if what == "an inline table" {
-            "a sub-table is a section of its own: write it as a [section.name] header"
-        } else {
-            "use a string, number, boolean, or an array of strings or numbers"
+    if helpers == 0 {
+        let mut buffers = Buffers::default();
+        for (index, source) in sources.iter().enumerate() {
+            let read = parse(source, runs, &mut buffers);
+            let found = add_read(tree, source, read.as_ref(), runs)?;
+            buffers.reads.extend(read);
+            after(index, found)?;
+        }
+        return Ok(());
+    }
+    // The files read and layered, handed back for the next files to be read into.
+    let spare: Mutex<Vec<Read>> = Mutex::new(Vec::new());
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let claim = || {
+        let index = next.fetch_add(1, Ordering::Relaxed);
+        (index < sources.len() && !stop.load(Ordering::Relaxed)).then_some(index)
+    };
+    let spare_read = || spare.lock().ok().and_then(|mut spare| spare.pop());
+    std::thread::scope(|scope| {
+        // Bounded: a thread that reads ahead of the layering waits, rather than take
+        // fresh memory for every file.
+        let (sender, receiver) = mpsc::sync_channel(1);
+        for _ in 0..helpers {
+            let sender = sender.clone();
+            scope.spawn(move || {
+                let mut buffers = Buffers::default();
+                while let Some(index) = claim() {
+                    buffers.reads.extend(spare_read());
+                    let read = parse(&sources[index], runs, &mut buffers);
+                    if sender.send((index, read)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(sender);
+        let mut buffers = Buffers::default();
+        let mut ready: Vec<Option<Result<Read, ()>>> = sources.iter().map(|_| None).collect();
+        // Files read but not yet layered.
+        let mut waiting = 0;
+        let mut layer_all = || {
+            for (index, source) in sources.iter().enumerate() {
+                let read = loop {
+                    if let Some(read) = ready[index].take() {
+                        waiting -= 1;
+                        break read;
+                    }
+                    // While waiting, read a file that no thread has taken (a few at most,
+                    // when the file waited for is slow to come).
+                    let mine = if waiting < 2 { claim() } else { None };
+                    if let Some(mine) = mine {
+                        buffers.reads.extend(spare_read());
+                        ready[mine] = Some(parse(&sources[mine], runs, &mut buffers));
+                    } else if let Ok((done, read)) = receiver.recv() {
+                        ready[done] = Some(read);
+                    } else {
+                        // Every thread has stopped without this file.
+                        waiting += 1;
+                        ready[index] = Some(parse(source, runs, &mut buffers));
+                        continue;
+                    }
+                    waiting += 1;
+                };
+                let found = add_read(tree, source, read.as_ref(), runs)?;
+                if let (Ok(read), Ok(mut spare)) = (read, spare.lock()) {
+                    spare.push(read);
+                }
+                after(index, found)?;
+            }
+            Ok(())
         };
-        unsupported(what, help)
-    })?;
-    if level == Level::Environ {
-        if matches!(converted, Value::Array(_)) {
-            return Err(unsupported(
-                "an array",
-                "an environment variable holds one string, number or boolean",
-            ));
-        }
-    } else if name.starts_with('_') {
-        special::check(name, &converted, section).map_err(|problem| match problem {
-            special::Problem::Unknown(help) => Error::UnknownSpecialKey {
-                key: name.to_owned(),
-                help,
-                at: key.location(),
-                src: source.clone(),
-                span: key.miette(),
-            },
-            special::Problem::Type(what, help) | special::Problem::Invalid(what, help) => {
-                unsupported(&what, &help)
-            }
-            special::Problem::Misplaced(help) => Error::MisplacedKey {
-                key: name.to_owned(),
-                help,
-                at: key.location(),
-                src: source.clone(),
-                span: key.miette(),
-            },
-        })?;
+        let result = layer_all();
+        stop.store(true, Ordering::Relaxed);
+        result
+    })
+}
+
+/// Layers one file, read by [`parse`] (`Err` when it found a problem), onto the tree.
+fn add_read(
+    tree: &mut Tree,
+    source: &SourceText,
+    read: Result<&Read, &()>,
+    runs: bool,
+) -> Result<Option<Runs>, Error> {
+    let text = source.raw_text();
+    if u32::try_from(text.len()).is_err() {
+        return Err(Error::TooLarge {
+            path: source.path().to_owned(),
+        });
     }
-    Ok(Definition {
-        value: converted,
-        key,
-        span,
-    })
-}
-
-/// Converts a TOML value; `Err` describes an unsupported one.
-fn convert_value(value: &toml_edit::Value) -> Result<Value, &'static str> {
-    Ok(match value {
-        toml_edit::Value::String(text) => Value::String(text.value().clone()),
-        toml_edit::Value::Integer(number) => Value::Integer(*number.value()),
-        toml_edit::Value::Float(number) => Value::Float(*number.value()),
-        toml_edit::Value::Boolean(flag) => Value::Boolean(*flag.value()),
-        toml_edit::Value::Datetime(_) => return Err("a date-time"),
-        toml_edit::Value::InlineTable(_) => return Err("an inline table"),
-        toml_edit::Value::Array(array) => {
-            let items = array
-                .iter()
-                .map(|item| match item {
-                    toml_edit::Value::Array(_) => Err("a nested array"),
-                    toml_edit::Value::Boolean(_) => Err("an array of booleans"),
-                    other => convert_value(other),
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let same_kind = items
-                .windows(2)
-                .all(|pair| std::mem::discriminant(&pair[0]) == std::mem::discriminant(&pair[1]));
-            if !same_kind {
-                return Err("an array of mixed types");
-            }
-            Value::Array(items)
+    let file = u32::try_from(tree.sources.len()).expect("fewer than 2^32 files");
+    if let Ok(read) = read {
+        tree.sources.push(source.clone());
+        let mut layer = Layer::new(tree, text, file, runs);
+        if layer.apply(read).is_some() {
+            return Ok(layer.runs());
         }
-    })
+    }
+    // Something is wrong with the file: the reference parse says what.
+    let table = legacy::parse(source)?;
+    // It found nothing wrong after all: build the tree again, taking this file from it.
+    let mut sources = std::mem::take(&mut tree.sources);
+    sources.truncate(file as usize);
+    *tree = Tree::default();
+    let mut buffers = Buffers::default();
+    for earlier in &sources {
+        let read = parse(earlier, false, &mut buffers);
+        add_read(tree, earlier, read.as_ref(), false)?;
+    }
+    Ok(add_legacy(tree, source.clone(), &table, runs))
 }
 
-fn structure_error(source: &SourceText, name: &str, item: &Item, key: &Span) -> Error {
-    let range = item.span().unwrap_or_else(|| key.range.clone());
-    let span = Span::new(source, range);
-    let (what, help) = match item {
-        Item::ArrayOfTables(_) => (
-            "an array of tables",
-            "keld sections are plain tables: write [name], not [[name]]",
-        ),
-        _ => (
-            "an inline table",
-            "write the section as a [name] header with one key per line",
-        ),
+/// Layers a file that the reference parse read as `table` onto the tree.
+fn add_legacy(
+    tree: &mut Tree,
+    source: SourceText,
+    table: &legacy::Table,
+    runs: bool,
+) -> Option<Runs> {
+    let file = u32::try_from(tree.sources.len()).expect("fewer than 2^32 files");
+    tree.sources.push(source.clone());
+    let mut layer = Layer::new(tree, source.raw_text(), file, runs);
+    layer.insert_legacy(ROOT, table);
+    layer.runs()
+}
+
+/// Notes that the parser found a problem.
+struct Failed(bool);
+
+impl ErrorSink for Failed {
+    fn report_error(&mut self, _error: ParseError) {
+        self.0 = true;
+    }
+}
+
+/// An offset into a file, as kept in the tree: files have fewer than 2^32 bytes
+/// ([`add_files`]).
+fn offset32(offset: usize) -> u32 {
+    u32::try_from(offset).unwrap_or(u32::MAX)
+}
+
+fn span32(span: toml_parser::Span) -> (u32, u32) {
+    (offset32(span.start()), offset32(span.end()))
+}
+
+/// A decoded name: a piece of the file (most names), or text of its own (a quoted
+/// name with escapes).
+#[derive(Debug, Clone, Copy)]
+enum Name {
+    Written(u32, u32),
+    Decoded(u32),
+}
+
+/// One part of a header or key: its name and where it is written.
+#[derive(Debug, Clone, Copy)]
+struct Part {
+    name: Name,
+    span: (u32, u32),
+}
+
+/// A header or a key with its value, in file order.
+#[derive(Debug)]
+enum Op {
+    /// `[a.b]` written at `span`: the parts `parts` of [`Read::parts`].
+    Header { parts: Range<u32>, span: (u32, u32) },
+    /// `a.b = value`: a value at `span` for the key of the parts `parts`.
+    /// `array_len` is the number of items of an array; `option_runs` says whether a
+    /// string of the value names a program (for `option` / `o`, trust.rs).
+    Value {
+        parts: Range<u32>,
+        span: (u32, u32),
+        stored: Stored,
+        shape: Shape,
+        array_len: Option<u32>,
+        option_runs: bool,
+    },
+}
+
+/// A file as `toml_parser` reads it: its headers and keys in order, with names
+/// decoded and values checked for what does not depend on where they are.
+#[derive(Debug, Default)]
+struct Read {
+    ops: Vec<Op>,
+    parts: Vec<Part>,
+    decoded: Vec<String>,
+}
+
+impl Read {
+    fn name<'t>(&'t self, text: &'t str, name: Name) -> &'t str {
+        match name {
+            Name::Written(start, end) => text.get(start as usize..end as usize).unwrap_or(""),
+            Name::Decoded(index) => &self.decoded[index as usize],
+        }
+    }
+}
+
+/// Lexes and parses one file; `Err` at the first problem found. Names and values are
+/// decoded and checked as far as they can be without the tree: the rest is [`Layer`]'s.
+fn parse(source: &SourceText, runs: bool, buffers: &mut Buffers) -> Result<Read, ()> {
+    let text = source.raw_text();
+    if u32::try_from(text.len()).is_err() {
+        return Err(());
+    }
+    let mut read = buffers.reads.pop().unwrap_or_default();
+    read.ops.clear();
+    read.parts.clear();
+    read.decoded.clear();
+    // Room for the headers and keys of a file with short lines, so that the vectors
+    // are not copied as they grow (room never written costs nothing).
+    read.ops.reserve(text.len() / 12);
+    read.parts.reserve(text.len() / 8);
+    buffers.tokens.clear();
+    buffers.tokens.extend(toml_parser::Source::new(text).lex());
+    let mut reader = Reader {
+        text,
+        source: toml_parser::Source::new(text),
+        failed: false,
+        read,
+        key_start: 0,
+        header_start: 0,
+        key: None,
+        option: false,
+        array: None,
+        check_runs: runs,
     };
-    Error::UnsupportedValue {
-        key: name.to_owned(),
-        what: what.to_owned(),
-        help: help.to_owned(),
-        at: span.location(),
-        src: source.clone(),
-        span: span.miette(),
+    let mut failed = Failed(false);
+    toml_parser::parser::parse_document(&buffers.tokens, &mut reader, &mut failed);
+    if reader.failed || failed.0 {
+        return Err(());
+    }
+    Ok(reader.read)
+}
+
+/// Memory kept from one file to the next: allocating it afresh for every file would
+/// cost page faults, as the allocator hands memory freed at the top of the heap back
+/// to the system.
+#[derive(Default)]
+struct Buffers {
+    tokens: Vec<toml_parser::lexer::Token>,
+    reads: Vec<Read>,
+}
+
+/// The type of an array item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Item {
+    String,
+    Integer,
+    Float,
+}
+
+/// The items of an array value read so far.
+struct ArrayItems {
+    start: u32,
+    /// The type of the items (`None` while there are none): all must have the same.
+    kind: Option<Item>,
+    len: u32,
+    option_runs: bool,
+}
+
+/// Turns one file's events into a [`Read`].
+struct Reader<'a> {
+    text: &'a str,
+    source: toml_parser::Source<'a>,
+    failed: bool,
+    read: Read,
+    /// Where the parts of the header or key being read start.
+    key_start: u32,
+    header_start: u32,
+    /// The parts of the key whose value is being read.
+    key: Option<Range<u32>>,
+    /// Whether that key is `option` / `o`, and what runs commands is asked for.
+    option: bool,
+    array: Option<ArrayItems>,
+    check_runs: bool,
+}
+
+impl Reader<'_> {
+    fn fail(&mut self) {
+        self.failed = true;
+    }
+
+    fn parts_end(&self) -> u32 {
+        u32::try_from(self.read.parts.len()).unwrap_or(u32::MAX)
+    }
+
+    fn push_value(&mut self, op: impl FnOnce(Range<u32>) -> Op) {
+        let Some(parts) = self.key.take() else {
+            return self.fail();
+        };
+        self.read.ops.push(op(parts));
+        self.key_start = self.parts_end();
     }
 }
+
+impl EventReceiver for Reader<'_> {
+    fn std_table_open(&mut self, span: toml_parser::Span, _error: &mut dyn ErrorSink) {
+        self.key_start = self.parts_end();
+        self.header_start = offset32(span.start());
+    }
+
+    fn std_table_close(&mut self, span: toml_parser::Span, _error: &mut dyn ErrorSink) {
+        let parts = self.key_start..self.parts_end();
+        if parts.is_empty() {
+            return self.fail();
+        }
+        let span = (self.header_start, offset32(span.end()));
+        self.read.ops.push(Op::Header { parts, span });
+        self.key_start = self.parts_end();
+    }
+
+    fn array_table_open(&mut self, _span: toml_parser::Span, _error: &mut dyn ErrorSink) {
+        // Arrays of tables are not keld sections.
+        self.fail();
+    }
+
+    fn inline_table_open(&mut self, _span: toml_parser::Span, _error: &mut dyn ErrorSink) -> bool {
+        // Neither a section nor a value keld takes.
+        self.fail();
+        true
+    }
+
+    fn array_open(&mut self, span: toml_parser::Span, _error: &mut dyn ErrorSink) -> bool {
+        if self.array.is_some() {
+            // A nested array.
+            self.fail();
+        } else {
+            self.array = Some(ArrayItems {
+                start: offset32(span.start()),
+                kind: None,
+                len: 0,
+                option_runs: false,
+            });
+        }
+        true
+    }
+
+    fn array_close(&mut self, span: toml_parser::Span, _error: &mut dyn ErrorSink) {
+        let Some(array) = self.array.take() else {
+            return self.fail();
+        };
+        let shape = match array.kind {
+            None | Some(Item::String) => Shape::Strings,
+            Some(_) => Shape::OtherArray,
+        };
+        let span = (array.start, offset32(span.end()));
+        self.push_value(|parts| Op::Value {
+            parts,
+            span,
+            stored: Stored::Array,
+            shape,
+            array_len: Some(array.len),
+            option_runs: array.option_runs,
+        });
+    }
+
+    fn simple_key(
+        &mut self,
+        span: toml_parser::Span,
+        encoding: Option<Encoding>,
+        error: &mut dyn ErrorSink,
+    ) {
+        if self.failed {
+            return;
+        }
+        let Some(raw) = self.text.get(span.start()..span.end()) else {
+            return self.fail();
+        };
+        let (start, end) = span32(span);
+        // A bare key of the characters TOML allows in one (`A-Za-z0-9_-`) decodes to
+        // itself; the decoder is asked about the others (and reports what is wrong).
+        let bare = encoding.is_none()
+            && !raw.is_empty()
+            && raw
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_');
+        if bare {
+            self.read.parts.push(Part {
+                name: Name::Written(start, end),
+                span: (start, end),
+            });
+            return;
+        }
+        let mut decoded = Cow::Borrowed("");
+        Raw::new_unchecked(raw, encoding, span).decode_key(&mut decoded, error);
+        // Most names are written as they are: then only where is kept.
+        let quoted = matches!(
+            encoding,
+            Some(Encoding::BasicString | Encoding::LiteralString)
+        );
+        let written = if quoted {
+            raw.get(1..raw.len().saturating_sub(1))
+                .map(|inner| (inner, start + 1, end.saturating_sub(1)))
+        } else {
+            Some((raw, start, end))
+        };
+        let name = match (&decoded, written) {
+            // The decoder hands back the very text it read when it changed nothing.
+            (Cow::Borrowed(name), Some((inner, start, end))) if std::ptr::eq(*name, inner) => {
+                Name::Written(start, end)
+            }
+            _ => {
+                let index = u32::try_from(self.read.decoded.len()).unwrap_or(u32::MAX);
+                self.read.decoded.push(decoded.into_owned());
+                Name::Decoded(index)
+            }
+        };
+        self.read.parts.push(Part {
+            name,
+            span: (start, end),
+        });
+    }
+
+    fn key_val_sep(&mut self, _span: toml_parser::Span, _error: &mut dyn ErrorSink) {
+        let parts = self.key_start..self.parts_end();
+        let Some(last) = parts.end.checked_sub(1).filter(|_| !parts.is_empty()) else {
+            return self.fail();
+        };
+        self.option = self.check_runs
+            && matches!(
+                self.read
+                    .name(self.text, self.read.parts[last as usize].name),
+                "option" | "o"
+            );
+        self.key = Some(parts);
+    }
+
+    fn scalar(
+        &mut self,
+        span: toml_parser::Span,
+        encoding: Option<Encoding>,
+        error: &mut dyn ErrorSink,
+    ) {
+        if self.failed {
+            return;
+        }
+        let Some(raw) = self.text.get(span.start()..span.end()) else {
+            return self.fail();
+        };
+        let mut decoded = Cow::Borrowed("");
+        let scalar = if let Some(text) = plain_string(raw, encoding) {
+            decoded = Cow::Borrowed(text);
+            Scalar::String
+        } else {
+            let kind = Raw::new_unchecked(raw, encoding, span).decode_scalar(&mut decoded, error);
+            let Some(scalar) = scalar(kind, encoding, &decoded) else {
+                return self.fail();
+            };
+            scalar
+        };
+        let option_runs =
+            self.option && matches!(scalar, Scalar::String) && trust::option_runs(&decoded);
+        if let Some(array) = &mut self.array {
+            let item = match scalar {
+                Scalar::String => Item::String,
+                Scalar::Integer(_) => Item::Integer,
+                Scalar::Float(_) => Item::Float,
+                // An array of booleans.
+                Scalar::Boolean(_) => return self.fail(),
+            };
+            if array.kind.is_some_and(|kind| kind != item) {
+                // An array of mixed types.
+                return self.fail();
+            }
+            array.kind = Some(item);
+            array.len += 1;
+            array.option_runs |= option_runs;
+            return;
+        }
+        let shape = match scalar {
+            Scalar::String => Shape::String,
+            _ => Shape::Other,
+        };
+        self.push_value(|parts| Op::Value {
+            parts,
+            span: span32(span),
+            stored: Stored::Scalar(encoding),
+            shape,
+            array_len: None,
+            option_runs,
+        });
+    }
+
+    fn comment(&mut self, span: toml_parser::Span, error: &mut dyn ErrorSink) {
+        if let Some(raw) = self.source.get(span) {
+            raw.decode_comment(error);
+        }
+    }
+
+    fn newline(&mut self, span: toml_parser::Span, error: &mut dyn ErrorSink) {
+        if let Some(raw) = self.source.get(span) {
+            raw.decode_newline(error);
+        }
+    }
+
+    fn error(&mut self, _span: toml_parser::Span, _error: &mut dyn ErrorSink) {
+        self.fail();
+    }
+}
+
+/// Checks one file's headers and keys against the tree and layers them onto it.
+struct Layer<'a> {
+    tree: &'a mut Tree,
+    text: &'a str,
+    file: u32,
+    /// The table of the last header: where keys go.
+    table: Id,
+    check_runs: bool,
+    /// Definitions that run commands: table, key name, definition.
+    runs: Vec<(Id, u32, u32)>,
+}
+
+impl<'a> Layer<'a> {
+    fn new(tree: &'a mut Tree, text: &'a str, file: u32, check_runs: bool) -> Self {
+        Layer {
+            tree,
+            text,
+            file,
+            table: ROOT,
+            check_runs,
+            runs: Vec::new(),
+        }
+    }
+
+    /// Layers the file; `None` at the first problem.
+    fn apply(&mut self, read: &Read) -> Option<()> {
+        let mut names = Vec::new();
+        for op in &read.ops {
+            let (Op::Header { parts, .. } | Op::Value { parts, .. }) = op;
+            let parts = read.parts.get(parts.start as usize..parts.end as usize)?;
+            names.clear();
+            names.extend(
+                parts
+                    .iter()
+                    .map(|part| (self.tree.intern(read.name(self.text, part.name)), part.span)),
+            );
+            let (&(name, key), path) = names.split_last()?;
+            match op {
+                Op::Header { span, .. } => {
+                    let mut table = ROOT;
+                    for &part in path {
+                        table = self.enter(table, part, false)?;
+                    }
+                    self.table = self.open(table, name, *span)?;
+                }
+                Op::Value {
+                    span,
+                    stored,
+                    shape,
+                    array_len,
+                    option_runs,
+                    ..
+                } => {
+                    let mut table = self.table;
+                    for &part in path {
+                        table = self.enter(table, part, true)?;
+                    }
+                    let array_len = array_len.map(|len| len as usize);
+                    let value = (*stored, *span, *shape, array_len, *option_runs);
+                    self.value(table, name, key, value)?;
+                }
+            }
+        }
+        Some(())
+    }
+
+    /// Whether a new table `name` may be made in `table` (nesting and preset names).
+    fn table_allowed(&self, table: Id, name: u32) -> bool {
+        let name = self.tree.name(name);
+        match self.tree.table(table).level.child(name) {
+            None => false,
+            Some(Level::Preset) => name == "global" || preset_name_problem(name).is_none(),
+            Some(_) => true,
+        }
+    }
+
+    /// Goes into table `name` of `table`, a part of a header or a dotted key before its
+    /// last part; makes the table when this file has none.
+    fn enter(&mut self, table: Id, (name, span): (u32, (u32, u32)), dotted: bool) -> Option<Id> {
+        match self.tree.child(table, name) {
+            Some(id) if self.tree.entries[id as usize].file == self.file => {
+                // A dotted key may not extend a value, nor a table with a header.
+                if !self.tree.is_table(id) {
+                    return None;
+                }
+                let data = self.tree.table_mut(id);
+                if dotted && data.explicit {
+                    return None;
+                }
+                data.dotted |= dotted;
+                Some(id)
+            }
+            existing => {
+                let merged = existing.is_some_and(|id| self.tree.is_table(id));
+                if !merged && !self.table_allowed(table, name) {
+                    return None;
+                }
+                let id = merge::table(self.tree, table, name, existing, self.file, span);
+                self.tree.table_mut(id).dotted = dotted;
+                Some(id)
+            }
+        }
+    }
+
+    /// Opens the table of a `[header]`: `name` inside `table`.
+    fn open(&mut self, table: Id, name: u32, span: (u32, u32)) -> Option<Id> {
+        match self.tree.child(table, name) {
+            Some(id) if self.tree.entries[id as usize].file == self.file => {
+                // Named before in this file: only as a part of another header.
+                if !self.tree.is_table(id) {
+                    return None;
+                }
+                let data = self.tree.table_mut(id);
+                if data.explicit || data.dotted {
+                    return None;
+                }
+                data.explicit = true;
+                let header = data.last_header;
+                self.tree.headers[header as usize].span = span;
+                Some(id)
+            }
+            existing => {
+                let merged = existing.is_some_and(|id| self.tree.is_table(id));
+                if !merged && !self.table_allowed(table, name) {
+                    return None;
+                }
+                let id = merge::table(self.tree, table, name, existing, self.file, span);
+                self.tree.table_mut(id).explicit = true;
+                Some(id)
+            }
+        }
+    }
+
+    /// A value (stored, span, shape, array length, whether it names a program) for key
+    /// `name` (written at `key`) of `table`, checked and layered onto the tree.
+    fn value(
+        &mut self,
+        table: Id,
+        name: u32,
+        key: (u32, u32),
+        (stored, span, shape, array_len, option_runs): (
+            Stored,
+            (u32, u32),
+            Shape,
+            Option<usize>,
+            bool,
+        ),
+    ) -> Option<()> {
+        let level = self.tree.table(table).level;
+        let text = self.tree.name(name);
+        match level {
+            // A key outside any section.
+            Level::Root => return None,
+            Level::Environ if array_len.is_some() => return None,
+            Level::Environ => {}
+            Level::Preset | Level::Command => {
+                if text.starts_with('_') && !self.special_ok(table, text, stored, span, shape) {
+                    return None;
+                }
+            }
+        }
+        let runs = self.check_runs
+            && trust::definition_runs(text, level == Level::Environ, array_len, option_runs);
+        let id = merge::value(self.tree, table, name, self.file)?;
+        let def = self.tree.push_def(
+            id,
+            Def {
+                file: self.file,
+                key,
+                span,
+                next: NONE,
+                stored,
+            },
+        );
+        if runs {
+            self.runs.push((table, name, def));
+        }
+        Some(())
+    }
+
+    /// Whether keld's own key `name` with this value may stand in `table`. Judged by
+    /// the value's shape where that says it all; otherwise the value is decoded and
+    /// checked as the table of keld's keys says (`special.rs`). A `false` hands the
+    /// file to the full parse, which gives the diagnostic.
+    fn special_ok(
+        &self,
+        table: Id,
+        name: &str,
+        stored: Stored,
+        span: (u32, u32),
+        shape: Shape,
+    ) -> bool {
+        let Some(key) = special::lookup(name) else {
+            return false;
+        };
+        if key.place == special::Place::Any {
+            match key.kind {
+                special::Kind::StringOrStrings => {
+                    return matches!(shape, Shape::String | Shape::Strings);
+                }
+                special::Kind::String => return shape == Shape::String,
+                special::Kind::Strings => return shape == Shape::Strings,
+                _ => {}
+            }
+        }
+        let path = self.tree.path(table);
+        let section = special::Section {
+            preset: path.first().copied().unwrap_or_default(),
+            command: path.get(1).copied(),
+        };
+        let value = decode(self.text, stored, span).unwrap_or_else(|| Value::String(String::new()));
+        special::check(name, &value, section).is_ok()
+    }
+
+    /// What in the file runs a command: of the definitions that do, the first in the
+    /// order of their table path and name.
+    fn runs(&self) -> Option<Runs> {
+        let (path, def) = self
+            .runs
+            .iter()
+            .map(|&(table, name, def)| {
+                let mut path = self.tree.path(table);
+                path.push(self.tree.name(name));
+                (path, def)
+            })
+            .min_by(|a, b| a.0.cmp(&b.0))?;
+        let (name, table) = path.split_last()?;
+        let def = &self.tree.defs[def as usize];
+        Some(Runs {
+            table: table.join("."),
+            name: (*name).to_owned(),
+            key: self.tree.span(def.file, def.key),
+        })
+    }
+
+    /// Layers a file read by the reference parse onto the tree.
+    fn insert_legacy(&mut self, table: Id, legacy: &legacy::Table) {
+        let span32 = |span: &Span| (offset32(span.range.start), offset32(span.range.end));
+        for (name, node) in &legacy.entries {
+            let name = self.tree.intern(name);
+            match node {
+                legacy::Node::Table(inner) => {
+                    let span = inner.headers.first().map_or((0, 0), span32);
+                    let existing = self.tree.child(table, name);
+                    let id = merge::table(self.tree, table, name, existing, self.file, span);
+                    self.insert_legacy(id, inner);
+                }
+                legacy::Node::Value(definitions) => {
+                    for definition in definitions {
+                        let (stored, array_len) = match &definition.value {
+                            Value::String(_) => {
+                                let written = definition.span.text();
+                                let encoding = if written.starts_with("\"\"\"") {
+                                    Encoding::MlBasicString
+                                } else if written.starts_with("'''") {
+                                    Encoding::MlLiteralString
+                                } else if written.starts_with('"') {
+                                    Encoding::BasicString
+                                } else {
+                                    Encoding::LiteralString
+                                };
+                                (Stored::Scalar(Some(encoding)), None)
+                            }
+                            Value::Array(items) => (Stored::Array, Some(items.len())),
+                            _ => (Stored::Scalar(None), None),
+                        };
+                        let level = self.tree.table(table).level;
+                        let runs = self.check_runs
+                            && trust::definition_runs(
+                                self.tree.name(name),
+                                level == Level::Environ,
+                                array_len,
+                                trust::option_runs_in(&definition.value),
+                            );
+                        let Some(id) = merge::value(self.tree, table, name, self.file) else {
+                            continue;
+                        };
+                        let def = self.tree.push_def(
+                            id,
+                            Def {
+                                file: self.file,
+                                key: span32(&definition.key),
+                                span: span32(&definition.span),
+                                next: NONE,
+                                stored,
+                            },
+                        );
+                        if runs {
+                            self.runs.push((table, name, def));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -5,14 +5,15 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::document::{Definition, Node, Table, Value};
 use crate::error::Error;
 use crate::redact;
 use crate::source::Span;
+use crate::tree::{Definition, Table};
+use crate::value::Value;
 
 /// Resolves references against the merged files and the environment.
 pub(crate) struct Interpolator<'a> {
-    root: &'a Table,
+    root: Table<'a>,
     vars: &'a BTreeMap<String, String>,
     /// The values being resolved, outermost first, to detect cycles.
     stack: Vec<String>,
@@ -36,7 +37,7 @@ enum Piece<'t> {
 }
 
 impl<'a> Interpolator<'a> {
-    pub(crate) fn new(root: &'a Table, vars: &'a BTreeMap<String, String>) -> Self {
+    pub(crate) fn new(root: Table<'a>, vars: &'a BTreeMap<String, String>) -> Self {
         Self {
             root,
             vars,
@@ -51,16 +52,16 @@ impl<'a> Interpolator<'a> {
         &mut self,
         section: &str,
         key: &str,
-        definition: &Definition,
+        definition: Definition<'_>,
     ) -> Result<Value, Error> {
         self.stack.push(format!("{section}.{key}"));
         self.reached = self.reached.max(self.stack.len());
-        let result = self.value(&definition.value, definition);
+        let result = self.value(&definition.value(), definition);
         self.stack.pop();
         result
     }
 
-    fn value(&mut self, value: &Value, definition: &Definition) -> Result<Value, Error> {
+    fn value(&mut self, value: &Value, definition: Definition<'_>) -> Result<Value, Error> {
         match value {
             Value::String(text) => self.string(text, definition),
             Value::Array(items) => items
@@ -79,7 +80,7 @@ impl<'a> Interpolator<'a> {
         }
     }
 
-    fn string(&mut self, text: &str, definition: &Definition) -> Result<Value, Error> {
+    fn string(&mut self, text: &str, definition: Definition<'_>) -> Result<Value, Error> {
         if !text.contains('$') {
             return Ok(Value::String(text.to_owned()));
         }
@@ -129,7 +130,7 @@ impl<'a> Interpolator<'a> {
         &self,
         value: &Value,
         reference: &str,
-        definition: &Definition,
+        definition: Definition<'_>,
     ) -> Result<String, Error> {
         value.scalar_text().ok_or_else(|| {
             let span = reference_span(definition, &format!("${{{reference}}}"));
@@ -144,7 +145,7 @@ impl<'a> Interpolator<'a> {
         })
     }
 
-    fn reference(&mut self, reference: &str, definition: &Definition) -> Result<Value, Error> {
+    fn reference(&mut self, reference: &str, definition: Definition<'_>) -> Result<Value, Error> {
         let span = || reference_span(definition, &format!("${{{reference}}}"));
         let Some((section, key)) = reference.rsplit_once('.') else {
             return match self.vars.get(reference) {
@@ -165,10 +166,7 @@ impl<'a> Interpolator<'a> {
             };
         };
         let table = self.root.table_at(section.split('.'));
-        let target = table.and_then(|table| match table.entries.get(key) {
-            Some(Node::Value(definitions)) => definitions.last(),
-            _ => None,
-        });
+        let target = table.and_then(|table| table.definitions(key)?.last());
         let Some(target) = target else {
             let span = span();
             let help = if span.is_secret() {
@@ -202,7 +200,7 @@ impl<'a> Interpolator<'a> {
             });
         }
         if !is_interpolated(section, key) {
-            return Ok(target.value.clone());
+            return Ok(target.value());
         }
         // This reference is the `depth`-th one followed from the outermost value.
         let depth = self.stack.len();
@@ -273,7 +271,7 @@ pub(crate) fn is_interpolated(section: &str, key: &str) -> bool {
     !(matches!(key, "_pre_hooks" | "_post_hooks") || (environ && key.ends_with("_COMMAND")))
 }
 
-fn missing_help(table: Option<&Table>, section: &str, key: &str) -> String {
+fn missing_help(table: Option<Table<'_>>, section: &str, key: &str) -> String {
     let Some(table) = table else {
         return format!(
             "there is no section [{section}]; a reference is ${{section.key}}, or ${{NAME}} for an environment variable"
@@ -281,6 +279,7 @@ fn missing_help(table: Option<&Table>, section: &str, key: &str) -> String {
     };
     let nearest = table
         .values()
+        .into_iter()
         .map(|(name, _)| (strsim::jaro_winkler(key, name), name))
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0));
@@ -334,13 +333,13 @@ fn split(text: &str) -> Result<Vec<Piece<'_>>, (&'static str, &'static str, &str
 
 /// The reference's own text inside the value, or the whole value when it cannot be
 /// found literally (an escape sequence in between).
-fn reference_span(definition: &Definition, needle: &str) -> Span {
-    let text = definition.span.text();
-    match text.find(needle) {
+fn reference_span(definition: Definition<'_>, needle: &str) -> Span {
+    let span = definition.span();
+    match span.text().find(needle) {
         Some(offset) => {
-            let start = definition.span.range.start + offset;
-            Span::new(&definition.span.source, start..start + needle.len())
+            let start = span.range.start + offset;
+            Span::new(&span.source, start..start + needle.len())
         }
-        None => definition.span.clone(),
+        None => span,
     }
 }

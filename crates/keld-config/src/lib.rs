@@ -8,7 +8,7 @@
 //!    a command (hooks, `_COMMAND`s, `PATH`, `password-command`, ...) is refused when
 //!    another user could have written it (like ssh's
 //!    `StrictModes`; see [`LoadOptions::trusted_uid`] and [`ALLOW_UNSAFE_VAR`]).
-//! 2. **Parsing** keeps every key's file, line and column (`toml_edit` spans) and checks
+//! 2. **Parsing** keeps every key's file, line and column (`toml_parser` spans) and checks
 //!    the structure of every file: value types, unknown `_` keys, nesting, preset names.
 //! 3. **Merging** combines the files: tables merge recursively, other values are replaced
 //!    whole, and each replaced definition is kept for provenance.
@@ -69,8 +69,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
-use document::Table;
+use tree::Tree;
 
+mod decode;
 mod discover;
 mod document;
 pub mod duration;
@@ -89,7 +90,9 @@ pub mod restic;
 pub mod shell;
 mod source;
 mod special;
+mod tree;
 mod trust;
+mod value;
 mod values;
 
 pub use error::Error;
@@ -241,7 +244,7 @@ impl fmt::Debug for Source {
 #[derive(Clone)]
 pub struct Config {
     files: Vec<PathBuf>,
-    root: Table,
+    root: Tree,
     warnings: Vec<Warning>,
 }
 
@@ -249,7 +252,7 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("files", &self.files)
-            .field("sections", &self.root.entries.keys().collect::<Vec<_>>())
+            .field("sections", &self.root.root().names())
             .field("warnings", &self.warnings)
             .finish()
     }
@@ -299,19 +302,29 @@ impl Config {
         sources: impl IntoIterator<Item = (Source, Option<trust::Ownership>)>,
         options: Option<&LoadOptions>,
     ) -> Result<Config, Error> {
-        let mut files = Vec::new();
-        let mut root = Table::default();
-        for (order, (source, owner)) in sources.into_iter().enumerate() {
-            let text = SourceText::new(order, source.path.clone(), source.text);
-            let table = document::parse(&text)?;
-            if let Some(options) = options.filter(|options| !options.allow_unsafe_permissions)
-                && let Some(defines) = trust::runs_commands(&table)
-            {
-                trust::check(&source.path, &defines, options.trusted_uid, owner)?;
+        let (texts, owners): (Vec<_>, Vec<_>) = sources
+            .into_iter()
+            .enumerate()
+            .map(|(order, (source, owner))| {
+                (SourceText::new(order, source.path, source.text), owner)
+            })
+            .unzip();
+        let files: Vec<PathBuf> = texts.iter().map(|text| text.path().to_owned()).collect();
+        let mut root = Tree::default();
+        let check = options.filter(|options| !options.allow_unsafe_permissions);
+        // Parsed, checked and merged; with `check`, each file that runs a command has
+        // its permissions checked right after it is merged.
+        document::add_files(&mut root, &texts, check.is_some(), |index, runs| {
+            match (check, runs) {
+                (Some(options), Some(runs)) => trust::check(
+                    &files[index],
+                    || runs.describe(),
+                    options.trusted_uid,
+                    owners[index],
+                ),
+                _ => Ok(()),
             }
-            merge::merge(&mut root, table);
-            files.push(source.path);
-        }
+        })?;
         Ok(Config {
             files,
             root,
@@ -327,7 +340,7 @@ impl Config {
     /// Every preset name: plain names, halves, full split names and prefix × suffix
     /// combinations, sorted by name.
     pub fn presets(&self) -> Vec<PresetInfo> {
-        presets::infos(&self.root)
+        presets::infos(self.root.root())
     }
 
     /// Resolves one restic invocation using keld's built-in knowledge of restic's flags.
@@ -342,7 +355,7 @@ impl Config {
         env: &Environment,
         flags: &FlagData<'_>,
     ) -> Result<ResolvedConfig, Error> {
-        resolve::resolve(&self.root, &self.files, request, env, flags)
+        resolve::resolve(self.root.root(), &self.files, request, env, flags)
     }
 
     /// File-level warnings found while loading (e.g. a missing `KELD_CONFIG_PATHS` entry).

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::document::{Node, Table};
+use crate::tree::Table;
 use crate::{PresetInfo, PresetKind, SectionLocation};
 
 /// The kind of a top-level table name (never `global`).
@@ -44,15 +44,16 @@ pub(crate) fn section_paths(preset: Option<&str>, command: &str) -> Vec<Vec<Stri
     paths
 }
 
-fn preset_names(root: &Table) -> impl Iterator<Item = &str> {
-    root.entries
-        .keys()
-        .map(String::as_str)
-        .filter(|name| *name != "global" && root.table(name).is_some())
+/// The names of the top-level tables but `global`, sorted.
+fn preset_names(root: Table<'_>) -> impl Iterator<Item = &str> {
+    root.tables()
+        .into_iter()
+        .map(|(name, _)| name)
+        .filter(|name| *name != "global")
 }
 
 /// Runnable presets (plain, full split, prefix × suffix), sorted by name.
-pub(crate) fn runnable(root: &Table) -> Vec<String> {
+pub(crate) fn runnable(root: Table<'_>) -> Vec<String> {
     let mut names = BTreeSet::new();
     let (mut prefixes, mut suffixes) = (Vec::new(), Vec::new());
     for name in preset_names(root) {
@@ -73,7 +74,7 @@ pub(crate) fn runnable(root: &Table) -> Vec<String> {
 }
 
 /// Every preset name with its kind and defining sections, sorted by name.
-pub(crate) fn infos(root: &Table) -> Vec<PresetInfo> {
+pub(crate) fn infos(root: Table<'_>) -> Vec<PresetInfo> {
     let mut infos: Vec<PresetInfo> = preset_names(root)
         .map(|name| {
             let kind = kind_of(name);
@@ -97,12 +98,13 @@ pub(crate) fn infos(root: &Table) -> Vec<PresetInfo> {
         }
     }
     // Locations per top-level table, computed once: combinations share their halves.
-    let locations: BTreeMap<&str, Vec<SectionLocation>> = preset_names(root)
-        .map(|name| {
+    let locations: BTreeMap<&str, Vec<SectionLocation>> = root
+        .tables()
+        .into_iter()
+        .filter(|(name, _)| *name != "global")
+        .map(|(name, table)| {
             let mut found = Vec::new();
-            if let Some(table) = root.table(name) {
-                collect_locations(table, name, &mut found);
-            }
+            collect_locations(table, name, &mut found);
             (name, found)
         })
         .collect();
@@ -120,21 +122,19 @@ pub(crate) fn infos(root: &Table) -> Vec<PresetInfo> {
 
 /// Where `table` (named `section`) and every table inside it (its command and `environ`
 /// sections) are defined, the table itself first, then its sub-tables by name.
-fn collect_locations(table: &Table, section: &str, found: &mut Vec<SectionLocation>) {
-    found.extend(table.headers.iter().map(|header| SectionLocation {
+fn collect_locations(table: Table<'_>, section: &str, found: &mut Vec<SectionLocation>) {
+    found.extend(table.headers().map(|header| SectionLocation {
         section: section.to_owned(),
         file: header.source.path().to_owned(),
         line: header.source.line_column(header.range.start).0,
     }));
-    for (name, node) in &table.entries {
-        if let Node::Table(inner) = node {
-            collect_locations(inner, &format!("{section}.{name}"), found);
-        }
+    for (name, inner) in table.tables() {
+        collect_locations(inner, &format!("{section}.{name}"), found);
     }
 }
 
 /// Preset names for an "unknown preset" message, nearest to `wanted` first.
-pub(crate) fn nearest(root: &Table, wanted: &str) -> Vec<String> {
+pub(crate) fn nearest(root: Table<'_>, wanted: &str) -> Vec<String> {
     let mut names: Vec<String> = preset_names(root).map(str::to_owned).collect();
     names.extend(runnable(root));
     names.sort();

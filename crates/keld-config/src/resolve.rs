@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::document::{Definition, Node, Table};
 use crate::error::Error;
 use crate::flags::FlagData;
 use crate::interpolate::Interpolator;
@@ -12,6 +11,7 @@ use crate::overrides::{self, CliArgs};
 use crate::presets;
 use crate::source::Span;
 use crate::special;
+use crate::tree::{Definition, Table};
 use crate::values::{self, expand_home};
 use crate::{
     EnvValue, EnvVar, Environment, Flag, Operations, Origin, Overridden, Request, ResolvedConfig,
@@ -24,7 +24,7 @@ const RESTIC_COMMAND_VARS: &[&str] = &["RESTIC_PASSWORD_COMMAND", "RESTIC_FROM_P
 /// One existing section of the stack.
 struct Layer<'a> {
     section: String,
-    table: &'a Table,
+    table: Table<'a>,
 }
 
 /// A definition together with the section it sits in.
@@ -32,19 +32,19 @@ struct Layer<'a> {
 struct Found<'a> {
     section: &'a str,
     key: &'a str,
-    definition: &'a Definition,
+    definition: Definition<'a>,
 }
 
 impl Found<'_> {
     fn origin(&self) -> Origin {
-        file_origin(self.section, &self.definition.key)
+        file_origin(self.section, &self.definition.key())
     }
 
     fn overridden(&self) -> Overridden {
         Overridden {
             origin: self.origin(),
             // As written, with a secret value masked: provenance is for showing.
-            value: self.definition.span.shown_text().to_owned(),
+            value: self.definition.span().shown_text().to_owned(),
         }
     }
 }
@@ -63,12 +63,12 @@ fn file_origin(section: &str, key: &Span) -> Origin {
 fn definitions<'a>(layers: &'a [Layer<'a>], key: &str) -> Vec<Found<'a>> {
     layers
         .iter()
-        .filter_map(|layer| match layer.table.entries.get_key_value(key) {
-            Some((name, Node::Value(definitions))) => Some((layer, name, definitions)),
-            _ => None,
+        .filter_map(|layer| {
+            let (name, definitions) = layer.table.get_key_value(key)?;
+            Some((layer, name, definitions))
         })
         .flat_map(|(layer, name, definitions)| {
-            definitions.iter().map(|definition| Found {
+            definitions.iter().map(move |definition| Found {
                 section: &layer.section,
                 key: name,
                 definition,
@@ -92,7 +92,7 @@ fn setting<T>(found: &[Found<'_>], value: T) -> Option<Setting<T>> {
 }
 
 fn unsupported(found: &Found<'_>, what: &str, help: &str) -> Error {
-    let span = &found.definition.span;
+    let span = found.definition.span();
     Error::UnsupportedValue {
         key: format!("{}.{}", found.section, found.key),
         what: what.to_owned(),
@@ -105,7 +105,7 @@ fn unsupported(found: &Found<'_>, what: &str, help: &str) -> Error {
 
 /// Resolves `request` against the merged files.
 pub(crate) fn resolve(
-    root: &Table,
+    root: Table<'_>,
     files: &[PathBuf],
     request: &Request,
     env: &Environment,
@@ -179,7 +179,7 @@ pub(crate) fn resolve(
 
     let hooks = |key: &str| -> Option<Setting<Vec<String>>> {
         let found = definitions(&stack, key);
-        let list = values::string_list(&found.last()?.definition.value)?;
+        let list = values::string_list(&found.last()?.definition.value())?;
         setting(&found, list)
     };
     let pre_hooks = hooks("_pre_hooks");
@@ -325,7 +325,7 @@ fn text_of(interpolator: &mut Interpolator<'_>, found: &Found<'_>) -> Result<Str
 }
 
 /// `--preset`, or the single runnable preset, or none (docs/configuration.md).
-fn choose_preset(root: &Table, requested: Option<&str>) -> Result<Option<String>, Error> {
+fn choose_preset(root: Table<'_>, requested: Option<&str>) -> Result<Option<String>, Error> {
     if let Some(name) = requested {
         let reason = crate::document::preset_name_problem(name)
             .or((name == "global").then_some("[global] applies to every preset; it is not one"));
@@ -380,7 +380,7 @@ fn config_flags(
                 .entry(canonical)
                 .or_default()
                 .extend(found.iter().map(|definition| {
-                    let rank = (position, definition.key.source.order(), is_long);
+                    let rank = (position, definition.order(), is_long);
                     let found = Found {
                         section: &layer.section,
                         key,
@@ -488,7 +488,7 @@ fn environment(
 ) -> Result<Vec<EnvVar>, Error> {
     let mut names: Vec<&str> = stack
         .iter()
-        .flat_map(|layer| layer.table.values().map(|(name, _)| name))
+        .flat_map(|layer| layer.table.values().into_iter().map(|(name, _)| name))
         .collect();
     names.sort_unstable();
     names.dedup();
@@ -499,7 +499,7 @@ fn environment(
         let found = definitions(stack, name);
         let Some(winner) = found.last() else { continue };
         if let Some(base) = is_command(name) {
-            let text = winner.definition.value.scalar_text().ok_or_else(|| {
+            let text = winner.definition.value().scalar_text().ok_or_else(|| {
                 unsupported(winner, "an array", "a _COMMAND value is one shell command")
             })?;
             let mut overridden = overridden_by(&found);

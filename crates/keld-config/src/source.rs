@@ -3,7 +3,7 @@
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
@@ -18,6 +18,9 @@ use crate::redact::{self, Masked};
 /// key or token becomes `*`, so a diagnostic can quote the lines around a mistake
 /// without quoting a secret. The masked text has the same length and line breaks, so
 /// every span still points at the same place.
+///
+/// The masked copy and the table of line starts are made the first time they are
+/// needed: most files of a large config are parsed and checked, but never quoted.
 #[derive(Clone)]
 pub struct SourceText(Arc<Inner>);
 
@@ -25,28 +28,47 @@ struct Inner {
     /// Position among the files read: a higher one has priority.
     order: usize,
     path: PathBuf,
-    name: String,
     text: String,
-    /// The text as shown: secret values masked, computed once per file.
-    masked: Masked,
-    line_starts: Vec<usize>,
+    /// The path as shown in diagnostics.
+    name: OnceLock<String>,
+    /// The text as shown: secret values masked, computed once per file when first needed.
+    masked: OnceLock<Masked>,
+    /// Byte offsets where lines start, computed when first needed.
+    line_starts: OnceLock<Vec<usize>>,
 }
 
 impl SourceText {
     pub(crate) fn new(order: usize, path: PathBuf, text: String) -> Self {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(index, _)| index + 1))
-            .collect();
-        let name = path.display().to_string();
-        let masked = redact::mask(&text);
         Self(Arc::new(Inner {
             order,
             path,
-            name,
             text,
-            masked,
-            line_starts,
+            name: OnceLock::new(),
+            masked: OnceLock::new(),
+            line_starts: OnceLock::new(),
         }))
+    }
+
+    fn masked(&self) -> &Masked {
+        self.0.masked.get_or_init(|| redact::mask(&self.0.text))
+    }
+
+    fn name(&self) -> &str {
+        self.0
+            .name
+            .get_or_init(|| self.0.path.display().to_string())
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.0.line_starts.get_or_init(|| {
+            let mut starts = vec![0];
+            for (index, byte) in self.0.text.bytes().enumerate() {
+                if byte == b'\n' {
+                    starts.push(index + 1);
+                }
+            }
+            starts
+        })
     }
 
     /// The file this text was read from.
@@ -62,7 +84,7 @@ impl SourceText {
     /// The whole text of the file as diagnostics show it: secret values masked with `*`
     /// (same length and lines as the file).
     pub fn text(&self) -> &str {
-        self.0.masked.text.as_deref().unwrap_or(&self.0.text)
+        self.masked().text.as_deref().unwrap_or(&self.0.text)
     }
 
     /// The file's own text, secrets included: for parsing, never for showing.
@@ -72,14 +94,15 @@ impl SourceText {
 
     /// Whether a span touches a secret value.
     pub(crate) fn is_secret(&self, range: &Range<usize>) -> bool {
-        self.0.masked.overlaps(range)
+        self.masked().overlaps(range)
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub(crate) fn line_column(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.0.text.len());
-        let line = self.0.line_starts.partition_point(|&start| start <= offset) - 1;
-        let start = self.0.line_starts[line];
+        let line_starts = self.line_starts();
+        let line = line_starts.partition_point(|&start| start <= offset) - 1;
+        let start = line_starts[line];
         let column = self
             .0
             .text
@@ -92,7 +115,7 @@ impl SourceText {
     /// `path:line:column` for a byte offset.
     pub(crate) fn location(&self, offset: usize) -> String {
         let (line, column) = self.line_column(offset);
-        format!("{}:{line}:{column}", self.0.name)
+        format!("{}:{line}:{column}", self.name())
     }
 
     /// The text of a span, or "" when the span does not fit the text.
@@ -124,7 +147,7 @@ impl SourceCode for SourceText {
             .text()
             .read_span(span, context_lines_before, context_lines_after)?;
         Ok(Box::new(MietteSpanContents::new_named(
-            self.0.name.clone(),
+            self.name().to_owned(),
             inner.data(),
             *inner.span(),
             inner.line(),

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::document::Value;
+use crate::value::Value;
 
 /// What a key holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,14 +14,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::document::{Node, Table, Value};
 use crate::error::Error;
-
-/// What makes a file run commands: the first setting found that runs a command or
-/// chooses which program runs, as `` `_pre_hooks` in [home.backup] at path:line:column ``.
-pub(crate) fn runs_commands(table: &Table) -> Option<String> {
-    find(table, "", false)
-}
+use crate::value::Value;
 
 /// Variables naming code that a program loads or a program it starts: the script
 /// interpreters hooks commonly run (Python, Node.js, Perl, Ruby), glibc's character
@@ -52,76 +46,66 @@ const CODE_VARIABLES: [&str; 16] = [
 /// variable hands over command execution even when the hooks it affects are defined
 /// in another, safe file.
 fn environ_runs(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    upper.ends_with("_COMMAND")
-        || upper == "PATH"
-        || upper.starts_with("LD_")
-        || upper == "ENV"
-        || upper == "BASH_ENV"
-        || upper == "SHELLOPTS"
-        || upper.starts_with("BASH_FUNC_")
-        || CODE_VARIABLES.contains(&upper.as_str())
+    // Compared without an upper-cased copy: this runs for every `environ` key.
+    let name = name.as_bytes();
+    let is = |upper: &str| name.eq_ignore_ascii_case(upper.as_bytes());
+    let starts_with = |upper: &str| {
+        name.get(..upper.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(upper.as_bytes()))
+    };
+    let ends_with = |upper: &str| {
+        name.len() >= upper.len()
+            && name[name.len() - upper.len()..].eq_ignore_ascii_case(upper.as_bytes())
+    };
+    ends_with("_COMMAND")
+        || is("PATH")
+        || starts_with("LD_")
+        || is("ENV")
+        || is("BASH_ENV")
+        || is("SHELLOPTS")
+        || starts_with("BASH_FUNC_")
+        || CODE_VARIABLES.iter().any(|variable| is(variable))
 }
 
-/// A restic flag (outside `environ`) that runs a command or chooses which program or
-/// hook runs. `option` / `o` only when a value sets a backend's program or arguments
-/// (`sftp.command`, `sftp.args`, `rclone.program`, `rclone.args`) or mentions
-/// `command` at all.
-fn flag_runs(name: &str, value: &Value) -> bool {
+/// Whether a definition of `name` runs a command or chooses which program or hook
+/// runs: in an `environ` table, see [`environ_runs`]; elsewhere non-empty hooks
+/// (`array_len` is the length of an array value), `_workdir`, `password-command`, and
+/// `option` / `o` when a value sets a backend's program or arguments (`option_runs`:
+/// see [`option_runs`]).
+pub(crate) fn definition_runs(
+    name: &str,
+    in_environ: bool,
+    array_len: Option<usize>,
+    option_runs: bool,
+) -> bool {
+    if in_environ {
+        return environ_runs(name);
+    }
     match name {
-        "_workdir" => true,
-        "password-command" | "from-password-command" => true,
-        "option" | "o" => texts(value).iter().any(|text| {
-            let lower = text.to_ascii_lowercase();
-            lower.contains("command")
-                || lower.trim_start().starts_with("sftp.")
-                || lower.trim_start().starts_with("rclone.")
-        }),
+        "_pre_hooks" | "_post_hooks" => array_len.is_some_and(|len| len > 0),
+        "_workdir" | "password-command" | "from-password-command" => true,
+        "option" | "o" => option_runs,
         _ => false,
     }
 }
 
-fn texts(value: &Value) -> Vec<String> {
-    match value {
-        Value::Array(items) => items.iter().filter_map(Value::scalar_text).collect(),
-        other => other.scalar_text().into_iter().collect(),
-    }
+/// Whether an `option` / `o` string sets a backend's program or arguments
+/// (`sftp.command`, `sftp.args`, `rclone.program`, `rclone.args`) or mentions
+/// `command` at all.
+pub(crate) fn option_runs(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.contains("command")
+        || lower.trim_start().starts_with("sftp.")
+        || lower.trim_start().starts_with("rclone.")
 }
 
-fn find(table: &Table, path: &str, in_environ: bool) -> Option<String> {
-    for (name, node) in &table.entries {
-        match node {
-            Node::Value(definitions) => {
-                let Some(definition) = definitions.last() else {
-                    continue;
-                };
-                let hooks = !in_environ
-                    && matches!(name.as_str(), "_pre_hooks" | "_post_hooks")
-                    && matches!(&definition.value, Value::Array(items) if !items.is_empty());
-                let runs = if in_environ {
-                    environ_runs(name)
-                } else {
-                    hooks || flag_runs(name, &definition.value)
-                };
-                if runs {
-                    let at = definition.key.location();
-                    return Some(format!("`{name}` in [{path}] at {at}"));
-                }
-            }
-            Node::Table(sub) => {
-                let sub_path = if path.is_empty() {
-                    name.clone()
-                } else {
-                    format!("{path}.{name}")
-                };
-                let environ = !path.is_empty() && name == "environ";
-                if let Some(found) = find(sub, &sub_path, environ) {
-                    return Some(found);
-                }
-            }
-        }
-    }
-    None
+/// [`option_runs`] for any text of a value.
+pub(crate) fn option_runs_in(value: &Value) -> bool {
+    let texts = match value {
+        Value::Array(items) => items.iter().filter_map(Value::scalar_text).collect(),
+        other => other.scalar_text().into_iter().collect::<Vec<_>>(),
+    };
+    texts.iter().any(|text| option_runs(text))
 }
 
 /// Who may write a path, as far as the check cares.
@@ -204,7 +188,7 @@ fn problem(
 #[cfg(unix)]
 pub(crate) fn check(
     path: &Path,
-    defines: &str,
+    defines: impl FnOnce() -> String,
     trusted_uid: Option<u32>,
     read: Option<Ownership>,
 ) -> Result<(), Error> {
@@ -243,7 +227,7 @@ pub(crate) fn check(
     match found {
         Some((problem, fix)) => Err(Error::UnsafePermissions {
             path: path.to_owned(),
-            defines: defines.to_owned(),
+            defines: defines(),
             problem,
             fix,
         }),
@@ -254,7 +238,7 @@ pub(crate) fn check(
 #[cfg(not(unix))]
 pub(crate) fn check(
     _path: &Path,
-    _defines: &str,
+    _defines: impl FnOnce() -> String,
     _trusted_uid: Option<u32>,
     _read: Option<Ownership>,
 ) -> Result<(), Error> {
@@ -282,7 +266,7 @@ mod tests {
         std::fs::write(&path, "").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         let me = nix::unistd::geteuid().as_raw();
-        let defines = "`_pre_hooks` in [p.backup]";
+        let defines = || "`_pre_hooks` in [p.backup]".to_owned();
 
         assert!(check(&path, defines, Some(me), None).is_ok());
         assert!(check(&path, defines, Some(me), Some(owner(me, 0o600))).is_ok());
@@ -292,6 +276,47 @@ mod tests {
             matches!(&error, Error::UnsafePermissions { problem, .. } if problem.contains("mode 0666")),
             "{error:?}"
         );
+    }
+
+    /// The same answers as comparing an upper-cased copy of the name.
+    #[test]
+    fn environ_names_that_run_commands() {
+        let upper_cased = |name: &str| {
+            let upper = name.to_ascii_uppercase();
+            upper.ends_with("_COMMAND")
+                || ["PATH", "ENV", "BASH_ENV", "SHELLOPTS"].contains(&upper.as_str())
+                || upper.starts_with("LD_")
+                || upper.starts_with("BASH_FUNC_")
+                || CODE_VARIABLES.contains(&upper.as_str())
+        };
+        for name in [
+            "PATH",
+            "path",
+            "Path",
+            "PATHS",
+            "MYPATH",
+            "ld_preload",
+            "LD_",
+            "LD",
+            "XLD_PRELOAD",
+            "env",
+            "ENVX",
+            "bash_env",
+            "Bash_Func_x%%",
+            "BASH_FUNC",
+            "shellopts",
+            "_COMMAND",
+            "foo_command",
+            "COMMAND",
+            "pythonpath",
+            "PYTHONPATHS",
+            "git_ssh",
+            "ſ_COMMAND",
+            "é",
+            "",
+        ] {
+            assert_eq!(environ_runs(name), upper_cased(name), "{name}");
+        }
     }
 
     #[test]

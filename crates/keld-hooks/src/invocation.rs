@@ -73,12 +73,30 @@ impl Operations {
                 .metrics_dir
                 .as_ref()
                 .map(|setting| setting.value.clone()),
-            pings: crate::ping::Pings {
+            pings: Pings {
                 healthchecks: value(&operations.healthchecks),
                 ntfy: value(&operations.ntfy),
                 webhook: value(&operations.webhook),
             },
         }
+    }
+}
+
+/// Where a preset's runs are reported.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pings {
+    /// `_healthchecks`: a healthchecks.io-compatible check URL.
+    pub healthchecks: Option<String>,
+    /// `_ntfy`: an ntfy topic URL (failures and warnings only).
+    pub ntfy: Option<String>,
+    /// `_webhook`: receives every run's record as JSON.
+    pub webhook: Option<String>,
+}
+
+impl Pings {
+    /// Whether any ping is configured.
+    pub fn any(&self) -> bool {
+        self.healthchecks.is_some() || self.ntfy.is_some() || self.webhook.is_some()
     }
 }
 
@@ -96,7 +114,7 @@ pub struct Operations {
     /// `_metrics_dir`: where the Prometheus textfile goes.
     pub metrics_dir: Option<PathBuf>,
     /// `_healthchecks`, `_ntfy`, `_webhook`.
-    pub pings: crate::ping::Pings,
+    pub pings: Pings,
 }
 
 /// Whether restic does its job or is only asked about it.

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use keld_status::RunResult;
 
-use crate::invocation::Invocation;
+use crate::invocation::{Invocation, Purpose};
 use crate::record::{ProcessInfo, Record};
 use crate::report::{Event, Observer, RunReport};
 
@@ -20,24 +20,6 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The pauses before the second and the third attempt.
 const RETRY_PAUSES: [Duration; 2] = [Duration::from_secs(1), Duration::from_secs(4)];
-
-/// Where a preset's runs are reported.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Pings {
-    /// `_healthchecks`: a healthchecks.io-compatible check URL.
-    pub healthchecks: Option<String>,
-    /// `_ntfy`: an ntfy topic URL (failures and warnings only).
-    pub ntfy: Option<String>,
-    /// `_webhook`: receives every run's record as JSON.
-    pub webhook: Option<String>,
-}
-
-impl Pings {
-    /// Whether any ping is configured.
-    pub fn any(&self) -> bool {
-        self.healthchecks.is_some() || self.ntfy.is_some() || self.webhook.is_some()
-    }
-}
 
 /// Sends each run's pings; collects warnings for the caller to show.
 #[derive(Debug)]
@@ -289,7 +271,7 @@ fn message(record: &Record) -> String {
 
 impl Observer for Pinger {
     fn on_event(&mut self, invocation: &Invocation, event: &Event<'_>) {
-        if !invocation.operations.pings.any() || invocation.purpose != crate::Purpose::Run {
+        if !invocation.operations.pings.any() || invocation.purpose != Purpose::Run {
             return;
         }
         match event {

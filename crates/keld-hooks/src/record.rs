@@ -168,7 +168,7 @@ impl RunReport {
             skipped: self.skipped_by.is_some(),
             signal: self.signal,
             hook_failed: self.failed_post_hooks > 0
-                || matches!(self.error, Some(crate::RunError::PreHook(_))),
+                || matches!(self.error, Some(crate::report::RunError::PreHook(_))),
             listed_success_code,
         }
     }

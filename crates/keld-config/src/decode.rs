@@ -1,0 +1,136 @@
+//! Values decoded from a config file's text: where a value is written and how it is
+//! stored (a scalar in some encoding, or an array) give its [`Value`].
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use toml_parser::decoder::{Encoding, ScalarKind};
+use toml_parser::parser::EventReceiver;
+use toml_parser::{ErrorSink, Raw};
+
+use crate::value::Value;
+
+/// What a definition's value is; its text is decoded from the file when used.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Stored {
+    /// A string (how it is quoted), number or boolean (`None`).
+    Scalar(Option<Encoding>),
+    Array,
+}
+
+/// The value stored as `stored` at `span` of `text`.
+pub(crate) fn decode(text: &str, stored: Stored, span: (u32, u32)) -> Option<Value> {
+    let (start, end) = (span.0 as usize, span.1 as usize);
+    match stored {
+        Stored::Scalar(encoding) => scalar_value(text, start..end, encoding),
+        Stored::Array => text
+            .get(start..end)
+            .map(|text| Value::Array(array_items(text))),
+    }
+}
+
+/// A scalar value as `toml_edit` takes it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Scalar {
+    String,
+    Integer(i64),
+    Float(f64),
+    Boolean(bool),
+}
+
+/// What `decode_scalar` found, as `toml_edit` takes it; `None` for what it refuses (a
+/// number out of range) or keld does (a date-time).
+pub(crate) fn scalar(
+    kind: ScalarKind,
+    encoding: Option<Encoding>,
+    decoded: &str,
+) -> Option<Scalar> {
+    match kind {
+        ScalarKind::String => encoding.map(|_| Scalar::String),
+        ScalarKind::Boolean(flag) => Some(Scalar::Boolean(flag)),
+        ScalarKind::DateTime => None,
+        ScalarKind::Float => {
+            let number = decoded.parse::<f64>().ok()?;
+            let overflowed = number.is_infinite()
+                && !decoded
+                    .strip_prefix(['+', '-'])
+                    .unwrap_or(decoded)
+                    .chars()
+                    .all(|c| c.is_ascii_alphabetic());
+            (!overflowed).then_some(Scalar::Float(number))
+        }
+        ScalarKind::Integer(radix) => i64::from_str_radix(decoded, radix.value())
+            .ok()
+            .map(Scalar::Integer),
+    }
+}
+
+/// The text of a one-line string that decodes to itself: quoted, without escapes or
+/// control characters (TOML's `basic-unescaped` and `literal-char`). `None` for any
+/// other scalar, which the decoder reads (and reports what is wrong with).
+pub(crate) fn plain_string(raw: &str, encoding: Option<Encoding>) -> Option<&str> {
+    let quote = match encoding? {
+        Encoding::BasicString => b'"',
+        Encoding::LiteralString => b'\'',
+        Encoding::MlBasicString | Encoding::MlLiteralString => return None,
+    };
+    let bytes = raw.as_bytes();
+    if bytes.len() < 2 || bytes[0] != quote || bytes[bytes.len() - 1] != quote {
+        return None;
+    }
+    let inner = &raw[1..raw.len() - 1];
+    let plain = inner.bytes().all(|byte| {
+        byte == b'\t'
+            || byte >= 0x80
+            || ((0x20..0x7f).contains(&byte) && byte != quote && byte != b'\\')
+    });
+    plain.then_some(inner)
+}
+
+/// The scalar written at `range` of `text`.
+pub(crate) fn scalar_value(
+    text: &str,
+    range: Range<usize>,
+    encoding: Option<Encoding>,
+) -> Option<Value> {
+    let raw = Raw::new_unchecked(
+        text.get(range.clone())?,
+        encoding,
+        toml_parser::Span::new_unchecked(range.start, range.end),
+    );
+    let mut decoded = Cow::Borrowed("");
+    let kind = raw.decode_scalar(&mut decoded, &mut ());
+    Some(match scalar(kind, encoding, &decoded)? {
+        Scalar::String => Value::String(decoded.into_owned()),
+        Scalar::Integer(number) => Value::Integer(number),
+        Scalar::Float(number) => Value::Float(number),
+        Scalar::Boolean(flag) => Value::Boolean(flag),
+    })
+}
+
+/// The items of an array written as `text` (checked when the file was read: strings,
+/// integers or floats).
+pub(crate) fn array_items(text: &str) -> Vec<Value> {
+    struct Items<'s> {
+        text: &'s str,
+        items: Vec<Value>,
+    }
+    impl EventReceiver for Items<'_> {
+        fn scalar(
+            &mut self,
+            span: toml_parser::Span,
+            encoding: Option<Encoding>,
+            _error: &mut dyn ErrorSink,
+        ) {
+            self.items
+                .extend(scalar_value(self.text, span.start()..span.end(), encoding));
+        }
+    }
+    let tokens = toml_parser::Source::new(text).lex().into_vec();
+    let mut items = Items {
+        text,
+        items: Vec::new(),
+    };
+    toml_parser::parser::parse_value(&tokens, &mut items, &mut ());
+    items.items
+}
