@@ -76,9 +76,15 @@ pub(crate) enum Sub {
         /// Print JSON for scripts
         #[arg(long)]
         json: bool,
-        /// Print only the preset names, one per line (used by shell completion)
+        /// Print only the preset names, one per line
         #[arg(long, conflicts_with = "json")]
         names: bool,
+        /// List every prefix × suffix combination, however many there are
+        #[arg(long)]
+        all: bool,
+        /// Print the preset names that complete WORD, one per line (shell completion)
+        #[arg(long, value_name = "WORD", conflicts_with_all = ["json", "names", "all"])]
+        complete: Option<String>,
     },
     /// Print a shell completion script (preset names are completed from your config)
     Completions {

@@ -113,8 +113,21 @@ fn dispatch(cli: &Cli, show_command: bool, ctx: &Context) -> Result<u8, CliError
         None => Err(unresolved(Missing::Command)),
         Some(Sub::Man) => write_stdout(&man::page()),
         Some(Sub::Completions { shell }) => write_stdout(completions::script(*shell).as_bytes()),
-        Some(Sub::Presets { json, names }) => {
+        Some(Sub::Presets {
+            json,
+            names,
+            all,
+            complete,
+        }) => {
             let config = load(cli, ctx)?;
+            let presets = config.presets();
+            if let Some(word) = complete {
+                let mut text = presets.complete(word).join("\n");
+                if !text.is_empty() {
+                    text.push('\n');
+                }
+                return write_stdout(text.as_bytes());
+            }
             let format = if *names {
                 presets::Format::Names
             } else if *json || cli.json {
@@ -122,12 +135,15 @@ fn dispatch(cli: &Cli, show_command: bool, ctx: &Context) -> Result<u8, CliError
             } else {
                 presets::Format::Text
             };
-            let presets = config.presets();
             if presets.is_empty() && format == presets::Format::Text {
                 // Said on stderr: stdout stays a list (of nothing) for `| wc -l`.
                 eprintln!("{}", presets::NONE_DEFINED);
             }
-            write_stdout(presets::render(&presets, format).as_bytes())
+            let mut stdout = io::BufWriter::new(io::stdout().lock());
+            presets::write(&mut stdout, &presets, format, *all)
+                .and_then(|()| stdout.flush())
+                .map_err(CliError::Stdout)?;
+            Ok(0)
         }
         Some(Sub::Status(args)) => {
             let mut presets = cli.preset.clone();
@@ -178,8 +194,8 @@ fn restic(
             let known = keld_tui::known_at_start(&config, Some(request.command), None, &ctx.env);
             return ask(cli, config, known, show_command, ctx);
         }
-        Err(keld_config::Error::PresetRequired { presets }) => {
-            return Err(unresolved(Missing::Preset(presets)));
+        Err(keld_config::Error::PresetRequired { presets, total }) => {
+            return Err(unresolved(Missing::Preset(presets, total)));
         }
         Err(err) => return Err(err.into()),
     };
@@ -251,8 +267,8 @@ fn load(cli: &Cli, ctx: &Context) -> Result<Config, CliError> {
 enum Missing {
     /// Bare `keld`: no COMMAND.
     Command,
-    /// Several runnable presets and no `--preset`.
-    Preset(Vec<String>),
+    /// Several runnable presets and no `--preset`: the first few, and how many.
+    Preset(Vec<String>, usize),
 }
 
 /// The error for a missing value when nobody can be asked: no terminal, or
@@ -260,7 +276,9 @@ enum Missing {
 fn unresolved(missing: Missing) -> CliError {
     match missing {
         Missing::Command => CliError::NoCommand,
-        Missing::Preset(presets) => keld_config::Error::PresetRequired { presets }.into(),
+        Missing::Preset(presets, total) => {
+            keld_config::Error::PresetRequired { presets, total }.into()
+        }
     }
 }
 

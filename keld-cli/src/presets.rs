@@ -1,31 +1,79 @@
 //! `keld presets`: every preset, its kind and the sections (file:line) that define it.
+//!
+//! Prefix × suffix combinations are spelled out only when there are few of them (or
+//! with `--all`); otherwise one line says how the halves combine, so the output grows
+//! with the sections, not their product.
 
 use std::fmt::Write as _;
+use std::io::{self, Write};
 
-use keld_config::{PresetInfo, PresetKind};
+use keld_config::shell::display;
+use keld_config::{PresetInfo, PresetKind, Presets};
 use serde_json::{Value, json};
+
+/// Combinations are listed one by one up to this many (more with `--all`).
+pub(crate) const LISTED_COMBINATIONS: usize = 20;
 
 /// How to print the list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Format {
     /// One block per preset, for people.
     Text,
-    /// Names only, one per line (shell completion reads this).
+    /// Names only, one per line.
     Names,
     /// A JSON array, for scripts.
     Json,
 }
 
-/// Render the presets; the text ends with a newline unless it is empty.
-pub(crate) fn render(presets: &[PresetInfo], format: Format) -> String {
+/// What `keld presets` says, on stderr, when the config defines none.
+pub(crate) const NONE_DEFINED: &str =
+    "no presets are defined (a preset is a top-level [NAME] section other than [global])";
+
+/// Write the presets to `out`, the combinations too when there are at most
+/// [`LISTED_COMBINATIONS`] or `all`; the text ends with a newline unless it is empty.
+pub(crate) fn write(
+    out: &mut dyn Write,
+    presets: &Presets,
+    format: Format,
+    all: bool,
+) -> io::Result<()> {
+    let count = presets.combination_count();
+    let spell_out = all || count <= LISTED_COMBINATIONS;
+    let mut listed: Box<dyn Iterator<Item = PresetInfo>> = if spell_out {
+        Box::new(presets.all())
+    } else {
+        Box::new(presets.defined().iter().cloned())
+    };
     match format {
-        Format::Text => text(presets),
-        Format::Names => presets.iter().map(|p| format!("{}\n", p.name)).collect(),
         Format::Json => {
-            let list: Vec<Value> = presets.iter().map(to_json).collect();
-            let mut out = serde_json::to_string_pretty(&list).unwrap_or_default();
-            out.push('\n');
-            out
+            // Streamed, one element at a time, so `--all` stays small in memory.
+            out.write_all(b"[")?;
+            for (index, preset) in listed.enumerate() {
+                out.write_all(if index == 0 { b"\n  " } else { b",\n  " })?;
+                serde_json::to_writer(&mut *out, &to_json(&preset))?;
+            }
+            out.write_all(b"\n]\n")
+        }
+        Format::Names => {
+            for preset in listed {
+                writeln!(out, "{}", preset.name)?;
+            }
+            Ok(())
+        }
+        Format::Text => {
+            for preset in listed.by_ref() {
+                out.write_all(block(&preset).as_bytes())?;
+            }
+            if !spell_out {
+                writeln!(
+                    out,
+                    "{count} combinations: each of the {} prefixes with each of the {} suffixes, \
+                     `PREFIX@SUFFIX` (`keld presets --all` lists them)",
+                    presets.prefixes().count(),
+                    presets.suffixes().count()
+                )?;
+            }
+            Ok(())
         }
     }
 }
@@ -40,34 +88,34 @@ fn kind_name(kind: PresetKind) -> &'static str {
     }
 }
 
-/// What `keld presets` says, on stderr, when the config defines none.
-pub(crate) const NONE_DEFINED: &str =
-    "no presets are defined (a preset is a top-level [NAME] section other than [global])";
-
-fn text(presets: &[PresetInfo]) -> String {
+/// One preset with its sections, for people.
+fn block(preset: &PresetInfo) -> String {
     let mut out = String::new();
-    for preset in presets {
-        let note = if preset.runnable {
-            ""
-        } else {
-            ", a half: combine it or run it alone with -p"
-        };
-        let _ = writeln!(out, "{} ({}{note})", preset.name, kind_name(preset.kind));
-        let width = preset
-            .sections
-            .iter()
-            .map(|s| s.section.chars().count() + 2)
-            .max()
-            .unwrap_or(0);
-        for location in &preset.sections {
-            let header = format!("[{}]", location.section);
-            let _ = writeln!(
-                out,
-                "  {header:<width$}  {}:{}",
-                location.file.display(),
-                location.line
-            );
-        }
+    let note = if preset.runnable {
+        ""
+    } else {
+        ", a half: combine it or run it alone with -p"
+    };
+    let _ = writeln!(
+        out,
+        "{} ({}{note})",
+        display(&preset.name),
+        kind_name(preset.kind)
+    );
+    let width = preset
+        .sections
+        .iter()
+        .map(|s| display(&s.section).chars().count() + 2)
+        .max()
+        .unwrap_or(0);
+    for location in &preset.sections {
+        let header = format!("[{}]", display(&location.section));
+        let _ = writeln!(
+            out,
+            "  {header:<width$}  {}:{}",
+            display(&location.file.display().to_string()),
+            location.line
+        );
     }
     out
 }
@@ -88,61 +136,59 @@ fn to_json(preset: &PresetInfo) -> Value {
 
 #[cfg(test)]
 mod tests {
+    use keld_config::{Config, Source};
+
     use super::*;
-    use keld_config::SectionLocation;
 
-    fn sample() -> Vec<PresetInfo> {
-        vec![
-            PresetInfo {
-                name: "home".into(),
-                kind: PresetKind::Plain,
-                runnable: true,
-                sections: vec![
-                    SectionLocation {
-                        section: "home".into(),
-                        file: "/c.toml".into(),
-                        line: 4,
-                    },
-                    SectionLocation {
-                        section: "home.backup".into(),
-                        file: "/c.toml".into(),
-                        line: 9,
-                    },
-                ],
-            },
-            PresetInfo {
-                name: "@cloud".into(),
-                kind: PresetKind::Suffix,
-                runnable: false,
-                sections: vec![SectionLocation {
-                    section: "@cloud".into(),
-                    file: "/d.toml".into(),
-                    line: 1,
-                }],
-            },
-        ]
+    fn presets(text: &str) -> Presets {
+        Config::from_sources([Source {
+            path: "/c.toml".into(),
+            text: text.to_owned(),
+        }])
+        .unwrap()
+        .presets()
+    }
+
+    fn render(presets: &Presets, format: Format, all: bool) -> String {
+        let mut out = Vec::new();
+        write(&mut out, presets, format, all).unwrap();
+        String::from_utf8(out).unwrap()
     }
 
     #[test]
-    fn text_lists_sections_with_file_and_line() {
+    fn text_lists_sections_with_file_and_line_and_few_combinations() {
+        let presets = presets("[home]\n[home.backup]\n[\"@cloud\"]\n[\"db@\"]\n");
         assert_eq!(
-            render(&sample(), Format::Text),
-            "home (plain)\n  [home]         /c.toml:4\n  [home.backup]  /c.toml:9\n\
-             @cloud (suffix, a half: combine it or run it alone with -p)\n  [@cloud]  /d.toml:1\n"
+            render(&presets, Format::Text, false),
+            "@cloud (suffix, a half: combine it or run it alone with -p)\n  [@cloud]  /c.toml:3\n\
+             db@ (prefix, a half: combine it or run it alone with -p)\n  [db@]  /c.toml:4\n\
+             db@cloud (combination)\n  [@cloud]  /c.toml:3\n  [db@]     /c.toml:4\n\
+             home (plain)\n  [home]         /c.toml:1\n  [home.backup]  /c.toml:2\n"
         );
+        assert_eq!(
+            render(&presets, Format::Names, false),
+            "@cloud\ndb@\ndb@cloud\nhome\n"
+        );
+        let value: Value = serde_json::from_str(&render(&presets, Format::Json, false)).unwrap();
+        assert_eq!(value[2]["kind"], "combination");
+        assert_eq!(value[3]["sections"][1]["line"], 2);
+        assert_eq!(value[0]["runnable"], false);
     }
 
     #[test]
-    fn names_are_one_per_line() {
-        assert_eq!(render(&sample(), Format::Names), "home\n@cloud\n");
-        assert_eq!(render(&[], Format::Names), "");
-    }
-
-    #[test]
-    fn json_has_kind_and_sections() {
-        let value: Value = serde_json::from_str(&render(&sample(), Format::Json)).unwrap();
-        assert_eq!(value[0]["kind"], "plain");
-        assert_eq!(value[0]["sections"][1]["line"], 9);
-        assert_eq!(value[1]["runnable"], false);
+    fn many_combinations_are_one_line_unless_asked() {
+        let mut text = String::new();
+        for n in 0..30 {
+            text.push_str(&format!("[\"p{n}@\"]\n[\"@s{n}\"]\n"));
+        }
+        let presets = presets(&text);
+        let shown = render(&presets, Format::Text, false);
+        assert_eq!(shown.lines().count(), 60 * 2 + 1);
+        assert!(shown.ends_with(
+            "900 combinations: each of the 30 prefixes with each of the 30 suffixes, \
+             `PREFIX@SUFFIX` (`keld presets --all` lists them)\n"
+        ));
+        assert_eq!(render(&presets, Format::Names, false).lines().count(), 60);
+        assert_eq!(render(&presets, Format::Names, true).lines().count(), 960);
     }
 }

@@ -46,7 +46,7 @@ fn unit_dir(scope: Scope, ctx: &Context) -> Result<PathBuf, CliError> {
 fn wanted(config: &Config, ctx: &Context) -> Result<Vec<Timer>, CliError> {
     let host = ctx.host();
     let mut timers = Vec::new();
-    for preset in config.presets() {
+    for preset in config.presets().defined() {
         if !matches!(preset.kind, PresetKind::Plain | PresetKind::Split) {
             continue;
         }

@@ -118,8 +118,20 @@ fn load_resolve_drop_50_files(bencher: divan::Bencher<'_, '_>) {
     });
 }
 
+/// The presets as `keld presets` lists them: every defined one with its sections, and
+/// the number of combinations (10,000 here, counted, not spelled out).
 #[divan::bench(sample_count = 20)]
 fn list_presets(bencher: divan::Bencher<'_, '_>) {
     let config = Config::from_sources(sources()).expect("valid config");
-    bencher.bench(|| config.presets().len());
+    bencher.bench(|| {
+        let presets = config.presets();
+        presets.defined().len() + presets.combination_count()
+    });
+}
+
+/// Every runnable name, made one at a time: what `keld presets --all --names` prints.
+#[divan::bench(sample_count = 20)]
+fn list_all_runnable_names(bencher: divan::Bencher<'_, '_>) {
+    let config = Config::from_sources(sources()).expect("valid config");
+    bencher.bench(|| config.presets().runnable_names().count());
 }

@@ -318,11 +318,13 @@ pub enum Error {
     #[error("several presets are defined; choose one with --preset")]
     #[diagnostic(
         code(keld::config::preset_required),
-        help("pass --preset with one of: {}", .presets.join(", "))
+        help("{}", preset_required_help(.presets, *.total))
     )]
     PresetRequired {
-        /// The runnable presets, sorted by name.
+        /// The first runnable presets, sorted by name.
         presets: Vec<String>,
+        /// How many runnable presets there are in all.
+        total: usize,
     },
 
     /// `--preset` names a preset none of whose sections exists.
@@ -428,6 +430,18 @@ pub enum Error {
         #[label("here")]
         span: SourceSpan,
     },
+}
+
+fn preset_required_help(presets: &[String], total: usize) -> String {
+    let more = total.saturating_sub(presets.len());
+    if more == 0 {
+        format!("pass --preset with one of: {}", presets.join(", "))
+    } else {
+        format!(
+            "pass --preset with one of: {}, and {more} more (`keld presets` lists them)",
+            presets.join(", ")
+        )
+    }
 }
 
 fn unknown_preset_help(name: &str, known: &[String]) -> String {

@@ -98,6 +98,7 @@ mod values;
 pub use error::Error;
 pub use file::MAX_FILE_LEN;
 pub use flags::FlagData;
+pub use presets::Presets;
 pub use redact::{
     REDACTED, is_secret_name, mask_url_passwords, mask_url_path, url_password_ranges,
 };
@@ -337,10 +338,10 @@ impl Config {
         &self.files
     }
 
-    /// Every preset name: plain names, halves, full split names and prefix × suffix
-    /// combinations, sorted by name.
-    pub fn presets(&self) -> Vec<PresetInfo> {
-        presets::infos(self.root.root())
+    /// The presets: those defined as tables of their own (plain names, halves, full
+    /// split names), and how the halves combine (prefix × suffix, made on demand).
+    pub fn presets(&self) -> Presets {
+        Presets::of(self.root.root())
     }
 
     /// Resolves one restic invocation using keld's built-in knowledge of restic's flags.

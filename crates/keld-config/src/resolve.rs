@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::flags::FlagData;
 use crate::interpolate::Interpolator;
 use crate::overrides::{self, CliArgs};
-use crate::presets;
+use crate::presets::{self, Presets};
 use crate::source::Span;
 use crate::special;
 use crate::tree::{Definition, Table};
@@ -142,7 +142,7 @@ pub(crate) fn resolve(
     {
         return Err(Error::UnknownPreset {
             name: name.clone(),
-            known: presets::nearest(root, name),
+            known: Presets::of(root).nearest(name, PRESETS_SHOWN),
         });
     }
 
@@ -337,13 +337,19 @@ fn choose_preset(root: Table<'_>, requested: Option<&str>) -> Result<Option<Stri
         }
         return Ok(Some(name.to_owned()));
     }
-    let mut runnable = presets::runnable(root);
-    match runnable.len() {
+    let presets = Presets::of(root);
+    match presets.runnable_count() {
         0 => Ok(None),
-        1 => Ok(runnable.pop()),
-        _ => Err(Error::PresetRequired { presets: runnable }),
+        1 => Ok(presets.runnable_names().next()),
+        total => Err(Error::PresetRequired {
+            presets: presets.runnable_names().take(PRESETS_SHOWN).collect(),
+            total,
+        }),
     }
 }
+
+/// How many preset names a message lists at most.
+const PRESETS_SHOWN: usize = 20;
 
 /// (section position, file position, is the long name): sorts definitions of one flag.
 type Rank = (usize, usize, bool);

@@ -98,6 +98,8 @@ pub struct App {
     pub(crate) preset_picker: Picker,
     /// Indexes into `setup.presets` of the presets offered for the command.
     offered: Vec<usize>,
+    /// The prefix half whose combinations the preset picker lists now, if any.
+    expanded: Option<String>,
     command: Option<String>,
     preset: Option<String>,
     /// The preset the snapshot list belongs to, and the ticket it waits for.
@@ -153,6 +155,7 @@ impl App {
             command_picker: Picker::new(COMMANDS.len()),
             preset_picker: Picker::new(0),
             offered: Vec::new(),
+            expanded: None,
             snapshots_for: None,
             snapshots: SnapshotsState::Loading,
             compare_from: None,
@@ -338,11 +341,18 @@ impl App {
     /// The presets the picker offers for the command chosen now; with one, it is
     /// the preset (the picker is not shown).
     fn offer_presets(&mut self) {
+        self.expanded = None;
         let whole = self
             .command
             .as_deref()
             .is_some_and(|command| REPOSITORY_WIDE.contains(&command));
-        self.offered = (0..self.setup.presets.len())
+        let expansions = self
+            .setup
+            .presets
+            .iter()
+            .position(|entry| entry.expanded_from.is_some())
+            .unwrap_or(self.setup.presets.len());
+        self.offered = (0..expansions)
             .filter(|&i| whole || !self.setup.presets[i].repository_only)
             .collect();
         self.preset_picker = Picker::new(self.offered.len());
@@ -358,6 +368,38 @@ impl App {
         {
             self.preset = Some(self.setup.presets[only].name.clone());
         }
+    }
+
+    /// List the combinations of prefix half `prefix` (`home@` with every suffix half)
+    /// in the preset picker; Esc returns to the full list.
+    pub(crate) fn expand_prefix(&mut self, prefix: &str) {
+        let base = self
+            .setup
+            .presets
+            .iter()
+            .position(|entry| entry.expanded_from.is_some())
+            .unwrap_or(self.setup.presets.len());
+        self.setup.presets.truncate(base);
+        let combinations: Vec<PresetEntry> = self.setup.presets[..base]
+            .iter()
+            .filter(|entry| entry.repository_only)
+            .map(|suffix| PresetEntry {
+                name: format!("{prefix}{}", &suffix.name[1..]),
+                repository: suffix.repository.clone(),
+                repository_only: false,
+                combines: false,
+                expanded_from: Some(prefix.to_owned()),
+            })
+            .collect();
+        self.setup.presets.extend(combinations);
+        self.offered = (base..self.setup.presets.len()).collect();
+        self.expanded = Some(prefix.to_owned());
+        self.preset_picker = Picker::new(self.offered.len());
+    }
+
+    /// The prefix half whose combinations the preset picker lists, if any.
+    pub(crate) fn expanded_prefix(&self) -> Option<&str> {
+        self.expanded.as_deref()
     }
 
     /// Whether `screen` asks something that is not known yet.

@@ -83,13 +83,19 @@ impl App {
         let refilter = |filter: &str| filter_labels(&labels, filter);
         match self.preset_picker.key(key, &refilter) {
             PickerEvent::Stay => {}
+            PickerEvent::Back if self.expanded_prefix().is_some() => self.offer_presets(),
             PickerEvent::Back => self.back(),
             PickerEvent::Other(key) => self.common_key(key),
             PickerEvent::Chosen(index) => {
-                self.preset = self
-                    .offered
-                    .get(index)
-                    .map(|&i| self.setup.presets[i].name.clone());
+                let Some(entry) = self.offered.get(index).map(|&i| &self.setup.presets[i]) else {
+                    return;
+                };
+                if entry.combines {
+                    let prefix = entry.name.clone();
+                    self.expand_prefix(&prefix);
+                    return;
+                }
+                self.preset = Some(entry.name.clone());
                 self.forward();
             }
         }

@@ -40,6 +40,7 @@ pub(crate) fn setup(presets: &[&str]) -> Setup {
                 name: (*name).to_owned(),
                 repository: Some(format!("/srv/restic/{name}")),
                 repository_only: name.starts_with('@'),
+                ..PresetEntry::default()
             })
             .collect(),
         preset: None,
@@ -575,4 +576,50 @@ fn command_menu_filters() {
     press(&mut app, &[Key::Enter]);
     assert_eq!(app.command(), Some("prune"));
     assert_eq!(app.screen(), ScreenId::Confirm);
+}
+
+#[test]
+fn a_prefix_standing_in_for_its_combinations_lists_them_when_chosen() {
+    let mut setup = Setup {
+        command: Some("backup".into()),
+        ..setup(&["home@", "work", "@nas", "@usb"])
+    };
+    setup.presets[0].combines = true;
+    setup.presets[0].repository = None;
+    let mut app = App::new(setup);
+    let names = |app: &App| -> Vec<String> {
+        app.offered_presets()
+            .map(|preset| preset.name.clone())
+            .collect()
+    };
+    assert_eq!(
+        names(&app),
+        ["home@", "work"],
+        "halves of destinations only for whole-repository commands"
+    );
+    press(&mut app, &[Key::Enter]);
+    assert_eq!(app.expanded_prefix(), Some("home@"));
+    assert_eq!(names(&app), ["home@nas", "home@usb"]);
+    let repositories: Vec<Option<String>> = app
+        .offered_presets()
+        .map(|preset| preset.repository.clone())
+        .collect();
+    assert_eq!(
+        repositories,
+        [
+            Some("/srv/restic/@nas".into()),
+            Some("/srv/restic/@usb".into())
+        ],
+        "a combination shows its destination's repository"
+    );
+    press(&mut app, &[Key::Esc]);
+    assert_eq!(app.expanded_prefix(), None);
+    assert_eq!(names(&app), ["home@", "work"]);
+    assert_eq!(
+        app.screen(),
+        ScreenId::Preset,
+        "Esc left the list, not the screen"
+    );
+    press(&mut app, &[Key::Enter, Key::Down, Key::Enter]);
+    assert_eq!(app.preset(), Some("home@usb"));
 }

@@ -69,6 +69,11 @@ pub struct PresetEntry {
     /// A repository half of split presets (`@nas`): offered only for commands that
     /// work on a whole repository (check, forget, prune, unlock).
     pub repository_only: bool,
+    /// A prefix half (`home@`) standing in for its combinations (when there are too
+    /// many to list): choosing it lists `home@` with every suffix.
+    pub combines: bool,
+    /// For an entry made by choosing a prefix half: that prefix.
+    pub expanded_from: Option<String>,
 }
 
 impl PresetEntry {

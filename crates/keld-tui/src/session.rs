@@ -225,31 +225,55 @@ pub(crate) fn run(
     }
 }
 
+/// Above this many prefix × suffix combinations the picker offers each prefix half
+/// instead, and the chosen prefix's combinations next.
+pub(crate) const LISTED_COMBINATIONS: usize = 1000;
+
 /// The presets to offer: the runnable ones, and the repository halves of split
 /// presets (`@nas`, for commands on a whole repository), each with the repository
-/// its `snapshots` would use.
+/// its `snapshots` would use. With more than [`LISTED_COMBINATIONS`] combinations,
+/// the prefix halves stand in for them (choosing one lists its combinations), so the
+/// session starts in time with the sections, not their product.
 pub(crate) fn preset_entries(config: &Config, env: &Environment) -> Vec<PresetEntry> {
-    config
-        .presets()
-        .into_iter()
-        .filter(|preset| preset.runnable || preset.kind == PresetKind::Suffix)
-        .map(|preset| {
-            let request = Request {
-                preset: Some(preset.name.clone()),
-                command: "snapshots".to_owned(),
-                args: Vec::new(),
-            };
-            let repository = config
-                .resolve(&request, env)
-                .ok()
-                .and_then(|resolved| repository_of(&resolved));
-            PresetEntry {
-                repository_only: preset.kind == PresetKind::Suffix,
-                name: preset.name,
-                repository,
-            }
+    let presets = config.presets();
+    let entry = |name: &str, kind: PresetKind| {
+        let request = Request {
+            preset: Some(name.to_owned()),
+            command: "snapshots".to_owned(),
+            args: Vec::new(),
+        };
+        let repository = config
+            .resolve(&request, env)
+            .ok()
+            .and_then(|resolved| repository_of(&resolved));
+        PresetEntry {
+            repository_only: kind == PresetKind::Suffix,
+            combines: kind == PresetKind::Prefix,
+            expanded_from: None,
+            name: name.to_owned(),
+            repository,
+        }
+    };
+    let spell_out = presets.combination_count() <= LISTED_COMBINATIONS;
+    let mut entries: Vec<PresetEntry> = presets
+        .defined()
+        .iter()
+        .filter(|preset| {
+            preset.runnable
+                || preset.kind == PresetKind::Suffix
+                || (preset.kind == PresetKind::Prefix && !spell_out)
         })
-        .collect()
+        .map(|preset| entry(&preset.name, preset.kind))
+        .collect();
+    if spell_out {
+        entries.extend(
+            presets
+                .combinations()
+                .map(|preset| entry(&preset.name, preset.kind)),
+        );
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    entries
 }
 
 /// The repository a resolved command uses, as it may be shown: `--repo`, else

@@ -488,3 +488,34 @@ fn forgets_dry_run_keeps_only_the_ids_configured_for_forget() {
         ["diff", "--repo", "/srv/nas", "--json", "a", "b"]
     );
 }
+
+#[test]
+fn many_combinations_are_offered_through_their_prefixes() {
+    let mut text = String::new();
+    for n in 0..40 {
+        text.push_str(&format!("[\"p{n}@\"]\n_arguments = [\"/p{n}\"]\n"));
+    }
+    for n in 0..30 {
+        text.push_str(&format!("[\"@s{n}\"]\nrepo = \"/srv/s{n}\"\n"));
+    }
+    let entries = preset_entries(&config(&text), &Environment::default());
+    assert_eq!(entries.len(), 70, "the halves, not 1,200 combinations");
+    assert!(
+        entries
+            .iter()
+            .filter(|e| e.combines)
+            .all(|e| e.name.ends_with('@'))
+    );
+    assert_eq!(entries.iter().filter(|e| e.combines).count(), 40);
+    let few = preset_entries(
+        &config("[\"a@\"]\n[\"b@\"]\n[\"@x\"]\nrepo = \"/x\"\n"),
+        &Environment::default(),
+    );
+    let names: Vec<&str> = few.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["@x", "a@x", "b@x"],
+        "few combinations are listed as they are"
+    );
+    assert!(few.iter().all(|e| !e.combines));
+}

@@ -75,7 +75,13 @@ pub(super) fn draw_choices(
 pub(super) fn draw_presets(frame: &mut Frame<'_>, area: Rect, app: &App, palette: &Palette) {
     let picker = &app.preset_picker;
     let presets: Vec<_> = app.offered_presets().collect();
-    let about = vec![Span::styled("Preset and its repository", palette.faint)];
+    let about = match app.expanded_prefix() {
+        Some(prefix) => vec![Span::styled(
+            format!("{prefix} with each destination (Esc: all presets)"),
+            palette.faint,
+        )],
+        None => vec![Span::styled("Preset and its repository", palette.faint)],
+    };
     let area = list_caption(frame, area, picker, presets.len(), about, palette);
     let name_width = presets
         .iter()
@@ -93,6 +99,7 @@ pub(super) fn draw_presets(frame: &mut Frame<'_>, area: Rect, app: &App, palette
         |i, width| {
             let preset = presets[picker.matches()[i]];
             let repository = match (&preset.repository, preset.repository_only) {
+                _ if preset.combines => "… Enter lists it with every destination".to_owned(),
                 (Some(repository), true) => format!("{repository} (the whole repository)"),
                 (Some(repository), false) => repository.clone(),
                 (None, _) => "no repository set".to_owned(),

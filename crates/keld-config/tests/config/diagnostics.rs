@@ -178,8 +178,9 @@ fn preset_required_and_unknown_preset() {
     let text = "[home]\n[work]\n[\"@cloud\"]\n[\"laptop@\"]\n";
     let (error, required) = resolve_error(text, None, "backup");
     match &error {
-        Error::PresetRequired { presets } => {
+        Error::PresetRequired { presets, total } => {
             assert_eq!(presets, &["home", "laptop@cloud", "work"]);
+            assert_eq!(*total, 3);
         }
         other => panic!("expected PresetRequired, got {other:?}"),
     }

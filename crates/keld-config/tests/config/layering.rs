@@ -5,7 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use insta::assert_snapshot;
-use keld_config::{Config, Environment, Error, LoadOptions, PresetInfo};
+use keld_config::{Config, Environment, Error, LoadOptions, Presets};
 
 use crate::render::{config, env, redact, render, report, request};
 
@@ -247,9 +247,9 @@ TWO = "2"
     assert_snapshot!("merge_files", format!("{two}---\n{three}"));
 }
 
-fn render_presets(presets: &[PresetInfo]) -> String {
+fn render_presets(presets: &Presets) -> String {
     let mut out = String::new();
-    for preset in presets {
+    for preset in presets.all() {
         let sections: Vec<String> = preset
             .sections
             .iter()
