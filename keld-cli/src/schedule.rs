@@ -165,6 +165,11 @@ fn carry_out(
         out.push_str("the timers already match the config; nothing to do\n");
         return crate::write_stdout(out.as_bytes());
     }
+    if scope == Scope::User && !plan.enable.is_empty() {
+        if let Some(note) = linger_note(ctx) {
+            eprintln!("{note}");
+        }
+    }
     if dry_run {
         for unit in &plan.write {
             out.push_str(&format!(
@@ -199,6 +204,25 @@ fn carry_out(
         out.push_str(&format!("disabled and stopped {name}\n"));
     }
     crate::write_stdout(out.as_bytes())
+}
+
+/// systemd starts a user's timers only while the user is logged in, unless lingering
+/// is enabled (`/var/lib/systemd/linger/<user>`): a backup timer on a server would
+/// otherwise never fire. The note says so when it is not enabled.
+fn linger_note(ctx: &Context) -> Option<String> {
+    let user = ctx
+        .env
+        .vars
+        .get("USER")
+        .or_else(|| ctx.env.vars.get("LOGNAME"))?;
+    let lingering = Path::new("/var/lib/systemd/linger").join(user).exists();
+    (!lingering).then(|| {
+        format!(
+            "note: user timers run only while {user} is logged in; `loginctl enable-linger {user}` \
+             lets them run after logout and from boot",
+            user = keld_config::shell::display(user)
+        )
+    })
 }
 
 /// `keld schedule --list`: preset, command, calendar, next run (from systemd when it

@@ -210,20 +210,33 @@ impl Pinger {
                     status.is_server_error(),
                 ))
             }
-            Err(error) => Err((describe(&error), true)),
+            // A certificate that is not trusted stays so: no second attempt.
+            Err(error) => Err((describe(&error), tls_error(&error).is_none())),
         }
+    }
+}
+
+/// The TLS error (an untrusted or expired certificate, a failed handshake) behind
+/// `error`, if that is what it is.
+fn tls_error(error: &ureq::Error) -> Option<&rustls::Error> {
+    match error {
+        ureq::Error::Rustls(tls) => Some(tls),
+        ureq::Error::Io(io) => io.get_ref()?.downcast_ref::<rustls::Error>(),
+        _ => None,
     }
 }
 
 /// What went wrong, in words that never quote the URL.
 fn describe(error: &ureq::Error) -> String {
+    if let Some(tls) = tls_error(error) {
+        return format!("TLS: {tls}");
+    }
     match error {
         ureq::Error::Timeout(_) => "no answer within 10 seconds".to_owned(),
         ureq::Error::Io(io) => io.kind().to_string(),
         ureq::Error::HostNotFound => "the host was not found".to_owned(),
         ureq::Error::ConnectionFailed => "the connection failed".to_owned(),
         ureq::Error::Tls(message) => format!("TLS: {message}"),
-        ureq::Error::Rustls(error) => format!("TLS: {error}"),
         ureq::Error::BadUri(_) => "the URL is not valid".to_owned(),
         ureq::Error::StatusCode(code) => format!("HTTP status {code}"),
         _ => "the request failed".to_owned(),

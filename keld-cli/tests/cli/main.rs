@@ -18,6 +18,7 @@ mod hardening;
 mod operations;
 mod options;
 mod output;
+mod pings;
 mod presets;
 mod real_restic;
 mod schedule;

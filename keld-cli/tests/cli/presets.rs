@@ -147,7 +147,11 @@ fn complete_offers_halves_then_the_combinations_of_a_typed_prefix() {
         11,
         "repo3 and repo30..repo39"
     );
-    assert_eq!(complete("host7@").len(), 41, "the half itself and its 40 combinations");
+    assert_eq!(
+        complete("host7@").len(),
+        41,
+        "the half itself and its 40 combinations"
+    );
     assert!(complete("nothing").is_empty());
 }
 

@@ -286,3 +286,24 @@ fn list_shows_calendar_next_run_and_last_result() {
     assert_eq!(rows[1]["calendar"][1], "Sun 03:00");
     assert_eq!(rows[0]["last"]["result"], "success");
 }
+
+#[test]
+fn user_timers_come_with_a_note_about_lingering() {
+    let mut sandbox = sandbox(CONFIG);
+    sandbox.set_env("USER", "keld-test-nobody");
+    for args in [
+        &["schedule", "--user", "--dry-run"][..],
+        &["schedule", "--user"][..],
+    ] {
+        let output = keld(&sandbox, args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert!(
+            stderr(&output).contains("`loginctl enable-linger keld-test-nobody`"),
+            "{}",
+            stderr(&output)
+        );
+    }
+    // Nothing enabled, nothing to say.
+    let output = keld(&sandbox, &["schedule", "--user"]);
+    assert_eq!(stderr(&output), "");
+}

@@ -5,11 +5,15 @@
 //!   and the `keld` command to run in it, with a cleared environment;
 //! * [`pty::Terminal`]: `keld` on a pseudo-terminal, read through a terminal emulator;
 //! * [`restic`]: the real restic, for the tests that need one;
-//! * [`process`]: waiting for files and processes.
+//! * [`process`]: waiting for files and processes;
+//! * [`http`]: a local HTTP(S) server that records the pings it receives.
 //!
 //! Each binary uses a different part of this module.
 #![allow(dead_code)]
 
+/// The HTTP(S) server the ping tests of keld-hooks use too.
+#[path = "../../../crates/keld-hooks/tests/support/http.rs"]
+pub(crate) mod http;
 pub(crate) mod process;
 pub(crate) mod pty;
 pub(crate) mod restic;
