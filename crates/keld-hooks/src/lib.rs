@@ -66,6 +66,7 @@ mod metrics;
 mod ping;
 mod prepare;
 mod program;
+mod purpose;
 mod record;
 mod recorder;
 mod report;
@@ -77,12 +78,13 @@ mod status;
 
 pub use environ::{EnvCommandError, EnvEntry, EnvSource, OUTPUT_LIMIT, STDERR_QUOTE_LIMIT};
 pub use files::write_atomically;
-pub use invocation::{Host, Invocation, Operations, Purpose};
+pub use invocation::{Host, Invocation, Operations};
 pub use listing::{Lister, ListingError};
 pub use lock::{Holder, LockError, PresetLock, file_name_part};
 pub use metrics::{metrics_path, render as render_metrics};
 pub use ping::{Pinger, Pings};
 pub use prepare::{PrepareError, PreparedRun};
+pub use purpose::Purpose;
 pub use program::{
     DEFAULT_PROGRAM, EXECUTABLE_VAR, ResticNotFound, configured as configured_program,
 };

@@ -122,7 +122,7 @@ fn provenance(view: &View) -> Value {
         "environment": environment,
         "pre_hooks": resolved.pre_hooks.as_ref().map(setting),
         "post_hooks": resolved.post_hooks.as_ref().map(setting),
-        "hooks_apply": resolved.hooks_apply,
+        "hooks_apply": view.hooks_run(),
     })
 }
 

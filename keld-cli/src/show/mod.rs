@@ -10,7 +10,7 @@ mod json;
 mod text;
 
 use keld_config::{Redacted, ResolvedConfig, shell};
-use keld_hooks::Invocation;
+use keld_hooks::{Invocation, Purpose};
 
 /// Which form of `--show-command` to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,13 +47,20 @@ struct View {
     redacted: Redacted,
     /// Program and arguments, unquoted, secrets redacted.
     argv: Vec<String>,
+    /// Whether restic does its job, or is only asked for help or a dry run (then no
+    /// hook runs).
+    purpose: Purpose,
 }
 
 impl View {
     fn new(redacted: Redacted, invocation: &Invocation) -> Self {
         let mut argv = vec![invocation.program.to_string_lossy().into_owned()];
         argv.extend(redacted.args.iter().cloned());
-        Self { redacted, argv }
+        Self {
+            redacted,
+            argv,
+            purpose: invocation.purpose,
+        }
     }
 
     /// The command line, quoted for pasting into a shell.
@@ -61,13 +68,35 @@ impl View {
         shell::join(&self.argv)
     }
 
-    /// Hooks that will run (only for `backup`).
+    /// Hooks that will run (only for a `backup` that is no help and no dry run).
     fn active_hooks(&self, pre: bool) -> &[String] {
+        if !self.hooks_run() {
+            return &[];
+        }
         let setting = if pre {
             &self.redacted.pre_hooks
         } else {
             &self.redacted.post_hooks
         };
         self.redacted.active_hooks(setting)
+    }
+
+    /// Whether the configured hooks run: for `backup`, unless restic is only asked
+    /// for help or a dry run.
+    fn hooks_run(&self) -> bool {
+        self.redacted.hooks_apply && self.purpose == Purpose::Run
+    }
+
+    /// Why configured hooks do not run, if they do not.
+    fn hooks_not_run(&self) -> Option<&'static str> {
+        if !self.redacted.hooks_apply {
+            Some("hooks apply only to backup")
+        } else {
+            match self.purpose {
+                Purpose::Run => None,
+                Purpose::Help => Some("restic is only asked for help"),
+                Purpose::DryRun => Some("a dry run stores nothing"),
+            }
+        }
     }
 }

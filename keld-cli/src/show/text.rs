@@ -95,8 +95,8 @@ pub(super) fn verbose(view: &View) -> String {
         ("post-hooks", &resolved.post_hooks),
     ] {
         let Some(setting) = setting else { continue };
-        let title = if !resolved.hooks_apply {
-            format!("{title} (not run: hooks apply only to backup)")
+        let title = if let Some(why) = view.hooks_not_run() {
+            format!("{title} (not run: {why})")
         } else if setting.value.is_empty() {
             format!("{title} (cleared)")
         } else {

@@ -15,6 +15,7 @@ mod errors;
 mod examples;
 mod exit_codes;
 mod hardening;
+mod help_and_dry_run;
 mod operations;
 mod options;
 mod output;
