@@ -124,7 +124,7 @@ fn dispatch(cli: &Cli, show_command: bool, ctx: &Context) -> Result<u8, CliError
             let presets = config.presets();
             if presets.is_empty() && format == presets::Format::Text {
                 // Said on stderr: stdout stays a list (of nothing) for `| wc -l`.
-                eprintln!("{}", presets::NONE_DEFINED);
+                write_stderr(&format!("{}\n", presets::NONE_DEFINED));
             }
             write_stdout(presets::render(&presets, format).as_bytes())
         }
@@ -259,6 +259,18 @@ fn unresolved(missing: Missing) -> CliError {
         Missing::Command => CliError::NoCommand,
         Missing::Preset(presets) => keld_config::Error::PresetRequired { presets }.into(),
     }
+}
+
+/// Write `text` to stderr. A stderr that is gone (a terminal that hung up, a closed
+/// pipe) has nowhere left to report to; that is no reason to crash.
+pub(crate) fn write_stderr(text: &str) {
+    let _ = io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Write `text` to stdout where a failure cannot change the outcome any more (the
+/// lines of `keld status`, whose exit code is the answer); like [`write_stderr`].
+pub(crate) fn write_stdout_line(text: &str) {
+    let _ = io::stdout().lock().write_all(text.as_bytes());
 }
 
 /// Write all of `bytes` to stdout; exit code 0.

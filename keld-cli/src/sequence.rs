@@ -45,7 +45,7 @@ pub(crate) fn run(
             stopped_by = Some(signal);
             break;
         }
-        eprintln!("==> {preset}: restic {command}");
+        crate::write_stderr(&format!("==> {preset}: restic {command}\n"));
         let request = Request {
             preset: Some(preset.clone()),
             command: command.to_owned(),
@@ -78,7 +78,7 @@ pub(crate) fn run(
             break;
         }
     }
-    eprint!("{}", summary(&ended, &cli.preset, stopped_by));
+    crate::write_stderr(&summary(&ended, &cli.preset, stopped_by));
     Ok(match stopped_by {
         Some(signal) => Outcome::Signaled(signal).exit_code(),
         None => ended

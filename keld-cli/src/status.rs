@@ -91,15 +91,17 @@ fn max_age_check(
     } else {
         for (preset, freshness) in &shown {
             match freshness {
-                Freshness::Fresh(age) => println!(
-                    "{preset}: last successful backup {} ago (max {limit})",
+                Freshness::Fresh(age) => crate::write_stdout_line(&format!(
+                    "{preset}: last successful backup {} ago (max {limit})\n",
                     format_age(*age)
-                ),
-                Freshness::Stale(age) => eprintln!(
-                    "{preset}: last successful backup {} ago (max {limit})",
+                )),
+                Freshness::Stale(age) => crate::write_stderr(&format!(
+                    "{preset}: last successful backup {} ago (max {limit})\n",
                     format_age(*age)
-                ),
-                Freshness::Never => eprintln!("{preset}: no successful backup recorded"),
+                )),
+                Freshness::Never => {
+                    crate::write_stderr(&format!("{preset}: no successful backup recorded\n"))
+                }
             }
         }
     }
@@ -240,7 +242,7 @@ fn repository(
                 stderr,
                 ..
             })) => {
-                eprintln!("{preset}: restic snapshots failed: {stderr}");
+                crate::write_stderr(&format!("{preset}: restic snapshots failed: {stderr}\n"));
                 return Ok(outcome.exit_code());
             }
             Err(error) => return Err(CliError::Snapshots(error)),
@@ -288,7 +290,10 @@ fn repository(
         };
         let line = match (&judged, args.max_age) {
             (Some(Freshness::Stale(_) | Freshness::Never), Some(max_age)) => {
-                eprintln!("{line} (max {})", keld_config::duration::format(max_age));
+                crate::write_stderr(&format!(
+                    "{line} (max {})\n",
+                    keld_config::duration::format(max_age)
+                ));
                 continue;
             }
             (Some(Freshness::Fresh(_)), Some(max_age)) => {
@@ -296,7 +301,7 @@ fn repository(
             }
             _ => line,
         };
-        println!("{line}");
+        crate::write_stdout_line(&format!("{line}\n"));
     }
     if args.json {
         crate::write_stdout(pretty(&documents).as_bytes())?;

@@ -84,10 +84,10 @@ pub use lock::{Holder, LockError, PresetLock, file_name_part};
 pub use metrics::{metrics_path, render as render_metrics};
 pub use ping::{Pinger, Pings};
 pub use prepare::{PrepareError, PreparedRun};
-pub use purpose::Purpose;
 pub use program::{
     DEFAULT_PROGRAM, EXECUTABLE_VAR, ResticNotFound, configured as configured_program,
 };
+pub use purpose::Purpose;
 pub use record::{
     OLD_RECORDS_FILE, ProcessInfo, RECORDS_FILE, ROTATE_AT, Record, append as append_record,
     format_time, read_all as read_records, records_path,

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use jiff::Timestamp;
 
 use crate::invocation::Invocation;
-use crate::purpose::Purpose;
 use crate::metrics;
+use crate::purpose::Purpose;
 use crate::record::{self, ProcessInfo, Record};
 use crate::report::{Event, Observer};
 
