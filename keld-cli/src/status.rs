@@ -90,18 +90,18 @@ fn max_age_check(
         let _ = crate::write_stdout(pretty(&list).as_bytes());
     } else {
         for (preset, freshness) in &shown {
-            match freshness {
-                Freshness::Fresh(age) => crate::write_stdout_line(&format!(
+            let line = match freshness {
+                Freshness::Fresh(age) | Freshness::Stale(age) => format!(
                     "{preset}: last successful backup {} ago (max {limit})\n",
                     format_age(*age)
-                )),
-                Freshness::Stale(age) => crate::write_stderr(&format!(
-                    "{preset}: last successful backup {} ago (max {limit})\n",
-                    format_age(*age)
-                )),
-                Freshness::Never => {
-                    crate::write_stderr(&format!("{preset}: no successful backup recorded\n"))
-                }
+                ),
+                Freshness::Never => format!("{preset}: no successful backup recorded\n"),
+            };
+            // Stale ones on stderr, where monitoring mails come from.
+            if matches!(freshness, Freshness::Fresh(_)) {
+                crate::write_stdout_line(&line);
+            } else {
+                crate::write_stderr(&line);
             }
         }
     }

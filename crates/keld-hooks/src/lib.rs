@@ -60,6 +60,7 @@
 mod environ;
 mod files;
 mod invocation;
+mod limits;
 mod listing;
 mod lock;
 mod metrics;

@@ -46,7 +46,7 @@ impl Purpose {
                 "dry-run" => &mut dry_run,
                 _ => return,
             };
-            *slot = value.map_or(true, |value| parse_bool(value) == Some(true));
+            *slot = value.is_none_or(|value| parse_bool(value) == Some(true));
         };
         let mut words = args.iter().map(|arg| arg.to_string_lossy());
         while let Some(word) = words.next() {

@@ -9,6 +9,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod before_anything_runs;
 mod commands;
 mod completions;
 mod errors;
