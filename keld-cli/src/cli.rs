@@ -76,9 +76,14 @@ pub(crate) enum Sub {
         /// Print JSON for scripts
         #[arg(long)]
         json: bool,
-        /// Print only the preset names, one per line (used by shell completion)
+        /// Print only the preset names, one per line (a name holding a control
+        /// character in the $'...' form)
         #[arg(long, conflicts_with = "json")]
         names: bool,
+        /// With --names: print each name exactly as written and end it with a NUL
+        /// byte instead of a newline (for scripts and shell completion)
+        #[arg(short = '0', long, requires = "names")]
+        null: bool,
     },
     /// Print a shell completion script (preset names are completed from your config)
     Completions {

@@ -112,9 +112,11 @@ fn dispatch(cli: &Cli, show_command: bool, ctx: &Context) -> Result<u8, CliError
         None => Err(unresolved(Missing::Command)),
         Some(Sub::Man) => write_stdout(&man::page()),
         Some(Sub::Completions { shell }) => write_stdout(completions::script(*shell).as_bytes()),
-        Some(Sub::Presets { json, names }) => {
+        Some(Sub::Presets { json, names, null }) => {
             let config = load(cli, ctx)?;
-            let format = if *names {
+            let format = if *null {
+                presets::Format::NamesNul
+            } else if *names {
                 presets::Format::Names
             } else if *json || cli.json {
                 presets::Format::Json

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use keld_config::{PresetInfo, PresetKind};
+use keld_config::{PresetInfo, PresetKind, shell};
 use serde_json::{Value, json};
 
 /// How to print the list.
@@ -10,8 +10,12 @@ use serde_json::{Value, json};
 pub(crate) enum Format {
     /// One block per preset, for people.
     Text,
-    /// Names only, one per line (shell completion reads this).
+    /// Names only, one per line, a name with a control character in the `$'...'`
+    /// form (a newline in a name cannot end a line, an escape sequence cannot act).
     Names,
+    /// Names exactly as written, each ended by a NUL byte: what shell completion
+    /// reads (any text but NUL can be in a TOML key).
+    NamesNul,
     /// A JSON array, for scripts.
     Json,
 }
@@ -20,7 +24,11 @@ pub(crate) enum Format {
 pub(crate) fn render(presets: &[PresetInfo], format: Format) -> String {
     match format {
         Format::Text => text(presets),
-        Format::Names => presets.iter().map(|p| format!("{}\n", p.name)).collect(),
+        Format::Names => presets
+            .iter()
+            .map(|p| format!("{}\n", shell::display(&p.name)))
+            .collect(),
+        Format::NamesNul => presets.iter().map(|p| format!("{}\0", p.name)).collect(),
         Format::Json => {
             let list: Vec<Value> = presets.iter().map(to_json).collect();
             let mut out = serde_json::to_string_pretty(&list).unwrap_or_default();
