@@ -31,6 +31,7 @@ mod cli;
 mod completions;
 mod context;
 mod error;
+mod escape;
 mod interactive;
 mod man;
 mod presets;

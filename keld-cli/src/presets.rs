@@ -31,9 +31,7 @@ pub(crate) fn render(presets: &[PresetInfo], format: Format) -> String {
         Format::NamesNul => presets.iter().map(|p| format!("{}\0", p.name)).collect(),
         Format::Json => {
             let list: Vec<Value> = presets.iter().map(to_json).collect();
-            let mut out = serde_json::to_string_pretty(&list).unwrap_or_default();
-            out.push('\n');
-            out
+            crate::escape::json_text(&list)
         }
     }
 }
@@ -60,19 +58,27 @@ fn text(presets: &[PresetInfo]) -> String {
         } else {
             ", a half: combine it or run it alone with -p"
         };
-        let _ = writeln!(out, "{} ({}{note})", preset.name, kind_name(preset.kind));
-        let width = preset
+        let _ = writeln!(
+            out,
+            "{} ({}{note})",
+            shell::display(&preset.name),
+            kind_name(preset.kind)
+        );
+        let headers: Vec<String> = preset
             .sections
             .iter()
-            .map(|s| s.section.chars().count() + 2)
+            .map(|s| format!("[{}]", shell::display(&s.section)))
+            .collect();
+        let width = headers
+            .iter()
+            .map(|header| header.chars().count())
             .max()
             .unwrap_or(0);
-        for location in &preset.sections {
-            let header = format!("[{}]", location.section);
+        for (location, header) in preset.sections.iter().zip(headers) {
             let _ = writeln!(
                 out,
                 "  {header:<width$}  {}:{}",
-                location.file.display(),
+                shell::display(&location.file.display().to_string()),
                 location.line
             );
         }

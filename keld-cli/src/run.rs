@@ -190,7 +190,7 @@ impl Message {
                 let place = resolved
                     .workdir
                     .as_ref()
-                    .map(|setting| format!(" (set at {})", setting.origin))
+                    .map(|setting| format!(" (set at {})", crate::show::origin(&setting.origin)))
                     .unwrap_or_default();
                 Self::error(
                     message,
@@ -214,7 +214,7 @@ impl Message {
                     .environ
                     .iter()
                     .find(|var| var.name == env_err.name())
-                    .map(|var| format!(" (set at {})", var.origin))
+                    .map(|var| format!(" (set at {})", crate::show::origin(&var.origin)))
                     .unwrap_or_default();
                 let name = env_err.name();
                 let fix = match env_err {

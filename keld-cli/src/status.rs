@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use keld_config::{Config, Request};
+use keld_config::{Config, Request, shell};
 use keld_hooks::{
     Freshness, Invocation, Lister, Record, Row, SnapshotQuery, SnapshotsError, format_age,
 };
@@ -90,6 +90,7 @@ fn max_age_check(
         let _ = crate::write_stdout(pretty(&list).as_bytes());
     } else {
         for (preset, freshness) in &shown {
+            let preset = shell::display(preset);
             let line = match freshness {
                 Freshness::Fresh(age) | Freshness::Stale(age) => format!(
                     "{preset}: last successful backup {} ago (max {limit})\n",
@@ -121,9 +122,7 @@ fn freshness_json(preset: &str, freshness: &Freshness) -> Value {
 }
 
 fn pretty(value: &impl serde::Serialize) -> String {
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
-    text.push('\n');
-    text
+    crate::escape::json_text(value)
 }
 
 fn json_rows(rows: &[Row]) -> String {
@@ -174,9 +173,9 @@ fn table(rows: &[Row], now: Timestamp) -> String {
             if row.preset.is_empty() {
                 "(none)".to_owned()
             } else {
-                keld_config::shell::display(&row.preset)
+                shell::display(&row.preset)
             },
-            row.command.clone(),
+            shell::display(&row.command),
             local(&row.last.finished),
             row.last.result.to_string(),
             format_age(Duration::from_millis(row.last.duration_ms)),
@@ -242,7 +241,11 @@ fn repository(
                 stderr,
                 ..
             })) => {
-                crate::write_stderr(&format!("{preset}: restic snapshots failed: {stderr}\n"));
+                crate::write_stderr(&format!(
+                    "{}: restic snapshots failed: {}\n",
+                    shell::display(preset),
+                    crate::escape::message(&stderr)
+                ));
                 return Ok(outcome.exit_code());
             }
             Err(error) => return Err(CliError::Snapshots(error)),
@@ -281,12 +284,13 @@ fn repository(
                     .map(|time| format!("{} ago", format_age(keld_hooks::age(time, now))))
                     .unwrap_or_default();
                 format!(
-                    "{preset}: newest snapshot {} ({}, {age})",
-                    snapshot.short(),
-                    local(&snapshot.time)
+                    "{}: newest snapshot {} ({}, {age})",
+                    shell::display(preset),
+                    shell::display(snapshot.short()),
+                    shell::display(&local(&snapshot.time))
                 )
             }
-            None => format!("{preset}: no snapshot found"),
+            None => format!("{}: no snapshot found", shell::display(preset)),
         };
         let line = match (&judged, args.max_age) {
             (Some(Freshness::Stale(_) | Freshness::Never), Some(max_age)) => {

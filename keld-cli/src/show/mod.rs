@@ -9,6 +9,8 @@
 mod json;
 mod text;
 
+pub(crate) use text::origin;
+
 use keld_config::{Redacted, ResolvedConfig, shell};
 use keld_hooks::{Invocation, Purpose};
 
@@ -25,11 +27,14 @@ pub(crate) struct Form {
 /// form; the text ends with a newline.
 pub(crate) fn render(resolved: &ResolvedConfig, invocation: &Invocation, form: Form) -> String {
     let view = View::new(resolved.redacted(), invocation);
-    match (form.json, form.verbose) {
-        (true, verbose) => json::render(&view, verbose),
+    let text = match (form.json, form.verbose) {
+        (true, verbose) => return json::render(&view, verbose),
         (false, false) => text::plain(&view),
         (false, true) => text::verbose(&view),
-    }
+    };
+    // Every field is quoted or escaped on its own; this keeps a control character
+    // that slipped through off the terminal all the same.
+    crate::escape::message(&text).into_owned()
 }
 
 /// The `--json` document of one resolution, for a list of several.

@@ -12,6 +12,7 @@ mod support;
 mod before_anything_runs;
 mod commands;
 mod completions;
+mod control_characters;
 mod errors;
 mod examples;
 mod exit_codes;
