@@ -176,7 +176,7 @@ fn table(rows: &[Row], now: Timestamp) -> String {
                 shell::display(&row.preset)
             },
             shell::display(&row.command),
-            local(&row.last.finished),
+            shell::display(&local(&row.last.finished)),
             row.last.result.to_string(),
             format_age(Duration::from_millis(row.last.duration_ms)),
             last_success,

@@ -114,10 +114,17 @@ impl Invocation {
                 fix: format!("fix or shorten entry {} of `_{phase}_hooks`", index + 1),
             })?;
         }
-        if let Some(preset) = &self.preset {
-            check_string(OsStr::new(preset), || Unpassable {
-                what: "the preset name (KELD_PRESET for hooks)".to_owned(),
-                fix: "rename the preset".to_owned(),
+        // What hooks get besides restic's environment.
+        if self.hooks().next().is_some() {
+            if let Some(preset) = &self.preset {
+                check_string(OsStr::new(preset), || Unpassable {
+                    what: "the preset name (KELD_PRESET for hooks)".to_owned(),
+                    fix: "rename the preset".to_owned(),
+                })?;
+            }
+            check_string(OsStr::new(&self.alias), || Unpassable {
+                what: "the command name (KELD_COMMAND for hooks)".to_owned(),
+                fix: "rename the `_command` alias".to_owned(),
             })?;
         }
         for entry in &self.environ {
@@ -412,5 +419,76 @@ fn check_program(
         }
         // Anything else (vanished, unreadable) shows when it is started.
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::environ::EnvEntry;
+    use crate::invocation::Operations;
+    use crate::purpose::Purpose;
+
+    fn invocation() -> Invocation {
+        Invocation {
+            preset: Some("home".to_owned()),
+            alias: "backup".to_owned(),
+            command: "backup".to_owned(),
+            program: "/bin/sh".into(),
+            args: vec!["backup".into()],
+            environ: Vec::new(),
+            workdir: None,
+            pre_hooks: vec!["true".to_owned()],
+            post_hooks: Vec::new(),
+            purpose: Purpose::Run,
+            operations: Operations::default(),
+        }
+    }
+
+    fn host() -> Host {
+        Host {
+            env: vec![("PATH".into(), "/usr/bin:/bin".into())],
+            cwd: "/".into(),
+            home: None,
+        }
+    }
+
+    fn problem(invocation: &Invocation) -> String {
+        invocation.prepare(&host()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn what_hooks_get_is_checked_only_when_hooks_run() {
+        let mut invocation = invocation();
+        assert!(invocation.prepare(&host()).is_ok());
+        invocation.preset = Some("ho\0me".to_owned());
+        assert!(problem(&invocation).starts_with("the preset name (KELD_PRESET for hooks)"));
+        invocation.pre_hooks.clear();
+        assert!(invocation.prepare(&host()).is_ok(), "no hook gets it");
+    }
+
+    #[test]
+    fn a_command_s_name_is_checked_before_any_command_runs() {
+        let mut invocation = invocation();
+        invocation.environ.push(EnvEntry {
+            name: "A=B".to_owned(),
+            source: EnvSource::Command("touch /nonexistent/never".to_owned()),
+        });
+        assert_eq!(
+            problem(&invocation),
+            "the environment variable name \"A=B\" contains `=`"
+        );
+    }
+
+    #[test]
+    fn hooks_are_named_by_place_never_by_text() {
+        let mut invocation = invocation();
+        invocation.post_hooks = vec!["ok".to_owned(), format!("secret-{}", "x".repeat(200_000))];
+        let message = problem(&invocation);
+        assert!(
+            message.starts_with("post-hook 2 (entry 2 of `_post_hooks`) is 200007 bytes long"),
+            "{message}"
+        );
+        assert!(!message.contains("secret"), "{message}");
     }
 }
