@@ -6,16 +6,21 @@ use std::process::Output;
 
 use crate::support::{Sandbox, log_hook, status_hook, text, toml_list};
 
-/// A backup preset whose hooks log, and records in `state/`.
-fn sandbox() -> Sandbox {
+/// A backup preset whose hooks log, with a lock, and records in `state/`; `extra` is
+/// more TOML for the preset.
+fn sandbox_with(extra: &str) -> Sandbox {
     let mut sandbox = Sandbox::new();
     sandbox.write_config(&format!(
-        "[home.backup]\n_arguments = [\"/home\"]\n_pre_hooks = {}\n_post_hooks = {}\n",
+        "[home.backup]\n_arguments = [\"/home\"]\n_lock = true\n_pre_hooks = {}\n_post_hooks = {}\n{extra}",
         toml_list(&[log_hook("pre")]),
         toml_list(&[status_hook("post")]),
     ));
     sandbox.set_env("KELD_STATE_DIR", sandbox.path("state"));
     sandbox
+}
+
+fn sandbox() -> Sandbox {
+    sandbox_with("")
 }
 
 fn backup(sandbox: &Sandbox, args: &[&str]) -> Output {
@@ -50,12 +55,15 @@ fn help_and_dry_runs_run_no_hook_and_leave_no_record() {
         &["-vn"],
         &["--verbose", "-n", "/tmp"],
     ] {
-        let sandbox = sandbox();
+        // A ping that would fail (nothing listens there) and say so on stderr.
+        let sandbox = sandbox_with("_healthchecks = \"http://127.0.0.1:9/ping\"\n");
         let output = backup(&sandbox, args);
         assert_eq!(output.status.code(), Some(0), "{args:?}: {output:?}");
         assert_eq!(sandbox.restic_runs().len(), 1, "{args:?}: restic runs");
         assert_eq!(hook_lines(&sandbox), Vec::<String>::new(), "{args:?}");
-        assert_eq!(records(&sandbox), "", "{args:?}: no record");
+        assert_eq!(text(&output.stderr), "", "{args:?}: no ping, no warning");
+        // No record and no lock: keld did not even create its state directory.
+        assert!(!sandbox.path("state").exists(), "{args:?}: state written");
         // A dry run is no backup for monitoring.
         let status = sandbox
             .keld(&["status", "--max-age", "1d", "-p", "home"])
