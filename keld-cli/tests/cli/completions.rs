@@ -6,6 +6,7 @@ use assert_cmd::prelude::*;
 use predicates::str::contains;
 
 use crate::presets::PRESETS_CONFIG;
+use crate::support::process::wait_timeout;
 use crate::support::{Sandbox, stdout_of, text, toml_str};
 
 #[test]
@@ -237,15 +238,17 @@ fn zsh_completes_hostile_preset_names_quoted_and_runs_none() {
         );
     }
     let driver = sandbox.file("driver.zsh", ZSH_DRIVER);
-    let output = sandbox
+    let mut zsh = sandbox
         .shell("zsh")
         .arg("-f")
         .arg(&driver)
         .arg(&dir)
         .arg(names.len().to_string())
-        .output()
+        .stdin(std::process::Stdio::null())
+        .spawn()
         .expect("zsh runs (Debian: apt-get install zsh)");
-    assert!(output.status.success(), "{output:?}");
+    let status = wait_timeout(&mut zsh, std::time::Duration::from_secs(120));
+    assert!(status.success(), "the zsh driver failed: {status:?}");
     assert_nothing_ran(&sandbox, "zsh");
     for (index, name) in names.iter().enumerate() {
         let line = std::fs::read_to_string(dir.join(format!("line-{index}"))).unwrap();
