@@ -76,13 +76,19 @@ pub(crate) enum Sub {
         /// Print JSON for scripts
         #[arg(long)]
         json: bool,
-        /// Print only the preset names, one per line
+        /// Print only the preset names, one per line (a name holding a control
+        /// character in the $'...' form)
         #[arg(long, conflicts_with = "json")]
         names: bool,
+        /// With --names or --complete: print each name exactly as written and end it
+        /// with a NUL byte instead of a newline (for scripts and shell completion)
+        #[arg(short = '0', long)]
+        null: bool,
         /// List every prefix × suffix combination, however many there are
         #[arg(long)]
         all: bool,
-        /// Print the preset names that complete WORD, one per line (shell completion)
+        /// Print the preset names that complete WORD (shell completion): the defined
+        /// names, and after `prefix@` that prefix's combinations
         #[arg(long, value_name = "WORD", conflicts_with_all = ["json", "names", "all"])]
         complete: Option<String>,
     },

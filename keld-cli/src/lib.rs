@@ -31,6 +31,7 @@ mod cli;
 mod completions;
 mod context;
 mod error;
+mod escape;
 mod interactive;
 mod man;
 mod presets;
@@ -116,19 +117,23 @@ fn dispatch(cli: &Cli, show_command: bool, ctx: &Context) -> Result<u8, CliError
         Some(Sub::Presets {
             json,
             names,
+            null,
             all,
             complete,
         }) => {
             let config = load(cli, ctx)?;
             let presets = config.presets();
             if let Some(word) = complete {
-                let mut text = presets.complete(word).join("\n");
-                if !text.is_empty() {
-                    text.push('\n');
-                }
-                return write_stdout(text.as_bytes());
+                let format = if *null {
+                    presets::Format::NamesNul
+                } else {
+                    presets::Format::Names
+                };
+                return write_stdout(presets::names(&presets.complete(word), format).as_bytes());
             }
-            let format = if *names {
+            let format = if *null {
+                presets::Format::NamesNul
+            } else if *names {
                 presets::Format::Names
             } else if *json || cli.json {
                 presets::Format::Json
@@ -137,7 +142,7 @@ fn dispatch(cli: &Cli, show_command: bool, ctx: &Context) -> Result<u8, CliError
             };
             if presets.is_empty() && format == presets::Format::Text {
                 // Said on stderr: stdout stays a list (of nothing) for `| wc -l`.
-                eprintln!("{}", presets::NONE_DEFINED);
+                write_stderr(&format!("{}\n", presets::NONE_DEFINED));
             }
             let mut stdout = io::BufWriter::new(io::stdout().lock());
             presets::write(&mut stdout, &presets, format, *all)
@@ -280,6 +285,18 @@ fn unresolved(missing: Missing) -> CliError {
             keld_config::Error::PresetRequired { presets, total }.into()
         }
     }
+}
+
+/// Write `text` to stderr. A stderr that is gone (a terminal that hung up, a closed
+/// pipe) has nowhere left to report to; that is no reason to crash.
+pub(crate) fn write_stderr(text: &str) {
+    let _ = io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Write `text` to stdout where a failure cannot change the outcome any more (the
+/// lines of `keld status`, whose exit code is the answer); like [`write_stderr`].
+pub(crate) fn write_stdout_line(text: &str) {
+    let _ = io::stdout().lock().write_all(text.as_bytes());
 }
 
 /// Write all of `bytes` to stdout; exit code 0.

@@ -19,8 +19,12 @@ pub(crate) const LISTED_COMBINATIONS: usize = 20;
 pub(crate) enum Format {
     /// One block per preset, for people.
     Text,
-    /// Names only, one per line.
+    /// Names only, one per line, a name with a control character in the `$'...'`
+    /// form (a newline in a name cannot end a line, an escape sequence cannot act).
     Names,
+    /// Names exactly as written, each ended by a NUL byte: what shell completion
+    /// reads (any text but NUL can be in a TOML key).
+    NamesNul,
     /// A JSON array, for scripts.
     Json,
 }
@@ -50,13 +54,14 @@ pub(crate) fn write(
             out.write_all(b"[")?;
             for (index, preset) in listed.enumerate() {
                 out.write_all(if index == 0 { b"\n  " } else { b",\n  " })?;
-                serde_json::to_writer(&mut *out, &to_json(&preset))?;
+                let element = serde_json::to_string(&to_json(&preset)).map_err(io::Error::other)?;
+                out.write_all(crate::escape::json(element).as_bytes())?;
             }
             out.write_all(b"\n]\n")
         }
-        Format::Names => {
+        Format::Names | Format::NamesNul => {
             for preset in listed {
-                writeln!(out, "{}", preset.name)?;
+                out.write_all(name_line(&preset.name, format).as_bytes())?;
             }
             Ok(())
         }
@@ -76,6 +81,21 @@ pub(crate) fn write(
             Ok(())
         }
     }
+}
+
+/// One name as [`Format::Names`] (escaped, newline) or [`Format::NamesNul`] (raw,
+/// NUL) writes it.
+fn name_line(name: &str, format: Format) -> String {
+    if format == Format::NamesNul {
+        format!("{name}\0")
+    } else {
+        format!("{}\n", display(name))
+    }
+}
+
+/// `names` (from [`Presets::complete`]) one per line or NUL-ended, as `format` says.
+pub(crate) fn names(names: &[String], format: Format) -> String {
+    names.iter().map(|name| name_line(name, format)).collect()
 }
 
 fn kind_name(kind: PresetKind) -> &'static str {

@@ -7,8 +7,8 @@
 
 use keld_config::{ResolvedConfig, mask_url_passwords};
 use keld_hooks::{
-    Event, Host, Invocation, LockError, Observer, Pinger, PrepareError, ProcessInfo, Recorder,
-    RunError, RunReport, Runner,
+    EnvCommandError, Event, Host, Invocation, LockError, Observer, Pinger, PrepareError,
+    ProcessInfo, Recorder, RunError, RunReport, Runner,
 };
 use miette::Diagnostic;
 use thiserror::Error;
@@ -190,7 +190,7 @@ impl Message {
                 let place = resolved
                     .workdir
                     .as_ref()
-                    .map(|setting| format!(" (set at {})", setting.origin))
+                    .map(|setting| format!(" (set at {})", crate::show::origin(&setting.origin)))
                     .unwrap_or_default();
                 Self::error(
                     message,
@@ -214,16 +214,23 @@ impl Message {
                     .environ
                     .iter()
                     .find(|var| var.name == env_err.name())
-                    .map(|var| format!(" (set at {})", var.origin))
+                    .map(|var| format!(" (set at {})", crate::show::origin(&var.origin)))
                     .unwrap_or_default();
-                Self::error(
-                    message,
-                    format!(
-                        "run the command in a shell to see why it fails, or fix {}_COMMAND{place}; \
-                         no hook and no restic ran",
-                        env_err.name()
+                let name = env_err.name();
+                let fix = match env_err {
+                    EnvCommandError::Unpassable { .. } => format!(
+                        "make {name}_COMMAND{place} print a value without NUL bytes that fits \
+                         in a variable"
                     ),
-                )
+                    EnvCommandError::TooLargeToStart { .. } => {
+                        format!("shorten the largest values, or {name}_COMMAND{place}")
+                    }
+                    _ => format!(
+                        "run the command in a shell to see why it fails, or fix \
+                         {name}_COMMAND{place}"
+                    ),
+                };
+                Self::error(message, format!("{fix}; no hook and no restic ran"))
             }
             RunError::PreHook(_) => Self::error(
                 message,

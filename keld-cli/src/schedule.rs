@@ -165,10 +165,11 @@ fn carry_out(
         out.push_str("the timers already match the config; nothing to do\n");
         return crate::write_stdout(out.as_bytes());
     }
-    if scope == Scope::User && !plan.enable.is_empty() {
-        if let Some(note) = linger_note(ctx) {
-            eprintln!("{note}");
-        }
+    if scope == Scope::User
+        && !plan.enable.is_empty()
+        && let Some(note) = linger_note(ctx)
+    {
+        crate::write_stderr(&format!("{note}\n"));
     }
     if dry_run {
         for unit in &plan.write {

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use keld_config::{Config, Request};
+use keld_config::{Config, Request, shell};
 use keld_status::{Outcome, RunResult};
 
 use crate::cli::Cli;
@@ -45,7 +45,11 @@ pub(crate) fn run(
             stopped_by = Some(signal);
             break;
         }
-        eprintln!("==> {preset}: restic {command}");
+        crate::write_stderr(&format!(
+            "==> {}: restic {}\n",
+            shell::display(preset),
+            shell::display(command)
+        ));
         let request = Request {
             preset: Some(preset.clone()),
             command: command.to_owned(),
@@ -78,7 +82,7 @@ pub(crate) fn run(
             break;
         }
     }
-    eprint!("{}", summary(&ended, &cli.preset, stopped_by));
+    crate::write_stderr(&summary(&ended, &cli.preset, stopped_by));
     Ok(match stopped_by {
         Some(signal) => Outcome::Signaled(signal).exit_code(),
         None => ended
@@ -92,7 +96,11 @@ pub(crate) fn run(
 /// One line per preset: its result and exit code, and the presets a signal kept
 /// from starting.
 fn summary(ended: &[Ended], presets: &[String], stopped_by: Option<i32>) -> String {
-    let width = presets
+    let shown: Vec<String> = presets
+        .iter()
+        .map(|preset| shell::display(preset))
+        .collect();
+    let width = shown
         .iter()
         .map(|preset| preset.chars().count())
         .max()
@@ -102,11 +110,13 @@ fn summary(ended: &[Ended], presets: &[String], stopped_by: Option<i32>) -> Stri
         let _ = writeln!(
             out,
             "  {:<width$}  {:<11}  exit {}",
-            run.preset, run.result, run.exit_code
+            shell::display(&run.preset),
+            run.result,
+            run.exit_code
         );
     }
     if let Some(signal) = stopped_by {
-        for preset in presets.iter().skip(ended.len()) {
+        for preset in shown.iter().skip(ended.len()) {
             let _ = writeln!(
                 out,
                 "  {preset:<width$}  not run (stopped by signal {signal})"
@@ -148,9 +158,7 @@ fn show_each(
         }
     }
     let text = if form.json {
-        let mut text = serde_json::to_string_pretty(&documents).unwrap_or_default();
-        text.push('\n');
-        text
+        crate::escape::json_text(&documents)
     } else {
         blocks.join("\n")
     };

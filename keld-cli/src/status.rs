@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use keld_config::{Config, Request};
+use keld_config::{Config, Request, shell};
 use keld_hooks::{
     Freshness, Invocation, Lister, Record, Row, SnapshotQuery, SnapshotsError, format_age,
 };
@@ -90,16 +90,19 @@ fn max_age_check(
         let _ = crate::write_stdout(pretty(&list).as_bytes());
     } else {
         for (preset, freshness) in &shown {
-            match freshness {
-                Freshness::Fresh(age) => println!(
-                    "{preset}: last successful backup {} ago (max {limit})",
+            let preset = shell::display(preset);
+            let line = match freshness {
+                Freshness::Fresh(age) | Freshness::Stale(age) => format!(
+                    "{preset}: last successful backup {} ago (max {limit})\n",
                     format_age(*age)
                 ),
-                Freshness::Stale(age) => eprintln!(
-                    "{preset}: last successful backup {} ago (max {limit})",
-                    format_age(*age)
-                ),
-                Freshness::Never => eprintln!("{preset}: no successful backup recorded"),
+                Freshness::Never => format!("{preset}: no successful backup recorded\n"),
+            };
+            // Stale ones on stderr, where monitoring mails come from.
+            if matches!(freshness, Freshness::Fresh(_)) {
+                crate::write_stdout_line(&line);
+            } else {
+                crate::write_stderr(&line);
             }
         }
     }
@@ -119,9 +122,7 @@ fn freshness_json(preset: &str, freshness: &Freshness) -> Value {
 }
 
 fn pretty(value: &impl serde::Serialize) -> String {
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
-    text.push('\n');
-    text
+    crate::escape::json_text(value)
 }
 
 fn json_rows(rows: &[Row]) -> String {
@@ -172,10 +173,10 @@ fn table(rows: &[Row], now: Timestamp) -> String {
             if row.preset.is_empty() {
                 "(none)".to_owned()
             } else {
-                keld_config::shell::display(&row.preset)
+                shell::display(&row.preset)
             },
-            row.command.clone(),
-            local(&row.last.finished),
+            shell::display(&row.command),
+            shell::display(&local(&row.last.finished)),
             row.last.result.to_string(),
             format_age(Duration::from_millis(row.last.duration_ms)),
             last_success,
@@ -240,7 +241,11 @@ fn repository(
                 stderr,
                 ..
             })) => {
-                eprintln!("{preset}: restic snapshots failed: {stderr}");
+                crate::write_stderr(&format!(
+                    "{}: restic snapshots failed: {}\n",
+                    shell::display(preset),
+                    crate::escape::message(&stderr)
+                ));
                 return Ok(outcome.exit_code());
             }
             Err(error) => return Err(CliError::Snapshots(error)),
@@ -279,16 +284,20 @@ fn repository(
                     .map(|time| format!("{} ago", format_age(keld_hooks::age(time, now))))
                     .unwrap_or_default();
                 format!(
-                    "{preset}: newest snapshot {} ({}, {age})",
-                    snapshot.short(),
-                    local(&snapshot.time)
+                    "{}: newest snapshot {} ({}, {age})",
+                    shell::display(preset),
+                    shell::display(snapshot.short()),
+                    shell::display(&local(&snapshot.time))
                 )
             }
-            None => format!("{preset}: no snapshot found"),
+            None => format!("{}: no snapshot found", shell::display(preset)),
         };
         let line = match (&judged, args.max_age) {
             (Some(Freshness::Stale(_) | Freshness::Never), Some(max_age)) => {
-                eprintln!("{line} (max {})", keld_config::duration::format(max_age));
+                crate::write_stderr(&format!(
+                    "{line} (max {})\n",
+                    keld_config::duration::format(max_age)
+                ));
                 continue;
             }
             (Some(Freshness::Fresh(_)), Some(max_age)) => {
@@ -296,7 +305,7 @@ fn repository(
             }
             _ => line,
         };
-        println!("{line}");
+        crate::write_stdout_line(&format!("{line}\n"));
     }
     if args.json {
         crate::write_stdout(pretty(&documents).as_bytes())?;

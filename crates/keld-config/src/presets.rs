@@ -66,7 +66,8 @@ pub(crate) fn section_paths(preset: Option<&str>, command: &str) -> Vec<Vec<Stri
 /// assert_eq!(presets.runnable_count(), 5);
 /// let names: Vec<String> = presets.runnable_names().collect();
 /// assert_eq!(names, ["db@nas", "db@usb", "home@nas", "home@usb", "work"]);
-/// assert_eq!(presets.complete("home@"), ["home@nas", "home@usb"]);
+/// assert_eq!(presets.complete("home@"), ["home@", "home@nas", "home@usb"]);
+/// assert_eq!(presets.complete("d"), ["db@", "db@nas", "db@usb"]);
 /// # Ok::<(), keld_config::Error>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -258,10 +259,11 @@ impl Presets {
         })
     }
 
-    /// Shell completion for `--preset`: the names that start with `partial`. Before
-    /// an `@` these are the defined names (halves included) and, for a prefix typed
-    /// whole, nothing more; after `prefix@` they are that prefix's combinations and
-    /// full split presets. Never more than the defined names plus the suffixes.
+    /// Shell completion for `--preset`: the runnable names and halves that start with
+    /// `partial`, sorted. With at most [`Presets::COMPLETED_COMBINATIONS`]
+    /// combinations they are all candidates; with more, a combination is offered
+    /// only once its whole prefix is typed (`home@` then TAB), so the answer stays
+    /// about as long as the config.
     pub fn complete(&self, partial: &str) -> Vec<String> {
         let mut names: Vec<String> = self
             .defined
@@ -269,7 +271,13 @@ impl Presets {
             .filter(|info| info.name.starts_with(partial))
             .map(|info| info.name.clone())
             .collect();
-        if let Some((prefix, typed_suffix)) = partial.split_once('@')
+        if self.combination_count() <= Self::COMPLETED_COMBINATIONS {
+            names.extend(
+                self.combinations()
+                    .map(|info| info.name)
+                    .filter(|name| name.starts_with(partial)),
+            );
+        } else if let Some((prefix, typed_suffix)) = partial.split_once('@')
             && !prefix.is_empty()
             && self.is_defined(&format!("{prefix}@"))
         {
@@ -283,6 +291,9 @@ impl Presets {
         names.dedup();
         names
     }
+
+    /// Up to this many combinations, [`Presets::complete`] offers them all.
+    pub const COMPLETED_COMBINATIONS: usize = 200;
 
     /// Names for an "unknown preset" message, nearest to `wanted` first, at most
     /// `count`: the defined names, and the combinations of the three halves nearest

@@ -1,11 +1,22 @@
 //! restic's environment: the config's literal values and `NAME_COMMAND` outputs.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStringExt;
 use std::path::Path;
 
 use keld_status::Outcome;
 use keld_supervise::{CaptureError, Captured, ChildCommand, Stdin, env_set};
+
+use crate::limits;
+
+/// Variables keld sets for hooks. They are removed from the inherited environment
+/// first, so a keld run inside another keld's hook never shows the outer values.
+pub(crate) const HOOK_VARS: [&str; 4] = [
+    "KELD_PRESET",
+    "KELD_COMMAND",
+    "KELD_RESTIC_STATUS",
+    "KELD_RESTIC_EXIT_CODE",
+];
 
 /// Largest standard output a `_COMMAND` may print (1 MiB); environment values are
 /// secrets and paths, not documents.
@@ -62,6 +73,31 @@ pub enum EnvCommandError {
         /// The limit in bytes.
         limit: usize,
     },
+    /// The command printed a value no program can be given (a NUL byte, more than
+    /// one variable may hold); nothing after it ran.
+    #[error("{name}_COMMAND printed a value that cannot be passed to a program: it {problem}")]
+    Unpassable {
+        /// The variable the command was to set.
+        name: String,
+        /// What is wrong, without the value.
+        problem: String,
+    },
+    /// The command, with the environment the commands before it built, is larger
+    /// than the system passes to a program; it was not started.
+    #[error(
+        "{name}_COMMAND was not started: its script and environment are {size} bytes, more \
+         than this system passes to a program ({limit}); the largest: {largest}"
+    )]
+    TooLargeToStart {
+        /// The variable the command was to set.
+        name: String,
+        /// Its size as the kernel counts it.
+        size: usize,
+        /// The system's limit.
+        limit: usize,
+        /// The largest parts, by name.
+        largest: String,
+    },
     /// A signal was received before the command could start, so it was not started.
     #[error("{name}_COMMAND was not started: keld received signal {signal}")]
     Interrupted {
@@ -79,6 +115,8 @@ impl EnvCommandError {
             Self::Io { name, .. }
             | Self::Failed { name, .. }
             | Self::TooLarge { name, .. }
+            | Self::Unpassable { name, .. }
+            | Self::TooLargeToStart { name, .. }
             | Self::Interrupted { name, .. } => name,
         }
     }
@@ -115,14 +153,57 @@ pub(crate) fn build(
     }
     commands.sort_by_key(|(name, _)| *name);
     for (name, script) in commands {
+        // The values of the commands before may have grown the environment past what
+        // the system passes (checked before anything ran for the known part).
+        let argv = limits::SHELL
+            .map(OsStr::new)
+            .into_iter()
+            .chain([OsStr::new(script)]);
+        let size = limits::total_size(argv.clone(), &environment);
+        let limit = limits::arg_max();
+        if size > limit {
+            return Err(EnvCommandError::TooLargeToStart {
+                name: name.to_owned(),
+                size,
+                limit,
+                largest: limits::largest(argv, &|_| format!("{name}_COMMAND"), &environment),
+            });
+        }
         let mut command = ChildCommand::shell(script);
         command.env.clone_from(&environment);
         command.workdir = workdir.map(Path::to_path_buf);
         command.stdin = stdin;
         let value = value_of(name, capture(&command))?;
+        // Said now, naming the command: the next command could not start with it.
+        if let Some(problem) = limits::value_problem(OsStr::new(name), &value) {
+            return Err(EnvCommandError::Unpassable {
+                name: name.to_owned(),
+                problem,
+            });
+        }
         env_set(&mut environment, name, value);
     }
     Ok(environment)
+}
+
+/// The environment of hooks: `env` without keld's hook variables inherited from
+/// keld's own environment, then `KELD_PRESET` (when there is a preset) and
+/// `KELD_COMMAND`.
+pub(crate) fn for_hooks(
+    env: &[(OsString, OsString)],
+    preset: Option<&str>,
+    alias: &str,
+) -> Vec<(OsString, OsString)> {
+    let mut hook_env: Vec<_> = env
+        .iter()
+        .filter(|(key, _)| !HOOK_VARS.iter().any(|var| key == var))
+        .cloned()
+        .collect();
+    if let Some(preset) = preset {
+        env_set(&mut hook_env, "KELD_PRESET", preset.into());
+    }
+    env_set(&mut hook_env, "KELD_COMMAND", alias.into());
+    hook_env
 }
 
 /// The variable's value from its command's capture, or why there is none.

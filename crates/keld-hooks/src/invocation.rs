@@ -8,6 +8,7 @@ use keld_config::{EnvValue, ResolvedConfig};
 
 use crate::environ::{EnvEntry, EnvSource};
 use crate::program;
+use crate::purpose::Purpose;
 
 /// The outside world a run starts from, passed in as a value: keld's environment
 /// exactly as the process received it (restic's environment is built on it) and
@@ -117,17 +118,6 @@ pub struct Operations {
     pub pings: Pings,
 }
 
-/// Whether restic does its job or is only asked about it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Purpose {
-    /// A real run.
-    Run,
-    /// `--help` (or `-h`): restic prints its help and does nothing else.
-    Help,
-    /// `--dry-run` (or its short alias): restic reports what it would do.
-    DryRun,
-}
-
 /// One restic invocation with everything around it, before anything is looked up
 /// or run: the preset, the program as configured, restic's arguments, the config's
 /// environment (`_COMMAND`s still unrun), the working directory and the hooks that
@@ -166,15 +156,12 @@ impl Invocation {
     /// The invocation `resolved` stands for, with restic as `host` configures it.
     ///
     /// Backup hooks apply to a real `backup` only: not when restic is asked for its
-    /// help, and not to a dry run, which stores nothing (docs/hooks.md).
+    /// help, and not to a dry run, which stores nothing (docs/hooks.md). Which one
+    /// it is, is read from the arguments restic gets, as restic reads them
+    /// ([`Purpose::of`]).
     pub fn new(resolved: &ResolvedConfig, host: &Host) -> Self {
-        let purpose = if resolved.asks_for_help() {
-            Purpose::Help
-        } else if resolved.is_dry_run() {
-            Purpose::DryRun
-        } else {
-            Purpose::Run
-        };
+        let args: Vec<OsString> = resolved.args().into_iter().map(OsString::from).collect();
+        let purpose = Purpose::of(&resolved.command, &args);
         let hooks = |list: &[String]| {
             if purpose == Purpose::Run {
                 list.to_vec()
@@ -198,7 +185,7 @@ impl Invocation {
             alias: resolved.typed_command.clone(),
             command: resolved.command.clone(),
             program: program::configured(&host.env),
-            args: resolved.args().into_iter().map(OsString::from).collect(),
+            args,
             environ,
             workdir: resolved
                 .workdir

@@ -60,12 +60,14 @@
 mod environ;
 mod files;
 mod invocation;
+mod limits;
 mod listing;
 mod lock;
 mod metrics;
 mod ping;
 mod prepare;
 mod program;
+mod purpose;
 mod record;
 mod recorder;
 mod report;
@@ -77,7 +79,7 @@ mod status;
 
 pub use environ::{EnvCommandError, EnvEntry, EnvSource, OUTPUT_LIMIT, STDERR_QUOTE_LIMIT};
 pub use files::write_atomically;
-pub use invocation::{Host, Invocation, Operations, Pings, Purpose};
+pub use invocation::{Host, Invocation, Operations, Pings};
 pub use listing::{Lister, ListingError};
 pub use lock::{Holder, LockError, PresetLock, file_name_part};
 pub use metrics::{metrics_path, render as render_metrics};
@@ -86,6 +88,7 @@ pub use prepare::{PrepareError, PreparedRun};
 pub use program::{
     DEFAULT_PROGRAM, EXECUTABLE_VAR, ResticNotFound, configured as configured_program,
 };
+pub use purpose::Purpose;
 pub use record::{
     OLD_RECORDS_FILE, ProcessInfo, RECORDS_FILE, ROTATE_AT, Record, append as append_record,
     format_time, read_all as read_records, records_path,

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use keld_status::RunResult;
 
-use crate::invocation::{Invocation, Purpose};
+use crate::invocation::Invocation;
+use crate::purpose::Purpose;
 use crate::record::{ProcessInfo, Record};
 use crate::report::{Event, Observer, RunReport};
 

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 
 use jiff::Timestamp;
 
-use crate::invocation::{Invocation, Purpose};
+use crate::invocation::Invocation;
 use crate::metrics;
+use crate::purpose::Purpose;
 use crate::record::{self, ProcessInfo, Record};
 use crate::report::{Event, Observer};
 

@@ -11,21 +11,12 @@ use keld_supervise::{
 use crate::environ;
 use crate::invocation::{Host, Invocation};
 use crate::lock::{self, Holder, LockError, LockRequest, PresetLock};
-use crate::prepare::{PreparedRun, check_environment, check_total};
+use crate::prepare::{PreparedRun, check_environment, check_hooks, check_restic_total};
 use crate::record::format_time;
 use crate::report::{
     Event, HookError, HookFailure, HookPhase, Observer, RunError, RunReport, SKIP_EXIT_CODE,
 };
 use crate::state::StateError;
-
-/// Variables keld sets for hooks. They are removed from the inherited environment
-/// first, so a keld run inside another keld's hook never shows the outer values.
-const HOOK_VARS: [&str; 4] = [
-    "KELD_PRESET",
-    "KELD_COMMAND",
-    "KELD_RESTIC_STATUS",
-    "KELD_RESTIC_EXIT_CODE",
-];
 
 /// Runs invocations, one at a time, while keld's terminating signals are caught.
 ///
@@ -162,21 +153,10 @@ impl Runner {
         self.stop_if_signalled()?;
         // The `_COMMAND`s' values are known only now; still before any hook.
         check_environment(&env)?;
-        check_total(
-            "restic's arguments and environment",
-            std::iter::once(run.program.as_os_str())
-                .chain(invocation.args.iter().map(OsString::as_os_str)),
-            &env,
-        )?;
+        check_restic_total(&run.program, &invocation.args, &env)?;
 
-        let hook_env = hook_environment(&env, invocation);
-        for hook in invocation.pre_hooks.iter().chain(&invocation.post_hooks) {
-            check_total(
-                &format!("the hook {hook:?} with its environment"),
-                ["/bin/sh".as_ref(), "-c".as_ref(), hook.as_ref()].into_iter(),
-                &hook_env,
-            )?;
-        }
+        let hook_env = environ::for_hooks(&env, invocation.preset.as_deref(), &invocation.alias);
+        check_hooks(invocation, &hook_env)?;
         for hook in &invocation.pre_hooks {
             let result = self.run_hook(hook, &hook_env, invocation);
             // A signal while pre-hooks run ends the run whatever the hook made of it.
@@ -358,24 +338,4 @@ impl Ended {
         report.result = RunResult::of(&report.facts(self.listed_success_code));
         report
     }
-}
-
-fn hook_environment(
-    env: &[(OsString, OsString)],
-    invocation: &Invocation,
-) -> Vec<(OsString, OsString)> {
-    let mut hook_env: Vec<_> = env
-        .iter()
-        .filter(|(key, _)| !HOOK_VARS.iter().any(|var| key == var))
-        .cloned()
-        .collect();
-    if let Some(preset) = &invocation.preset {
-        env_set(&mut hook_env, "KELD_PRESET", preset.into());
-    }
-    env_set(
-        &mut hook_env,
-        "KELD_COMMAND",
-        invocation.alias.clone().into(),
-    );
-    hook_env
 }

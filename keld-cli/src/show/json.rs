@@ -2,7 +2,8 @@
 //!
 //! The top-level keys are the same with and without `--verbose`; `--verbose` adds one
 //! `provenance` object, so a script written against the short form keeps working.
-//! Values are exact (JSON escapes what a terminal must not see raw).
+//! Values are exact; every control character is a JSON escape, those `serde_json`
+//! leaves raw included ([`crate::escape::json`]).
 
 use keld_config::{Origin, Overridden, REDACTED, RedactedSetting, ShownValue};
 use serde_json::{Value, json};
@@ -10,10 +11,7 @@ use serde_json::{Value, json};
 use super::View;
 
 pub(super) fn render(view: &View, verbose: bool) -> String {
-    let mut text = serde_json::to_string_pretty(&document(view, verbose))
-        .unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"));
-    text.push('\n');
-    text
+    crate::escape::json_text(&document(view, verbose))
 }
 
 /// The JSON document of one resolution.
@@ -122,7 +120,7 @@ fn provenance(view: &View) -> Value {
         "environment": environment,
         "pre_hooks": resolved.pre_hooks.as_ref().map(setting),
         "post_hooks": resolved.post_hooks.as_ref().map(setting),
-        "hooks_apply": resolved.hooks_apply,
+        "hooks_apply": view.hooks_run(),
     })
 }
 

@@ -9,8 +9,10 @@
 mod json;
 mod text;
 
+pub(crate) use text::origin;
+
 use keld_config::{Redacted, ResolvedConfig, shell};
-use keld_hooks::Invocation;
+use keld_hooks::{Invocation, Purpose};
 
 /// Which form of `--show-command` to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,11 +27,14 @@ pub(crate) struct Form {
 /// form; the text ends with a newline.
 pub(crate) fn render(resolved: &ResolvedConfig, invocation: &Invocation, form: Form) -> String {
     let view = View::new(resolved.redacted(), invocation);
-    match (form.json, form.verbose) {
-        (true, verbose) => json::render(&view, verbose),
+    let text = match (form.json, form.verbose) {
+        (true, verbose) => return json::render(&view, verbose),
         (false, false) => text::plain(&view),
         (false, true) => text::verbose(&view),
-    }
+    };
+    // Every field is quoted or escaped on its own; this keeps a control character
+    // that slipped through off the terminal all the same.
+    crate::escape::message(&text).into_owned()
 }
 
 /// The `--json` document of one resolution, for a list of several.
@@ -47,13 +52,20 @@ struct View {
     redacted: Redacted,
     /// Program and arguments, unquoted, secrets redacted.
     argv: Vec<String>,
+    /// Whether restic does its job, or is only asked for help or a dry run (then no
+    /// hook runs).
+    purpose: Purpose,
 }
 
 impl View {
     fn new(redacted: Redacted, invocation: &Invocation) -> Self {
         let mut argv = vec![invocation.program.to_string_lossy().into_owned()];
         argv.extend(redacted.args.iter().cloned());
-        Self { redacted, argv }
+        Self {
+            redacted,
+            argv,
+            purpose: invocation.purpose,
+        }
     }
 
     /// The command line, quoted for pasting into a shell.
@@ -61,13 +73,35 @@ impl View {
         shell::join(&self.argv)
     }
 
-    /// Hooks that will run (only for `backup`).
+    /// Hooks that will run (only for a `backup` that is no help and no dry run).
     fn active_hooks(&self, pre: bool) -> &[String] {
+        if !self.hooks_run() {
+            return &[];
+        }
         let setting = if pre {
             &self.redacted.pre_hooks
         } else {
             &self.redacted.post_hooks
         };
         self.redacted.active_hooks(setting)
+    }
+
+    /// Whether the configured hooks run: for `backup`, unless restic is only asked
+    /// for help or a dry run.
+    fn hooks_run(&self) -> bool {
+        self.redacted.hooks_apply && self.purpose == Purpose::Run
+    }
+
+    /// Why configured hooks do not run, if they do not.
+    fn hooks_not_run(&self) -> Option<&'static str> {
+        if !self.redacted.hooks_apply {
+            Some("hooks apply only to backup")
+        } else {
+            match self.purpose {
+                Purpose::Run => None,
+                Purpose::Help => Some("restic is only asked for help"),
+                Purpose::DryRun => Some("a dry run stores nothing"),
+            }
+        }
     }
 }

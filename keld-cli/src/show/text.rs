@@ -27,7 +27,7 @@ pub(super) fn plain(view: &View) -> String {
         resolved
             .environ
             .iter()
-            .map(|var| format!("{}={}", var.name, var.value.display())),
+            .map(|var| format!("{}={}", shell::display(&var.name), var.value.display())),
     );
     for (title, hooks) in [
         ("pre-hooks", view.active_hooks(true)),
@@ -85,7 +85,10 @@ pub(super) fn verbose(view: &View) -> String {
 
     let mut environment = Block::default();
     for var in &resolved.environ {
-        environment.entry(format!("{}={}", var.name, var.value.display()), &var.origin);
+        environment.entry(
+            format!("{}={}", shell::display(&var.name), var.value.display()),
+            &var.origin,
+        );
         environment.overridden_all(&var.overridden);
     }
     environment.write(&mut out, "environment");
@@ -95,14 +98,14 @@ pub(super) fn verbose(view: &View) -> String {
         ("post-hooks", &resolved.post_hooks),
     ] {
         let Some(setting) = setting else { continue };
-        let title = if !resolved.hooks_apply {
-            format!("{title} (not run: hooks apply only to backup)")
+        let title = if let Some(why) = view.hooks_not_run() {
+            format!("{title} (not run: {why})")
         } else if setting.value.is_empty() {
             format!("{title} (cleared)")
         } else {
             title.to_owned()
         };
-        let _ = writeln!(out, "{title}:  # {}", setting.origin);
+        let _ = writeln!(out, "{title}:  # {}", origin(&setting.origin));
         let mut hooks = Block::default();
         for hook in &setting.value {
             hooks.plain(shell::display(hook));
@@ -130,14 +133,21 @@ fn header(out: &mut String, view: &View) {
     let resolved = &view.redacted;
     line(
         out,
-        &format!("preset: {}", resolved.preset.as_deref().unwrap_or(NONE)),
+        &format!(
+            "preset: {}",
+            resolved
+                .preset
+                .as_deref()
+                .map_or(NONE.into(), shell::display)
+        ),
     );
     if resolved.typed_command != resolved.command {
         line(
             out,
             &format!(
                 "restic command: {} (`{}` is an alias set by _command)",
-                resolved.command, resolved.typed_command
+                shell::display(&resolved.command),
+                shell::display(&resolved.typed_command)
             ),
         );
     }
@@ -150,6 +160,24 @@ fn header(out: &mut String, view: &View) {
             .iter()
             .map(|section| shell::display(section)),
     );
+}
+
+/// Where a value came from, as it may be shown: `file:line:column [section]` with
+/// control characters in the path and the section escaped.
+pub(crate) fn origin(origin: &Origin) -> String {
+    match origin {
+        Origin::File {
+            path: file,
+            line,
+            column,
+            section,
+        } => format!(
+            "{}:{line}:{column} [{}]",
+            path(file),
+            shell::display(section)
+        ),
+        Origin::CommandLine { .. } => origin.to_string(),
+    }
 }
 
 /// A path as it may be shown: control characters escaped.
@@ -183,7 +211,7 @@ struct Block {
 
 impl Block {
     fn entry(&mut self, text: String, origin: &Origin) {
-        self.rows.push((text, Some(origin.to_string())));
+        self.rows.push((text, Some(self::origin(origin))));
     }
 
     fn setting<T>(&mut self, shown: String, setting: &RedactedSetting<T>) {
@@ -196,7 +224,7 @@ impl Block {
         for old in overridden {
             self.rows.push((
                 format!("# overridden: {}", shell::display(&old.value)),
-                Some(old.origin.to_string()),
+                Some(origin(&old.origin)),
             ));
         }
     }

@@ -9,12 +9,15 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod before_anything_runs;
 mod commands;
 mod completions;
+mod control_characters;
 mod errors;
 mod examples;
 mod exit_codes;
 mod hardening;
+mod help_and_dry_run;
 mod operations;
 mod options;
 mod output;

@@ -230,3 +230,65 @@ pub(crate) fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
         .windows(needle.len())
         .rposition(|window| window == needle)
 }
+
+/// A program that leads its own session on a new pseudo-terminal, as under a terminal
+/// emulator or `ssh host keld ...`: the kernel sends the terminal's hang-up to it
+/// alone. Unlike [`Terminal`], the test holds the only descriptor of the master
+/// side, so [`SessionLeader::hang_up`] really closes the terminal.
+pub(crate) struct SessionLeader {
+    pub(crate) child: std::process::Child,
+    master: Option<nix::pty::PtyMaster>,
+}
+
+impl SessionLeader {
+    /// Start `command` with a new pseudo-terminal as its standard input, output and
+    /// error and controlling terminal (util-linux `setsid --ctty`, which `exec`s the
+    /// program in the new session).
+    pub(crate) fn spawn(command: &Command) -> Self {
+        use nix::fcntl::{OFlag, open};
+        use nix::pty::{grantpt, posix_openpt, ptsname_r, unlockpt};
+        use nix::sys::stat::Mode;
+        use std::process::Stdio;
+
+        // Close-on-exec from the start: a copy in any child (of this test or of
+        // another running at the same time) would keep the terminal open.
+        let master = posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC)
+            .expect("open a pseudo-terminal");
+        grantpt(&master).expect("grantpt");
+        unlockpt(&master).expect("unlockpt");
+        let name = ptsname_r(&master).expect("the terminal's name");
+        let slave = open(
+            name.as_str(),
+            OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .expect("open the terminal");
+        let mut wrapped = Command::new("setsid");
+        wrapped
+            .arg("--ctty")
+            .arg(command.get_program())
+            .args(command.get_args())
+            .env_clear()
+            .stdin(Stdio::from(slave.try_clone().expect("dup")))
+            .stdout(Stdio::from(slave.try_clone().expect("dup")))
+            .stderr(Stdio::from(slave));
+        for (name, value) in command.get_envs() {
+            if let Some(value) = value {
+                wrapped.env(name, value);
+            }
+        }
+        if let Some(dir) = command.get_current_dir() {
+            wrapped.current_dir(dir);
+        }
+        let child = wrapped.spawn().expect("start the program in a new session");
+        Self {
+            child,
+            master: Some(master),
+        }
+    }
+
+    /// Close the master side, as a terminal emulator does when its window closes.
+    pub(crate) fn hang_up(&mut self) {
+        drop(self.master.take());
+    }
+}

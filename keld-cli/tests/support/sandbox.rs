@@ -214,11 +214,17 @@ impl Sandbox {
     /// `bash -c 'set -o pipefail; SCRIPT'` with keld's environment, `keld` first on
     /// PATH and its path in `$KELD`.
     pub(crate) fn bash(&self, script: &str) -> Command {
-        let keld_dir = Path::new(KELD).parent().expect("the target directory");
-        let mut command = Command::new("/bin/bash");
+        let mut command = self.shell("/bin/bash");
+        command.arg("-c").arg(format!("set -o pipefail; {script}"));
         command
-            .arg("-c")
-            .arg(format!("set -o pipefail; {script}"))
+    }
+
+    /// `program` (a shell) with keld's environment, `keld` first on PATH and its path
+    /// in `$KELD`, in the sandbox; the caller adds the arguments.
+    pub(crate) fn shell(&self, program: &str) -> Command {
+        let keld_dir = Path::new(KELD).parent().expect("the target directory");
+        let mut command = Command::new(program);
+        command
             .env_clear()
             .envs(self.environment())
             .env(
