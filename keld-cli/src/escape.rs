@@ -12,22 +12,11 @@
 
 use std::borrow::Cow;
 
-use keld_config::shell;
-
-/// How `c` is written when it must not reach a terminal raw (`\x1b`), or `None`
-/// when it may.
-fn escape(c: char) -> Option<String> {
-    let mut buf = [0; 4];
-    let shown = shell::display(c.encode_utf8(&mut buf));
-    shown
-        .strip_prefix("$'")
-        .and_then(|inner| inner.strip_suffix('\''))
-        .map(str::to_owned)
-}
+use keld_config::shell::{escape_char as escape, is_control};
 
 /// Whether `text` holds a character that must not reach a terminal raw.
 fn has_control(text: &str) -> bool {
-    shell::display(text) != text
+    text.chars().any(is_control)
 }
 
 /// `text` (a message, a line of output) with every control character written as an

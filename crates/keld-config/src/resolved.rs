@@ -372,8 +372,11 @@ impl ResolvedConfig {
         Ok(())
     }
 
-    /// Whether a flag `long` (a long name: `help`, `dry-run`) is set, by that name or
-    /// by its short alias for this command, to anything but an explicit false.
+    /// Whether a flag `long` (a long name: `stdin`, `files-from`) is set, by that
+    /// name or by its short alias for this command, to anything restic does not read
+    /// as false ([`crate::restic::parse_bool`]). Whether restic is only asked for help
+    /// or a dry run is read from its final arguments instead (keld-hooks'
+    /// `Purpose::of`), which include what was typed after the command.
     pub fn has_flag(&self, long: &str) -> bool {
         let flags = crate::FlagData::restic();
         self.flags.iter().any(|flag| {
@@ -384,7 +387,7 @@ impl ResolvedConfig {
             named
                 && match &flag.value {
                     FlagValue::Switch | FlagValue::Count(_) | FlagValue::Values(_) => true,
-                    FlagValue::Attached(value) => !value.eq_ignore_ascii_case("false"),
+                    FlagValue::Attached(value) => crate::restic::parse_bool(value) != Some(false),
                 }
         })
     }
@@ -407,18 +410,6 @@ impl ResolvedConfig {
                 FlagValue::Switch | FlagValue::Count(_) => Vec::new(),
             })
             .collect()
-    }
-
-    /// Whether restic is only asked for its help (`--help` or `-h`): it then does
-    /// nothing else, so nothing around a run (hooks, records) applies.
-    pub fn asks_for_help(&self) -> bool {
-        self.has_flag("help")
-    }
-
-    /// Whether restic is asked for a dry run (`--dry-run`, or `-n` where that is its
-    /// alias), which reports what it would do and stores or removes nothing.
-    pub fn is_dry_run(&self) -> bool {
-        self.has_flag("dry-run")
     }
 
     /// The pre-hooks that will run (empty unless [`Self::hooks_apply`]).

@@ -15,16 +15,35 @@
 //! assert_eq!(display("echo a\necho b"), r"$'echo a\necho b'");
 //! ```
 
-use std::fmt::Write as _;
-
 /// Whether `c` must never reach a terminal raw: C0 and C1 control characters, DEL,
 /// and the Unicode controls that reorder or hide text (bidirectional embeddings,
 /// overrides and isolates, line and paragraph separators).
-fn is_control(c: char) -> bool {
+pub fn is_control(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}')
         || ('\u{202a}'..='\u{202e}').contains(&c)
         || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+/// How `c` is written inside bash's `$'...'` quotes when it must not appear raw
+/// (`\n`, `\x1b`, `\u202e`), or `None` when it may. `'` and `\` are escaped by
+/// [`quote`] too, but are no control characters, so they are `None` here.
+///
+/// ```
+/// use keld_config::shell::escape_char;
+/// assert_eq!(escape_char('\u{1b}').as_deref(), Some(r"\x1b"));
+/// assert_eq!(escape_char('\n').as_deref(), Some(r"\n"));
+/// assert_eq!(escape_char('é'), None);
+/// ```
+pub fn escape_char(c: char) -> Option<String> {
+    match c {
+        '\n' => Some("\\n".to_owned()),
+        '\t' => Some("\\t".to_owned()),
+        '\r' => Some("\\r".to_owned()),
+        c if is_control(c) && u32::from(c) < 0x80 => Some(format!("\\x{:02x}", u32::from(c))),
+        c if is_control(c) => Some(format!("\\u{:04x}", u32::from(c))),
+        _ => None,
+    }
 }
 
 /// `word` in bash's `$'...'` quotes, every control character and `'` and `\` escaped.
@@ -33,18 +52,12 @@ fn ansi_c(word: &str) -> String {
     out.push_str("$'");
     for c in word.chars() {
         match c {
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
             '\'' => out.push_str("\\'"),
             '\\' => out.push_str("\\\\"),
-            c if is_control(c) && u32::from(c) < 0x80 => {
-                let _ = write!(out, "\\x{:02x}", u32::from(c));
-            }
-            c if is_control(c) => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
+            c => match escape_char(c) {
+                Some(escaped) => out.push_str(&escaped),
+                None => out.push(c),
+            },
         }
     }
     out.push('\'');

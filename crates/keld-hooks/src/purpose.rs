@@ -12,7 +12,7 @@
 use std::ffi::OsString;
 
 use keld_config::FlagData;
-use keld_config::restic::FlagKind;
+use keld_config::restic::{FlagKind, parse_bool};
 
 /// Whether restic does its job or is only asked about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,15 +101,6 @@ impl Purpose {
         } else {
             Self::Run
         }
-    }
-}
-
-/// A boolean as Go's `strconv.ParseBool` reads it; `None` when it is none.
-fn parse_bool(value: &str) -> Option<bool> {
-    match value {
-        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
-        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
-        _ => None,
     }
 }
 

@@ -36,6 +36,24 @@
 
 mod data;
 
+/// A boolean flag's value as restic reads it (Go's `strconv.ParseBool`): `1`, `t`,
+/// `T`, `true`, `TRUE`, `True` are true, `0`, `f`, `F`, `false`, `FALSE`, `False`
+/// false; anything else makes restic refuse its arguments (`None`).
+///
+/// ```
+/// use keld_config::restic::parse_bool;
+/// assert_eq!(parse_bool("0"), Some(false));
+/// assert_eq!(parse_bool("True"), Some(true));
+/// assert_eq!(parse_bool("yes"), None);
+/// ```
+pub fn parse_bool(value: &str) -> Option<bool> {
+    match value {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
+    }
+}
+
 /// How a flag takes its value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FlagKind {
