@@ -2,15 +2,12 @@
 
 use std::io::{self, Write};
 
-use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
-    SourceSpan,
-};
+use keld_config::terminal::SafeDiagnostic;
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 use thiserror::Error;
 
 use crate::cli::USAGE;
 use crate::context::Context;
-use crate::escape;
 
 /// A failure of keld itself (not of restic): exit code 1 unless said otherwise.
 #[derive(Debug, Error, Diagnostic)]
@@ -165,7 +162,7 @@ impl From<&keld_config::Warning> for WarningReport {
 /// Render a diagnostic the way every keld message looks: miette's graphical report,
 /// coloured only when stderr is a terminal and `NO_COLOR` is not set.
 ///
-/// What is rendered is a [`Safe`] copy: every text of the diagnostic, and the lines
+/// What is rendered is a [`SafeDiagnostic`] copy: every text of the diagnostic, and the lines
 /// of a config file it quotes, with control characters escaped (miette prints both
 /// as they are, and they may come from a config file).
 pub(crate) fn render(diagnostic: &dyn Diagnostic, ctx: &Context) -> String {
@@ -174,215 +171,14 @@ pub(crate) fn render(diagnostic: &dyn Diagnostic, ctx: &Context) -> String {
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let safe = Safe::of(diagnostic);
+    let safe = SafeDiagnostic::of(diagnostic);
     let mut out = String::new();
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
     if handler.render_report(&mut out, &safe).is_err() {
         // Rendering into a String only fails if a Display impl fails; fall back to text.
-        out = format!("Error: {}\n", safe.message);
+        out = format!("Error: {safe}\n");
     }
     out
-}
-
-/// A diagnostic as keld prints it: its message, code, help, labels, causes and
-/// related diagnostics with control characters escaped ([`escape::message`]), and
-/// the source text it quotes escaped too, its labels moved to match
-/// ([`escape::Source`]). Text without control characters is unchanged, and the
-/// source code is passed through as it is.
-struct Safe<'a> {
-    message: String,
-    code: Option<String>,
-    severity: Option<miette::Severity>,
-    help: Option<String>,
-    url: Option<String>,
-    source: SafeSource<'a>,
-    labels: Option<Vec<LabeledSpan>>,
-    related: Vec<Safe<'a>>,
-    cause: Option<Box<Cause>>,
-}
-
-/// The source code a [`Safe`] diagnostic quotes.
-enum SafeSource<'a> {
-    None,
-    /// Nothing to escape: the diagnostic's own.
-    Original(&'a dyn SourceCode),
-    /// Escaped, with its (escaped) name.
-    Escaped(NamedSource<String>),
-}
-
-/// One cause of a [`Safe`] diagnostic: only its message is shown.
-#[derive(Debug)]
-struct Cause {
-    message: String,
-    next: Option<Box<Cause>>,
-}
-
-impl std::fmt::Display for Cause {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Cause {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.next
-            .as_deref()
-            .map(|next| next as &(dyn std::error::Error + 'static))
-    }
-}
-
-impl<'a> Safe<'a> {
-    fn of(diagnostic: &'a dyn Diagnostic) -> Self {
-        let text = |shown: &dyn std::fmt::Display| escape::message(&shown.to_string()).into_owned();
-        let (source, shift) = match diagnostic.source_code() {
-            Some(code) => safe_source(code),
-            None => (SafeSource::None, None),
-        };
-        let labels = match (&source, diagnostic.labels()) {
-            // A source that could not be read is not quoted at all.
-            (SafeSource::None, _) | (_, None) => None,
-            (_, Some(labels)) => Some(
-                labels
-                    .map(|label| {
-                        let (start, end) = (label.offset(), label.offset() + label.len());
-                        let (start, end) = match &shift {
-                            Some(shown) => (shown.offset(start), shown.offset(end)),
-                            None => (start, end),
-                        };
-                        let span = SourceSpan::from((start, end - start));
-                        let text = label.label().map(|label| text(&label));
-                        if label.primary() {
-                            LabeledSpan::new_primary_with_span(text, span)
-                        } else {
-                            LabeledSpan::new_with_span(text, span)
-                        }
-                    })
-                    .collect(),
-            ),
-        };
-        // The causes as miette walks them: the diagnostic source, else the error source.
-        let mut messages = Vec::new();
-        let mut next: Option<&dyn std::error::Error> = match diagnostic.diagnostic_source() {
-            Some(cause) => Some(cause),
-            None => diagnostic.source(),
-        };
-        while let Some(cause) = next {
-            messages.push(text(&cause));
-            next = cause.source();
-        }
-        let cause = messages.into_iter().rev().fold(None, |next, message| {
-            Some(Box::new(Cause { message, next }))
-        });
-        Self {
-            message: text(&diagnostic),
-            code: diagnostic.code().map(|code| text(&code)),
-            severity: diagnostic.severity(),
-            help: diagnostic.help().map(|help| text(&help)),
-            url: diagnostic.url().map(|url| text(&url)),
-            source,
-            labels,
-            related: diagnostic
-                .related()
-                .map(|related| related.map(Safe::of).collect())
-                .unwrap_or_default(),
-            cause,
-        }
-    }
-}
-
-/// `code` as it may be quoted: itself when neither its text nor its name holds a
-/// control character, else an escaped copy and the map of its offsets.
-fn safe_source(code: &dyn SourceCode) -> (SafeSource<'_>, Option<escape::Source>) {
-    // The whole text: from offset 0, every line after it.
-    let Ok(contents) = code.read_span(&SourceSpan::from((0, 0)), 0, usize::MAX) else {
-        return (SafeSource::None, None);
-    };
-    let Ok(text) = std::str::from_utf8(contents.data()) else {
-        return (SafeSource::None, None);
-    };
-    let name = contents
-        .name()
-        .map(|name| escape::message(name).into_owned());
-    let shown = escape::Source::of(text);
-    if shown.is_none() && name.as_deref() == contents.name() {
-        return (SafeSource::Original(code), None);
-    }
-    let escaped = shown
-        .as_ref()
-        .map_or_else(|| text.to_owned(), |shown| shown.text.clone());
-    let named = NamedSource::new(name.unwrap_or_default(), escaped);
-    (SafeSource::Escaped(named), shown)
-}
-
-impl std::fmt::Debug for Safe<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Safe")
-            .field("message", &self.message)
-            .finish_non_exhaustive()
-    }
-}
-
-impl std::fmt::Display for Safe<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Safe<'_> {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.cause
-            .as_deref()
-            .map(|cause| cause as &(dyn std::error::Error + 'static))
-    }
-}
-
-impl Diagnostic for Safe<'_> {
-    fn code<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
-        self.code
-            .as_ref()
-            .map(|code| Box::new(code) as Box<dyn std::fmt::Display>)
-    }
-
-    fn severity(&self) -> Option<miette::Severity> {
-        self.severity
-    }
-
-    fn help<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
-        self.help
-            .as_ref()
-            .map(|help| Box::new(help) as Box<dyn std::fmt::Display>)
-    }
-
-    fn url<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
-        self.url
-            .as_ref()
-            .map(|url| Box::new(url) as Box<dyn std::fmt::Display>)
-    }
-
-    fn source_code(&self) -> Option<&dyn SourceCode> {
-        match &self.source {
-            SafeSource::None => None,
-            SafeSource::Original(code) => Some(*code),
-            SafeSource::Escaped(named) => Some(named),
-        }
-    }
-
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.labels
-            .as_ref()
-            .map(|labels| Box::new(labels.iter().cloned()) as Box<dyn Iterator<Item = _>>)
-    }
-
-    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn Diagnostic> + 'b>> {
-        if self.related.is_empty() {
-            return None;
-        }
-        Some(Box::new(
-            self.related
-                .iter()
-                .map(|related| related as &dyn Diagnostic),
-        ))
-    }
 }
 
 /// Print a diagnostic to stderr. A failing stderr has nowhere left to report to.

@@ -55,7 +55,7 @@ pub(crate) fn write(
             for (index, preset) in listed.enumerate() {
                 out.write_all(if index == 0 { b"\n  " } else { b",\n  " })?;
                 let element = serde_json::to_string(&to_json(&preset)).map_err(io::Error::other)?;
-                out.write_all(crate::escape::json(element).as_bytes())?;
+                out.write_all(keld_config::terminal::json(element).as_bytes())?;
             }
             out.write_all(b"\n]\n")
         }

@@ -244,7 +244,7 @@ fn repository(
                 crate::write_stderr(&format!(
                     "{}: restic snapshots failed: {}\n",
                     shell::display(preset),
-                    crate::escape::message(&stderr)
+                    keld_config::terminal::message(&stderr)
                 ));
                 return Ok(outcome.exit_code());
             }

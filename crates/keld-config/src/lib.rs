@@ -90,6 +90,7 @@ pub mod restic;
 pub mod shell;
 mod source;
 mod special;
+pub mod terminal;
 mod tree;
 mod trust;
 mod value;

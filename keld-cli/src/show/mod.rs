@@ -34,7 +34,7 @@ pub(crate) fn render(resolved: &ResolvedConfig, invocation: &Invocation, form: F
     };
     // Every field is quoted or escaped on its own; this keeps a control character
     // that slipped through off the terminal all the same.
-    crate::escape::message(&text).into_owned()
+    keld_config::terminal::message(&text).into_owned()
 }
 
 /// The `--json` document of one resolution, for a list of several.
