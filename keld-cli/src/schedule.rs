@@ -4,115 +4,35 @@
 
 use std::path::{Path, PathBuf};
 
-use keld_config::{Config, PresetKind, Request};
-use keld_hooks::{Launcher, Plan, Scope, Timer};
+use keld_config::Config;
+use keld_hooks::{Launcher, Plan, Scope, Timer, WantedError};
 use serde_json::json;
 
 use crate::cli::{Cli, ScheduleArgs, ScopeArgs, UnscheduleArgs};
 use crate::context::Context;
 use crate::error::CliError;
 
-/// `--system`, `--user`, or the default: system units for root, user units otherwise.
 fn scope(args: ScopeArgs, ctx: &Context) -> Scope {
-    if args.system || (!args.user && ctx.euid == 0) {
-        Scope::System
-    } else {
-        Scope::User
-    }
+    Scope::choose(args.system, args.user, ctx.euid)
 }
 
-/// Where the scope's unit files live: `/etc/systemd/system`, or
-/// `$XDG_CONFIG_HOME/systemd/user` (default `~/.config/systemd/user`).
 fn unit_dir(scope: Scope, ctx: &Context) -> Result<PathBuf, CliError> {
-    match scope {
-        Scope::System => Ok(PathBuf::from("/etc/systemd/system")),
-        Scope::User => {
-            let config_home = ctx
-                .env
-                .vars
-                .get("XDG_CONFIG_HOME")
-                .map(PathBuf::from)
-                .filter(|dir| dir.is_absolute())
-                .or_else(|| ctx.env.home.as_ref().map(|home| home.join(".config")))
-                .ok_or(CliError::NoUnitDir)?;
-            Ok(config_home.join("systemd/user"))
-        }
-    }
+    scope.unit_dir(&ctx.host()).ok_or(CliError::NoUnitDir)
 }
 
-/// The timers the config asks for: one per `[P.CMD]` section of a plain preset or a
-/// full `prefix@suffix` preset whose `_schedule` resolves non-empty. Each calendar is
-/// checked with `systemd-analyze calendar` when it is installed.
 fn wanted(config: &Config, ctx: &Context) -> Result<Vec<Timer>, CliError> {
-    let host = ctx.host();
-    let mut timers = Vec::new();
-    for preset in config.presets().defined() {
-        if !matches!(preset.kind, PresetKind::Plain | PresetKind::Split) {
-            continue;
-        }
-        let prefix = format!("{}.", preset.name);
-        let mut commands: Vec<String> = preset
-            .sections
-            .iter()
-            .filter_map(|section| section.section.strip_prefix(&prefix))
-            .filter(|command| !command.contains('.') && *command != "environ")
-            .map(str::to_owned)
-            .collect();
-        commands.sort();
-        commands.dedup();
-        for command in commands {
-            let request = Request {
-                preset: Some(preset.name.clone()),
-                command: command.clone(),
-                args: Vec::new(),
-            };
-            let resolved = config.resolve(&request, &ctx.env)?;
-            let Some(schedule) = &resolved.operations.schedule else {
-                continue;
-            };
-            if schedule.value.is_empty() {
-                continue;
-            }
-            for calendar in &schedule.value {
-                keld_hooks::check_calendar(&host, calendar).map_err(|message| {
-                    CliError::BadCalendar {
-                        calendar: calendar.clone(),
-                        at: schedule.origin.to_string(),
-                        message,
-                    }
-                })?;
-            }
-            timers.push(Timer {
-                preset: preset.name.clone(),
-                command,
-                calendars: schedule.value.clone(),
-                delay: resolved
-                    .operations
-                    .schedule_delay
-                    .as_ref()
-                    .map(|setting| setting.value),
-                remote: remote_repository(&resolved),
-            });
-        }
-    }
-    Ok(timers)
-}
-
-/// Whether the resolved repository is anything but a local path (`/...`, `local:`),
-/// or unknown (a `repository-file`, or keld's environment at run time): then the
-/// timer waits for the network.
-fn remote_repository(resolved: &keld_config::ResolvedConfig) -> bool {
-    let from_flag = resolved.flag_values("repo").pop();
-    let from_environ = resolved.environ.iter().find_map(|var| match &var.value {
-        keld_config::EnvValue::Literal(value) if var.name == "RESTIC_REPOSITORY" => {
-            Some(value.clone())
-        }
-        _ => None,
-    });
-    match from_flag.or(from_environ) {
-        Some(repository) => !(repository.starts_with('/') || repository.starts_with("local:")),
-        None => true,
-    }
+    keld_hooks::wanted_timers(config, &ctx.env, &ctx.host()).map_err(|error| match error {
+        WantedError::Config(error) => CliError::Config(error),
+        WantedError::BadCalendar {
+            calendar,
+            at,
+            message,
+        } => CliError::BadCalendar {
+            calendar,
+            at,
+            message,
+        },
+    })
 }
 
 /// keld's own absolute path and the config file it was started with, for

@@ -99,9 +99,9 @@ pub use report::{
 };
 pub use run::Runner;
 pub use schedule::{
-    Launcher, MARKER, Plan, ScheduleError, Scope, Timer, ToolError, Unit, apply as apply_schedule,
-    check_calendar, escape as systemd_escape, keld_units, next_elapses, plan as plan_schedule,
-    stem as unit_stem, systemctl, units, unschedule_plan,
+    Launcher, MARKER, Plan, ScheduleError, Scope, Timer, ToolError, Unit, WantedError,
+    apply as apply_schedule, check_calendar, escape as systemd_escape, keld_units, next_elapses,
+    plan as plan_schedule, stem as unit_stem, systemctl, units, unschedule_plan, wanted_timers,
 };
 pub use snapshots::{Snapshot, SnapshotQuery, SnapshotsError, newest_in, newest_snapshot};
 pub use state::{STATE_DIR_VAR, StateError, state_dir};

@@ -13,6 +13,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use keld_config::{Config, EnvValue, Environment, PresetKind, Request, ResolvedConfig};
 use keld_supervise::{CaptureError, ChildCommand, Children, Stdin, capture};
 
 use crate::invocation::Host;
@@ -30,6 +31,30 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// `--system` or `--user` as asked, else system units for root and user units for
+    /// everyone else.
+    pub fn choose(system: bool, user: bool, euid: u32) -> Self {
+        if system || (!user && euid == 0) {
+            Self::System
+        } else {
+            Self::User
+        }
+    }
+
+    /// Where the scope's unit files live: `/etc/systemd/system`, or
+    /// `$XDG_CONFIG_HOME/systemd/user` (default `~/.config/systemd/user`); `None` for
+    /// user units without a home directory.
+    pub fn unit_dir(self, host: &Host) -> Option<PathBuf> {
+        match self {
+            Self::System => Some(PathBuf::from("/etc/systemd/system")),
+            Self::User => keld_supervise::env_lookup(&host.env, "XDG_CONFIG_HOME")
+                .map(PathBuf::from)
+                .filter(|dir| dir.is_absolute())
+                .or_else(|| host.home.as_ref().map(|home| home.join(".config")))
+                .map(|config_home| config_home.join("systemd/user")),
+        }
+    }
+
     /// `systemctl` and its scope argument.
     pub fn systemctl(self) -> Vec<String> {
         match self {
@@ -52,6 +77,97 @@ pub struct Timer {
     pub delay: Option<Duration>,
     /// The repository is not a local path: wait for the network.
     pub remote: bool,
+}
+
+/// Why the wanted timers cannot be known.
+#[derive(Debug, thiserror::Error)]
+pub enum WantedError {
+    /// A scheduled section does not resolve.
+    #[error(transparent)]
+    Config(#[from] keld_config::Error),
+    /// systemd refuses a calendar expression.
+    #[error("systemd does not accept the calendar {calendar:?} ({at}): {message}")]
+    BadCalendar {
+        /// The expression.
+        calendar: String,
+        /// Where it is set.
+        at: String,
+        /// systemd's message.
+        message: String,
+    },
+}
+
+/// The timers `config` asks for: one per `[P.CMD]` section of a plain preset or a
+/// full `prefix@suffix` preset whose `_schedule` resolves non-empty. Each calendar is
+/// checked with `systemd-analyze calendar` when it is installed.
+pub fn wanted_timers(
+    config: &Config,
+    env: &Environment,
+    host: &Host,
+) -> Result<Vec<Timer>, WantedError> {
+    let mut timers = Vec::new();
+    for preset in config.presets().defined() {
+        if !matches!(preset.kind, PresetKind::Plain | PresetKind::Split) {
+            continue;
+        }
+        let prefix = format!("{}.", preset.name);
+        let mut commands: Vec<&str> = preset
+            .sections
+            .iter()
+            .filter_map(|section| section.section.strip_prefix(&prefix))
+            .filter(|command| !command.contains('.') && *command != "environ")
+            .collect();
+        commands.sort_unstable();
+        commands.dedup();
+        for command in commands {
+            let request = Request {
+                preset: Some(preset.name.clone()),
+                command: command.to_owned(),
+                args: Vec::new(),
+            };
+            let resolved = config.resolve(&request, env)?;
+            let Some(schedule) = &resolved.operations.schedule else {
+                continue;
+            };
+            if schedule.value.is_empty() {
+                continue;
+            }
+            for calendar in &schedule.value {
+                check_calendar(host, calendar).map_err(|message| WantedError::BadCalendar {
+                    calendar: calendar.clone(),
+                    at: schedule.origin.to_string(),
+                    message,
+                })?;
+            }
+            timers.push(Timer {
+                preset: preset.name.clone(),
+                command: command.to_owned(),
+                calendars: schedule.value.clone(),
+                delay: resolved
+                    .operations
+                    .schedule_delay
+                    .as_ref()
+                    .map(|setting| setting.value),
+                remote: remote_repository(&resolved),
+            });
+        }
+    }
+    Ok(timers)
+}
+
+/// Whether the resolved repository is anything but a local path (`/...`, `local:`),
+/// or unknown (a `repository-file`, or keld's environment at run time): then the
+/// timer waits for the network.
+fn remote_repository(resolved: &ResolvedConfig) -> bool {
+    let from_flag = resolved.flag_values("repo").pop();
+    let from_environ = resolved.environ.iter().find_map(|var| match &var.value {
+        EnvValue::Literal(value) if var.name == "RESTIC_REPOSITORY" => Some(value.clone()),
+        _ => None,
+    });
+    match from_flag.or(from_environ) {
+        Some(repository) => !(repository.starts_with('/') || repository.starts_with("local:")),
+        None => true,
+    }
 }
 
 /// A unit file: its name and text.
