@@ -57,6 +57,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod drill;
 mod environ;
 mod files;
 mod invocation;
@@ -75,6 +76,10 @@ mod snapshots;
 mod state;
 mod status;
 
+pub use drill::{
+    DEFAULT_MAX_SIZE, DEFAULT_SAMPLE, Drill, DrillError, DrillOptions, DrillReport, FileVerdict,
+    SizeError, Verdict, format_size, include_pattern, parse_size, restic_lossy, sample,
+};
 pub use environ::{EnvCommandError, EnvEntry, EnvSource, OUTPUT_LIMIT, STDERR_QUOTE_LIMIT};
 pub use files::write_atomically;
 pub use invocation::{Host, Invocation, Operations, Purpose};
@@ -94,7 +99,7 @@ pub use recorder::Recorder;
 pub use report::{
     Event, HookError, HookFailure, HookPhase, Observer, RunError, RunReport, SKIP_EXIT_CODE,
 };
-pub use run::Runner;
+pub use run::{CaptureFailure, Environs, Runner};
 pub use schedule::{
     Launcher, MARKER, Plan, ScheduleError, Scope, Timer, Unit, apply as apply_schedule,
     escape as systemd_escape, keld_units, plan as plan_schedule, stem as unit_stem, units,
