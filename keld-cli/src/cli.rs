@@ -90,6 +90,9 @@ pub(crate) enum Sub {
     /// Show each preset's last run and last success from the run records, or check
     /// that backups are recent enough (--max-age)
     Status(StatusArgs),
+    /// Restore a random sample of a snapshot's files into a private temporary directory
+    /// and compare them with the live files (docs/drill.md)
+    Drill(DrillArgs),
     /// A restic command or `_command` alias, and everything after it.
     #[command(external_subcommand)]
     Restic(Vec<OsString>),
@@ -111,6 +114,40 @@ pub(crate) struct StatusArgs {
     /// Ask restic for each preset's newest snapshot instead of reading the records
     #[arg(long)]
     pub(crate) repository: bool,
+}
+
+/// `keld drill`'s options.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DrillArgs {
+    /// How many files to restore and compare (all of them when the snapshot has fewer)
+    #[arg(long, value_name = "N", default_value_t = keld_hooks::DEFAULT_SAMPLE, value_parser = parse_sample)]
+    pub(crate) sample: usize,
+    /// The sample's seed: the same seed picks the same files from the same snapshot
+    /// (default: a random one, printed)
+    #[arg(long, value_name = "S")]
+    pub(crate) seed: Option<u64>,
+    /// Only files of at most this size (e.g. 64MiB, 512K, 2G; units of 1024)
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    pub(crate) max_size: u64,
+    /// Print JSON for scripts
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// The snapshot to drill (default: the newest of the preset's backups)
+    #[arg(value_name = "SNAPSHOT")]
+    pub(crate) snapshot: Option<String>,
+}
+
+/// A number of files, at least one.
+fn parse_sample(text: &str) -> Result<usize, String> {
+    text.parse::<usize>()
+        .ok()
+        .filter(|count| *count > 0)
+        .ok_or_else(|| format!("{text:?} is not a number of files (1 or more)"))
+}
+
+/// A size as `--max-size` takes it.
+fn parse_size(text: &str) -> Result<u64, String> {
+    keld_hooks::parse_size(text).map_err(|error| error.to_string())
 }
 
 /// A duration as the config writes it (`26h`, `1h30m`).
@@ -153,7 +190,7 @@ mod tests {
     #[test]
     fn own_subcommands_never_shadow_restic_commands() {
         let own = own_subcommands();
-        assert_eq!(own, ["presets", "completions", "man", "status"]);
+        assert_eq!(own, ["presets", "completions", "man", "status", "drill"]);
         for name in &own {
             assert!(
                 keld_config::FlagData::restic().command(name).is_none(),

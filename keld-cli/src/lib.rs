@@ -30,6 +30,7 @@
 mod cli;
 mod completions;
 mod context;
+mod drill;
 mod error;
 mod interactive;
 mod man;
@@ -133,6 +134,7 @@ fn dispatch(cli: &Cli, show_command: bool, ctx: &Context) -> Result<u8, CliError
             presets.extend(args.presets.iter().cloned());
             status::status(args, &presets, || load(cli, ctx), ctx)
         }
+        Some(Sub::Drill(args)) => drill::drill(cli, args, show_command, || load(cli, ctx), ctx),
         Some(Sub::Restic(words)) => restic(cli, words, show_command, ctx),
     }
 }

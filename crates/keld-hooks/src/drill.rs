@@ -220,6 +220,12 @@ pub enum DrillError {
         /// What went wrong.
         failure: CaptureFailure,
     },
+    /// restic listed no snapshot by the name given.
+    #[error("restic ls found no snapshot {snapshot:?}")]
+    UnknownSnapshot {
+        /// The name given.
+        snapshot: String,
+    },
     /// restic's output is not what keld reads.
     #[error("restic {step} --json wrote output keld cannot read: {message}")]
     Output {
@@ -255,6 +261,7 @@ impl DrillError {
             Self::Capture { failure, .. } => failure.exit_code(),
             Self::Interrupted { signal } => Outcome::Signaled(*signal).exit_code(),
             Self::NoSnapshot { .. }
+            | Self::UnknownSnapshot { .. }
             | Self::NothingToDrill { .. }
             | Self::Output { .. }
             | Self::Scratch { .. } => 1,
@@ -509,8 +516,10 @@ impl Drill {
                 }
             }
         };
-        let output = step.run(&self.ls, "ls", &["--json".into(), id.into()], found)?;
-        let listing = Listing::parse(&output, options.max_size)?;
+        let output = step.run(&self.ls, "ls", &["--json".into(), id.clone().into()], found)?;
+        // restic 0.14 lists nothing, successfully, for a snapshot it does not know.
+        let listing = Listing::parse(&output, options.max_size)?
+            .ok_or(DrillError::UnknownSnapshot { snapshot: id })?;
         found.snapshot = Some(listing.snapshot.clone());
         found.listed = listing.listed;
         found.eligible = listing.files.len();
@@ -658,9 +667,31 @@ impl Steps<'_> {
         Err(DrillError::Restic {
             step,
             outcome: captured.outcome,
-            stderr: crate::listing::last_lines(&captured.stderr, 5),
+            stderr: crate::listing::last_lines(&plain_errors(&captured.stderr), 5),
         })
     }
+}
+
+/// restic's standard error with the JSON error lines that restic 0.15 and later write
+/// under `--json` (`{"message_type":"exit_error","message":"..."}`) shown as their
+/// message.
+fn plain_errors(stderr: &[u8]) -> Vec<u8> {
+    #[derive(Deserialize)]
+    struct JsonError {
+        message_type: String,
+        message: String,
+    }
+    let mut plain = Vec::with_capacity(stderr.len());
+    for line in stderr.split(|&byte| byte == b'\n') {
+        match serde_json::from_slice::<JsonError>(line) {
+            Ok(error) if error.message_type.ends_with("error") => {
+                plain.extend_from_slice(error.message.as_bytes());
+            }
+            _ => plain.extend_from_slice(line),
+        }
+        plain.push(b'\n');
+    }
+    plain
 }
 
 /// `2 of 20 files failed the drill: 1 mismatch, 1 not_restored`.
@@ -856,7 +887,8 @@ struct Line {
 }
 
 impl Listing {
-    fn parse(output: &[u8], max_size: u64) -> Result<Self, DrillError> {
+    /// The listing, or `None` when restic listed nothing at all.
+    fn parse(output: &[u8], max_size: u64) -> Result<Option<Self>, DrillError> {
         let bad = |message: String| DrillError::Output {
             step: "ls",
             message,
@@ -897,12 +929,17 @@ impl Listing {
                 _ => {}
             }
         }
-        let snapshot = snapshot.ok_or_else(|| bad("no line describes the snapshot".to_owned()))?;
-        Ok(Self {
+        let Some(snapshot) = snapshot else {
+            if listed == 0 {
+                return Ok(None);
+            }
+            return Err(bad("no line describes the snapshot".to_owned()));
+        };
+        Ok(Some(Self {
             snapshot,
             listed,
             files,
-        })
+        }))
     }
 }
 
@@ -1320,7 +1357,9 @@ mod tests {
     }
 
     fn listing(lines: &str) -> Listing {
-        Listing::parse(lines.as_bytes(), DEFAULT_MAX_SIZE).expect("a listing")
+        Listing::parse(lines.as_bytes(), DEFAULT_MAX_SIZE)
+            .expect("a listing")
+            .expect("a snapshot")
     }
 
     #[test]
@@ -1338,8 +1377,10 @@ mod tests {
         let paths: Vec<&str> = parsed.files.iter().map(|file| file.path.as_str()).collect();
         assert_eq!(paths, ["/home/me/a", "/home/me/empty"]);
         assert_eq!(parsed.files[1].size, 0);
-        assert!(Listing::parse(b"{\"struct_type\":\"node\"}\n", 10).is_err());
+        let file = br#"{"struct_type":"node","type":"file","path":"/a"}"#;
+        assert!(Listing::parse(file, 10).is_err());
         assert!(Listing::parse(b"not json\n", 10).is_err());
+        assert!(Listing::parse(b"", 10).unwrap().is_none());
     }
 
     #[test]
@@ -1469,6 +1510,16 @@ mod tests {
         let path = dropped.path().to_owned();
         drop(dropped);
         assert!(!path.exists());
+    }
+
+    #[test]
+    fn json_errors_read_as_their_message() {
+        let stderr =
+            b"{\"message_type\":\"exit_error\",\"code\":1,\"message\":\"no matching ID\"}\nplain\n";
+        assert_eq!(
+            String::from_utf8(plain_errors(stderr)).unwrap(),
+            "no matching ID\nplain\n\n"
+        );
     }
 
     #[test]
