@@ -300,7 +300,7 @@ fn json_report(report: &DrillReport) -> String {
             .run
             .restic
             .filter(|outcome| outcome.started())
-            .map(|outcome| outcome.exit_code()),
+            .map(keld_status::Outcome::exit_code),
         error: report
             .error
             .as_ref()
