@@ -11,6 +11,7 @@ mod support;
 
 mod commands;
 mod completions;
+mod drill;
 mod errors;
 mod examples;
 mod exit_codes;
