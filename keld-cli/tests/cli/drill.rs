@@ -366,8 +366,11 @@ fn drill_command_line_mistakes() {
     assert!(text(&help.stdout).contains("drill"));
 }
 
-/// A local HTTP server that answers 200 and notes `METHOD PATH` and the body.
-fn ping_server() -> (u16, Arc<Mutex<Vec<(String, String)>>>) {
+/// The requests a [`ping_server`] received: `METHOD PATH` and the body.
+type Requests = Arc<Mutex<Vec<(String, String)>>>;
+
+/// A local HTTP server that answers 200 and notes each request.
+fn ping_server() -> (u16, Requests) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let seen = Arc::new(Mutex::new(Vec::new()));

@@ -359,10 +359,13 @@ fn drill_samples_at_random_reproducibly_within_the_size_limit() {
     assert_eq!(default.len(), 20);
 }
 
+/// One entry of a [`fingerprint`]: mode, size, mtime (s, ns), atime (s, ns), bytes.
+type Entry = (u32, u64, i64, i64, i64, i64, Vec<u8>);
+
 /// Everything below `dir` that a drill must leave alone: each entry's kind, mode,
 /// size, times and bytes, and a file's access time (read here with `O_NOATIME`, so
 /// that looking does not change it; keld reads live files the same way).
-fn fingerprint(dir: &Path) -> BTreeMap<Vec<u8>, (u32, u64, i64, i64, i64, i64, Vec<u8>)> {
+fn fingerprint(dir: &Path) -> BTreeMap<Vec<u8>, Entry> {
     let mut found = BTreeMap::new();
     let mut stack = vec![dir.to_owned()];
     while let Some(path) = stack.pop() {
