@@ -1185,10 +1185,16 @@ fn open_restored(path: &Path) -> io::Result<File> {
     }
 }
 
-/// Give every directory below `dir` (not following symbolic links) the mode 0700, so
-/// the drill can look into and remove what restic restored with other modes.
+/// Give every directory below `dir` (not following symbolic links) that this user
+/// cannot list, enter or change the mode 0700, so the drill can look into and remove
+/// what restic restored with other modes. Directories that already allow it are left
+/// as they are (a mode change is a write to the disk).
 fn make_traversable(dir: &Path) {
-    let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
+    let usable = fs::symlink_metadata(dir)
+        .is_ok_and(|meta| meta.permissions().mode() & 0o700 == 0o700);
+    if !usable {
+        let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
+    }
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
@@ -1250,9 +1256,16 @@ impl Drop for Scratch {
     }
 }
 
+/// Remove the drill's directory; only when that fails for want of permission (a
+/// directory restic restored without write permission) are the modes changed first.
 fn remove_tree(path: &Path) -> io::Result<()> {
-    make_traversable(path);
-    fs::remove_dir_all(path)
+    match fs::remove_dir_all(path) {
+        Err(error) if error.kind() == io::ErrorKind::PermissionDenied => {
+            make_traversable(path);
+            fs::remove_dir_all(path)
+        }
+        removed => removed,
+    }
 }
 
 #[cfg(test)]
