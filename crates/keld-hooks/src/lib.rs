@@ -2,7 +2,9 @@
 //!
 //! Every way keld runs restic goes through this crate: the command line (one preset
 //! or several), `--show-command` (which prints an [`Invocation`]), the interactive
-//! mode's confirmed command and its background listings ([`Lister`]).
+//! mode's confirmed command and its background listings ([`Lister`]), and restore
+//! drills ([`Drill`]: several restic steps as one run, each through
+//! [`Runner::capture`]).
 //!
 //! # How it works
 //!
