@@ -37,7 +37,7 @@ options:
   --no-config-bench   skip `cargo bench -p keld-config`
   --no-dynamic        leave out the plain `cargo build --release` binary
   --drill-runs N      rounds of the drill figure (keld drill against the restic
-                      ls + restore it needs, 10,000 files); default 10
+                      ls + restore it needs, 10,000 files); default 20
   --restic PATH       the real restic for the drill figure (default: from PATH)
   --no-drill          skip the drill figure
   --drill-only        only the drill figure

@@ -1190,8 +1190,8 @@ fn open_restored(path: &Path) -> io::Result<File> {
 /// what restic restored with other modes. Directories that already allow it are left
 /// as they are (a mode change is a write to the disk).
 fn make_traversable(dir: &Path) {
-    let usable = fs::symlink_metadata(dir)
-        .is_ok_and(|meta| meta.permissions().mode() & 0o700 == 0o700);
+    let usable =
+        fs::symlink_metadata(dir).is_ok_and(|meta| meta.permissions().mode() & 0o700 == 0o700);
     if !usable {
         let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
     }

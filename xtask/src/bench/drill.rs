@@ -3,7 +3,10 @@
 //! run side by side with the real restic on a real repository.
 //!
 //! Each round runs the four contenders one after another, in an order that rotates
-//! from round to round, so a change in the machine's load touches all of them.
+//! from round to round, so a change in the machine's load touches all of them. Each
+//! run is measured twice: its wall time, and the CPU time it and every process it
+//! started used (the children's user and system time from `/proc/self/stat`), which
+//! other work on a shared machine disturbs much less.
 
 use std::fs;
 use std::io;
@@ -33,13 +36,52 @@ struct Fixture {
     hostname: String,
 }
 
-/// The four series, in milliseconds per run.
+/// One series: wall time and CPU time per run.
+#[derive(Default)]
+pub(crate) struct Series {
+    wall: Vec<Duration>,
+    cpu: Vec<Duration>,
+}
+
+impl Series {
+    fn push(&mut self, (wall, cpu): (Duration, Duration)) {
+        self.wall.push(wall);
+        self.cpu.push(cpu);
+    }
+}
+
+/// The four series.
 pub(crate) struct Figures {
     restic_version: String,
-    keld_by_id: Vec<Duration>,
-    restic_by_id: Vec<Duration>,
-    keld_newest: Vec<Duration>,
-    restic_newest: Vec<Duration>,
+    keld_by_id: Series,
+    restic_by_id: Series,
+    keld_newest: Series,
+    restic_newest: Series,
+}
+
+/// The CPU time (user and system) of this process's children that were waited for,
+/// in the kernel's clock ticks of 10 ms.
+fn children_cpu() -> Duration {
+    let stat = fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<u64> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| {
+            rest.split_whitespace()
+                .map(|field| field.parse().unwrap_or(0))
+                .collect()
+        })
+        .unwrap_or_default();
+    // After the command: state is field 3, cutime field 16 and cstime field 17.
+    let ticks = fields.get(13).copied().unwrap_or(0) + fields.get(14).copied().unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
+/// Run `work` and say how long it took, in wall time and in its children's CPU time.
+fn timed(work: impl FnOnce() -> Result<(), String>) -> Result<(Duration, Duration), String> {
+    let cpu = children_cpu();
+    let started = Instant::now();
+    work()?;
+    Ok((started.elapsed(), children_cpu().saturating_sub(cpu)))
 }
 
 /// Build (or reuse) the fixture under `dir` and time `runs` rounds.
@@ -56,10 +98,10 @@ pub(crate) fn measure(
     fixture.restic_commands(&includes, true, 0)?;
     let mut figures = Figures {
         restic_version: fixture.version()?,
-        keld_by_id: Vec::new(),
-        restic_by_id: Vec::new(),
-        keld_newest: Vec::new(),
-        restic_newest: Vec::new(),
+        keld_by_id: Series::default(),
+        restic_by_id: Series::default(),
+        keld_newest: Series::default(),
+        restic_newest: Series::default(),
     };
     for round in 0..runs {
         eprint!("\r  drill round {}/{runs}", round + 1);
@@ -221,21 +263,22 @@ impl Fixture {
     }
 
     /// One `keld drill`, of the snapshot by id or of the newest one.
-    fn keld_drill(&self, keld: &Path, by_id: bool) -> Result<Duration, String> {
+    fn keld_drill(&self, keld: &Path, by_id: bool) -> Result<(Duration, Duration), String> {
         let snapshot = [self.snapshot.as_str()];
         let args: &[&str] = if by_id { &snapshot } else { &[] };
-        let started = Instant::now();
-        let status = self
-            .keld(keld, args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .map_err(|err| format!("keld drill: {err}"))?;
-        let took = started.elapsed();
-        if !status.success() {
-            return Err(format!("keld drill failed: {status}"));
-        }
-        Ok(took)
+        timed(|| {
+            let status = self
+                .keld(keld, args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .map_err(|err| format!("keld drill: {err}"))?;
+            if status.success() {
+                Ok(())
+            } else {
+                Err(format!("keld drill failed: {status}"))
+            }
+        })
     }
 
     /// The restic commands a drill needs, one after another: `snapshots` when the
@@ -245,7 +288,7 @@ impl Fixture {
         includes: &[String],
         by_id: bool,
         round: usize,
-    ) -> Result<Duration, String> {
+    ) -> Result<(Duration, Duration), String> {
         let target = self.dir.join("tmp").join(format!("direct-{round}"));
         let mut restore: Vec<String> = vec![
             "restore".into(),
@@ -275,19 +318,20 @@ impl Fixture {
         }
         steps.push(&list);
         steps.push(&restore);
-        let started = Instant::now();
-        for step in steps {
-            let status = self
-                .restic(step)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .map_err(|err| format!("restic {}: {err}", step[0]))?;
-            if !status.success() {
-                return Err(format!("restic {} failed: {status}", step[0]));
+        let took = timed(|| {
+            for step in steps {
+                let status = self
+                    .restic(step)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .map_err(|err| format!("restic {}: {err}", step[0]))?;
+                if !status.success() {
+                    return Err(format!("restic {} failed: {status}", step[0]));
+                }
             }
-        }
-        let took = started.elapsed();
+            Ok(())
+        })?;
         self.make_writable(&target);
         let _ = fs::remove_dir_all(&target);
         Ok(took)
@@ -308,6 +352,14 @@ fn next(state: &mut u64) -> u64 {
     *state ^= *state >> 7;
     *state ^= *state << 17;
     *state
+}
+
+/// The ratio of the two series' medians.
+fn median_ratio(a: &[Duration], b: &[Duration]) -> f64 {
+    match (Summary::of(a), Summary::of(b)) {
+        (Some(a), Some(b)) => a.median.as_secs_f64() / b.median.as_secs_f64(),
+        _ => f64::NAN,
+    }
 }
 
 /// The median of the per-round ratios `a[i] / b[i]`.
@@ -333,8 +385,8 @@ fn median_paired_ratio(a: &[Duration], b: &[Duration]) -> Option<f64> {
 pub(crate) fn report(figures: &Figures, runs: usize) {
     println!("## Drill ({SAMPLE} of {FILES} files, {runs} rounds)\n");
     println!("restic: {}\n", figures.restic_version);
-    println!("| run | median | p90 | min | max |");
-    println!("|---|---|---|---|---|");
+    println!("| run | median | p90 | min | max | CPU time, median |");
+    println!("|---|---|---|---|---|---|");
     let rows = [
         ("`keld drill SNAPSHOT`", &figures.keld_by_id),
         (
@@ -348,13 +400,14 @@ pub(crate) fn report(figures: &Figures, runs: usize) {
         ),
     ];
     for (name, series) in rows {
-        if let Some(summary) = Summary::of(series) {
+        if let (Some(summary), Some(cpu)) = (Summary::of(&series.wall), Summary::of(&series.cpu)) {
             println!(
-                "| {name} | {} | {} | {} | {} |",
+                "| {name} | {} | {} | {} | {} | {} |",
                 Millis(summary.median),
                 Millis(summary.p90),
                 Millis(summary.min),
-                Millis(summary.max)
+                Millis(summary.max),
+                Millis(cpu.median)
             );
         }
     }
@@ -371,16 +424,22 @@ pub(crate) fn report(figures: &Figures, runs: usize) {
             &figures.restic_newest,
         ),
     ] {
-        let (Some(keld_summary), Some(restic_summary)) = (Summary::of(keld), Summary::of(restic))
-        else {
-            continue;
-        };
-        let medians = keld_summary.median.as_secs_f64() / restic_summary.median.as_secs_f64();
-        let paired = median_paired_ratio(keld, restic).unwrap_or(f64::NAN);
+        let wall = (
+            median_ratio(&keld.wall, &restic.wall),
+            median_paired_ratio(&keld.wall, &restic.wall).unwrap_or(f64::NAN),
+        );
+        let cpu = (
+            median_ratio(&keld.cpu, &restic.cpu),
+            median_paired_ratio(&keld.cpu, &restic.cpu).unwrap_or(f64::NAN),
+        );
         println!(
-            "{what}: {medians:.3}x (medians), {paired:.3}x (median of paired ratios); \
-             goal <= {GOAL}x: {}",
-            if medians <= GOAL && paired <= GOAL {
+            "{what}: wall time {:.3}x (medians), {:.3}x (median of paired ratios); \
+             CPU time {:.3}x (medians), {:.3}x (paired); goal <= {GOAL}x: {}",
+            wall.0,
+            wall.1,
+            cpu.0,
+            cpu.1,
+            if wall.0 <= GOAL && wall.1 <= GOAL {
                 "met"
             } else {
                 "NOT met"

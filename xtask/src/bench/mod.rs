@@ -56,7 +56,7 @@ impl Options {
             interactive_runs: 20,
             drill: true,
             drill_only: false,
-            drill_runs: 10,
+            drill_runs: 20,
             restic: None,
         };
         let mut args = args.iter();
