@@ -1481,6 +1481,23 @@ mod tests {
         fs::write(dir.path().join("elsewhere"), b"hello").unwrap();
         symlink(dir.path().join("elsewhere"), &live).unwrap();
         assert_ne!(compare(&restored, &live, 5, snapshot).0, Verdict::Ok);
+
+        // A live file that cannot be looked at (here: below a loop of links, which
+        // stops root too) is unreadable, with the reason.
+        let looped = dir.path().join("loop");
+        symlink(&looped, &looped).unwrap();
+        let (verdict, detail) = compare(&restored, &looped.join("file"), 5, snapshot);
+        assert_eq!(verdict, Verdict::Unreadable);
+        assert!(detail.unwrap().contains("symbolic links"));
+        if !nix::unistd::geteuid().is_root() {
+            let locked = dir.path().join("locked");
+            fs::write(&locked, b"hello").unwrap();
+            fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
+            assert_eq!(
+                compare(&restored, &locked, 5, snapshot).0,
+                Verdict::Unreadable
+            );
+        }
     }
 
     #[test]

@@ -282,7 +282,8 @@ impl Fixture {
     }
 
     /// The restic commands a drill needs, one after another: `snapshots` when the
-    /// snapshot is to be found, `ls --json`, and `restore --include` of the sample.
+    /// snapshot is to be found, `ls --json` (their output read from a pipe), and
+    /// `restore --include` of the sample.
     fn restic_commands(
         &self,
         includes: &[String],
@@ -320,14 +321,21 @@ impl Fixture {
         steps.push(&restore);
         let took = timed(|| {
             for step in steps {
-                let status = self
+                // The listings are read, as anything that uses them must; what
+                // restore prints is not.
+                let listing = step[0] != "restore";
+                let output = self
                     .restic(step)
-                    .stdout(Stdio::null())
+                    .stdout(if listing {
+                        Stdio::piped()
+                    } else {
+                        Stdio::null()
+                    })
                     .stderr(Stdio::null())
-                    .status()
+                    .output()
                     .map_err(|err| format!("restic {}: {err}", step[0]))?;
-                if !status.success() {
-                    return Err(format!("restic {} failed: {status}", step[0]));
+                if !output.status.success() || (listing && output.stdout.is_empty()) {
+                    return Err(format!("restic {} failed: {}", step[0], output.status));
                 }
             }
             Ok(())
