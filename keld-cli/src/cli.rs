@@ -106,6 +106,9 @@ pub(crate) enum Sub {
     Schedule(ScheduleArgs),
     /// Disable and remove every systemd unit `keld schedule` wrote
     Unschedule(UnscheduleArgs),
+    /// Restore a random sample of a snapshot's files into a private temporary directory
+    /// and compare them with the live files (docs/drill.md)
+    Drill(DrillArgs),
     /// A restic command or `_command` alias, and everything after it.
     #[command(external_subcommand)]
     Restic(Vec<OsString>),
@@ -167,6 +170,40 @@ pub(crate) struct UnscheduleArgs {
     pub(crate) scope: ScopeArgs,
 }
 
+/// `keld drill`'s options.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DrillArgs {
+    /// How many files to restore and compare (all of them when the snapshot has fewer)
+    #[arg(long, value_name = "N", default_value_t = keld_hooks::DEFAULT_SAMPLE, value_parser = parse_sample)]
+    pub(crate) sample: usize,
+    /// The sample's seed: the same seed picks the same files from the same snapshot
+    /// (default: a random one, printed)
+    #[arg(long, value_name = "S")]
+    pub(crate) seed: Option<u64>,
+    /// Only files of at most this size (e.g. 64MiB, 512K, 2G; units of 1024)
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    pub(crate) max_size: u64,
+    /// Print JSON for scripts
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// The snapshot to drill (default: the newest of the preset's backups)
+    #[arg(value_name = "SNAPSHOT")]
+    pub(crate) snapshot: Option<String>,
+}
+
+/// A number of files, at least one.
+fn parse_sample(text: &str) -> Result<usize, String> {
+    text.parse::<usize>()
+        .ok()
+        .filter(|count| *count > 0)
+        .ok_or_else(|| format!("{text:?} is not a number of files (1 or more)"))
+}
+
+/// A size as `--max-size` takes it.
+fn parse_size(text: &str) -> Result<u64, String> {
+    keld_hooks::parse_size(text).map_err(|error| error.to_string())
+}
+
 /// A duration as the config writes it (`26h`, `1h30m`).
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     keld_config::duration::parse(text).map_err(|error| {
@@ -215,7 +252,8 @@ mod tests {
                 "man",
                 "status",
                 "schedule",
-                "unschedule"
+                "unschedule",
+                "drill"
             ]
         );
         for name in &own {

@@ -5,8 +5,8 @@
 //! 1. [`main`] takes one snapshot of the process (environment, terminals) and passes it
 //!    down; nothing below reads the process environment again.
 //! 2. clap parses keld's own options. The first word that is not one of keld's own
-//!    subcommands (`presets`, `completions`, `man`) is COMMAND; it and every later
-//!    token go to the config library untouched.
+//!    subcommands (`presets`, `completions`, `man`, `status`, `drill`) is COMMAND;
+//!    it and every later token go to the config library untouched.
 //! 3. `keld-config` loads the layered config files and resolves the preset, COMMAND
 //!    and arguments into one restic invocation with provenance. On a terminal, a
 //!    bare `keld` or a COMMAND alone whose values are not resolved yet (no preset
@@ -30,6 +30,7 @@
 mod cli;
 mod completions;
 mod context;
+mod drill;
 mod error;
 mod escape;
 mod interactive;
@@ -157,6 +158,7 @@ fn dispatch(cli: &Cli, show_command: bool, ctx: &Context) -> Result<u8, CliError
         }
         Some(Sub::Schedule(args)) => schedule::schedule(args, cli, &load(cli, ctx)?, ctx),
         Some(Sub::Unschedule(args)) => schedule::unschedule(args, ctx),
+        Some(Sub::Drill(args)) => drill::drill(cli, args, show_command, || load(cli, ctx), ctx),
         Some(Sub::Restic(words)) => restic(cli, words, show_command, ctx),
     }
 }

@@ -7,8 +7,8 @@
 
 use keld_config::{ResolvedConfig, mask_url_passwords};
 use keld_hooks::{
-    EnvCommandError, Event, Host, Invocation, LockError, Observer, Pinger, PrepareError,
-    ProcessInfo, Recorder, RunError, RunReport, Runner,
+    Drill, DrillOptions, DrillReport, EnvCommandError, Event, Host, Invocation, LockError,
+    Observer, Pinger, PrepareError, ProcessInfo, Recorder, RunError, RunReport, Runner,
 };
 use miette::Diagnostic;
 use thiserror::Error;
@@ -77,11 +77,32 @@ impl<'a> Runs<'a> {
                 pinger.on_event(invocation, event);
             },
         );
+        self.report_warnings();
+        report
+    }
+
+    /// Run `drill` through the same runner, records and pings as every run.
+    pub(crate) fn drill(&mut self, drill: &Drill, options: &DrillOptions) -> DrillReport {
+        let (recorder, pinger) = (&mut self.recorder, &mut self.pinger);
+        let report = drill.run(
+            &self.runner,
+            &self.host,
+            options,
+            &mut |invocation: &Invocation, event: &Event<'_>| {
+                recorder.on_event(invocation, event);
+                pinger.on_event(invocation, event);
+            },
+        );
+        self.report_warnings();
+        report
+    }
+
+    /// The recorder's and the pinger's warnings, on stderr.
+    fn report_warnings(&mut self) {
         let warnings = self.recorder.take_warnings();
         for warning in warnings.into_iter().chain(self.pinger.take_warnings()) {
-            error::report(&error::WarningReport::new(warning, None), ctx);
+            error::report(&error::WarningReport::new(warning, None), self.ctx);
         }
-        report
     }
 }
 

@@ -24,8 +24,9 @@ bench:
 Measures keld's cost around restic: wrapper overhead against running the same
 restic command directly and through crestic (interleaved in one run), peak RSS
 while supervising, the interactive mode (10,000 snapshots, a 100,000-entry
-tree, the first screen of the real keld on a pseudo-terminal) and the
-keld-config resolution benchmark.
+tree, the first screen of the real keld on a pseudo-terminal), a restore
+drill against the restic commands it runs, and the keld-config resolution
+benchmark.
 
 options:
   --runs N            timed rounds of (direct, keld, crestic); default 300
@@ -35,6 +36,11 @@ options:
   --no-interactive    skip the interactive-mode figures
   --no-config-bench   skip `cargo bench -p keld-config`
   --no-dynamic        leave out the plain `cargo build --release` binary
+  --drill-runs N      rounds of the drill figure (keld drill against the restic
+                      ls + restore it needs, 10,000 files); default 20
+  --restic PATH       the real restic for the drill figure (default: from PATH)
+  --no-drill          skip the drill figure
+  --drill-only        only the drill figure
   --no-build          use the existing target/dist/keld (and target/release/keld)
   -h, --help          this text
 ";

@@ -2,7 +2,9 @@
 //!
 //! Every way keld runs restic goes through this crate: the command line (one preset
 //! or several), `--show-command` (which prints an [`Invocation`]), the interactive
-//! mode's confirmed command and its background listings ([`Lister`]).
+//! mode's confirmed command and its background listings ([`Lister`]), and restore
+//! drills ([`Drill`]: several restic steps as one run, each through
+//! [`Runner::capture`]).
 //!
 //! # How it works
 //!
@@ -57,6 +59,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod drill;
 mod environ;
 mod files;
 mod invocation;
@@ -77,6 +80,10 @@ mod snapshots;
 mod state;
 mod status;
 
+pub use drill::{
+    DEFAULT_MAX_SIZE, DEFAULT_SAMPLE, Drill, DrillError, DrillOptions, DrillReport, FileVerdict,
+    SizeError, Verdict, format_size, include_pattern, parse_size, restic_lossy, sample,
+};
 pub use environ::{EnvCommandError, EnvEntry, EnvSource, OUTPUT_LIMIT, STDERR_QUOTE_LIMIT};
 pub use files::write_atomically;
 pub use invocation::{Host, Invocation, Operations, Pings};
@@ -97,7 +104,7 @@ pub use recorder::Recorder;
 pub use report::{
     Event, HookError, HookFailure, HookPhase, Observer, RunError, RunReport, SKIP_EXIT_CODE,
 };
-pub use run::Runner;
+pub use run::{CaptureFailure, Environs, Runner};
 pub use schedule::{
     Launcher, MARKER, Plan, ScheduleError, Scope, Timer, ToolError, Unit, WantedError,
     apply as apply_schedule, check_calendar, escape as systemd_escape, keld_units, next_elapses,

@@ -173,7 +173,7 @@ impl Lister {
 }
 
 /// The last `count` non-empty lines of `bytes`, lossily decoded.
-fn last_lines(bytes: &[u8], count: usize) -> String {
+pub(crate) fn last_lines(bytes: &[u8], count: usize) -> String {
     let text = String::from_utf8_lossy(bytes);
     let lines: Vec<&str> = text
         .lines()

@@ -151,11 +151,14 @@ impl Record {
 
 impl RunReport {
     /// keld's own message for this run: the error that ended it, else the first hook
-    /// that failed; URL passwords masked.
+    /// that failed, else why it failed anyway (a drill); URL passwords masked.
     pub fn error_message(&self) -> Option<String> {
         let message = match &self.error {
             Some(error) => error.to_string(),
-            None => self.first_hook_failure.clone()?,
+            None => self
+                .first_hook_failure
+                .clone()
+                .or_else(|| self.failure.clone())?,
         };
         Some(keld_config::mask_url_passwords(&message))
     }

@@ -130,6 +130,9 @@ pub struct RunReport {
     pub first_hook_failure: Option<String>,
     /// keld's own error that ended the run before restic, if any.
     pub error: Option<RunError>,
+    /// Why a run that no error of keld's own stopped failed anyway, in keld's words:
+    /// a drill's files that did not compare, or its restic step that failed.
+    pub failure: Option<String>,
     /// The first signal keld received during the run.
     pub signal: Option<i32>,
     /// When the run started.

@@ -1,14 +1,17 @@
 //! The run lifecycle: prepare, `_COMMAND`s, pre-hooks, restic, post-hooks, report.
 
 use std::ffi::OsString;
+use std::path::PathBuf;
 use std::time::SystemTime;
 
 use keld_status::{Outcome, RunResult};
+
 use keld_supervise::{
-    ChildCommand, RunError as ChildError, Stdin, SuperviseError, Supervisor, Timeout, env_set,
+    CaptureError, Captured, ChildCommand, RunError as ChildError, Stdin, SuperviseError,
+    Supervisor, Timeout, env_set,
 };
 
-use crate::environ;
+use crate::environ::{self, EnvEntry};
 use crate::invocation::{Host, Invocation};
 use crate::lock::{self, Holder, LockError, LockRequest, PresetLock};
 use crate::prepare::{PreparedRun, check_environment, check_hooks, check_restic_total};
@@ -76,9 +79,7 @@ impl Runner {
             }
             Err(error) => Ended::early(error.into()),
         };
-        // Signals are counted per run; the next run starts with none.
-        let signal = self.supervisor.first_caught().map(|caught| caught.signal);
-        let _ = self.supervisor.take_caught();
+        let signal = self.end_of_run_signal();
         let report = ended.into_report(started, signal);
         observer.on_event(invocation, &Event::Finished(&report));
         report
@@ -130,30 +131,7 @@ impl Runner {
         };
         on_event(&Event::Started);
         self.stop_if_signalled()?;
-        let workdir = invocation.workdir.as_deref();
-        let built = environ::build(
-            &invocation.environ,
-            run.base_env,
-            workdir,
-            Stdin::Inherit,
-            &mut |command| {
-                self.supervisor
-                    .capture(command, Some(environ::OUTPUT_LIMIT))
-            },
-        );
-        let env = match built {
-            Ok(env) => env,
-            Err(error) => {
-                // A command that failed because the user pressed Ctrl-C is an
-                // interruption, not a broken config.
-                self.stop_if_signalled()?;
-                return Err(error.into());
-            }
-        };
-        self.stop_if_signalled()?;
-        // The `_COMMAND`s' values are known only now; still before any hook.
-        check_environment(&env)?;
-        check_restic_total(&run.program, &invocation.args, &env)?;
+        let env = self.environment(run, &[], None)?;
 
         let hook_env = environ::for_hooks(&env, invocation.preset.as_deref(), &invocation.alias);
         check_hooks(invocation, &hook_env)?;
@@ -248,6 +226,119 @@ impl Runner {
         })
     }
 
+    /// Run `invocation` for its output, with `extra` arguments appended, under this
+    /// runner's supervision: one step of a run made of several restic commands (a
+    /// drill), where restic's output is read rather than shown.
+    ///
+    /// It is prepared like a run ([`Invocation::prepare`]); its environment is built
+    /// with the `_COMMAND`s the first time `environs` meets its variables and working
+    /// directory, and taken from there after that, so a `_COMMAND` runs once per
+    /// run. restic gets no standard input (a password prompt cannot be answered when
+    /// its output is read) and no hooks run. Once keld received a signal nothing more
+    /// starts ([`RunError::Interrupted`]); a signal another process sends while
+    /// restic runs reaches restic and every process it started.
+    pub fn capture(
+        &self,
+        invocation: &Invocation,
+        extra: &[OsString],
+        host: &Host,
+        environs: &mut Environs,
+    ) -> Result<Captured, CaptureFailure> {
+        let prepared = invocation.prepare(host).map_err(RunError::from)?;
+        self.stop_if_signalled()?;
+        let env = self.environment(&prepared, extra, Some(environs))?;
+        let mut args = invocation.args.clone();
+        args.extend(extra.iter().cloned());
+        let command = ChildCommand {
+            program: prepared.program.clone(),
+            args,
+            env,
+            workdir: invocation.workdir.clone(),
+            stdin: Stdin::Null,
+        };
+        self.supervisor
+            .capture(&command, None)
+            .map_err(|source| match source {
+                CaptureError::Interrupted { signal } => RunError::Interrupted { signal }.into(),
+                source => CaptureFailure::Capture {
+                    program: prepared.program.display().to_string(),
+                    source,
+                },
+            })
+    }
+
+    /// The signal that came during the run that just ended, if any; the next run
+    /// starts with none (signals are counted per run).
+    pub(crate) fn end_of_run_signal(&self) -> Option<i32> {
+        let signal = self.supervisor.first_caught().map(|caught| caught.signal);
+        let _ = self.supervisor.take_caught();
+        signal
+    }
+
+    /// restic's environment for `run`: keld's with the config's variables, each
+    /// `_COMMAND` run under this supervisor (or taken from `environs` when it was built
+    /// before), checked for what `execve` accepts with restic's arguments and `extra`.
+    fn environment(
+        &self,
+        run: &PreparedRun<'_>,
+        extra: &[OsString],
+        environs: Option<&mut Environs>,
+    ) -> Result<Vec<(OsString, OsString)>, RunError> {
+        let invocation = run.invocation;
+        let workdir = invocation.workdir.as_deref();
+        let known = environs.as_ref().and_then(|environs| {
+            environs
+                .built
+                .iter()
+                .find(|built| {
+                    built.entries == invocation.environ && built.workdir.as_deref() == workdir
+                })
+                .map(|built| built.env.clone())
+        });
+        let env = match known {
+            Some(env) => env,
+            None => {
+                let built = environ::build(
+                    &invocation.environ,
+                    run.base_env,
+                    workdir,
+                    Stdin::Inherit,
+                    &mut |command| {
+                        self.supervisor
+                            .capture(command, Some(environ::OUTPUT_LIMIT))
+                    },
+                );
+                let env = match built {
+                    Ok(env) => env,
+                    Err(error) => {
+                        // A command that failed because the user pressed Ctrl-C is an
+                        // interruption, not a broken config.
+                        self.stop_if_signalled()?;
+                        return Err(error.into());
+                    }
+                };
+                self.stop_if_signalled()?;
+                // The `_COMMAND`s' values are known only now; still before any hook.
+                check_environment(&env)?;
+                if let Some(environs) = environs {
+                    environs.built.push(BuiltEnviron {
+                        entries: invocation.environ.clone(),
+                        workdir: invocation.workdir.clone(),
+                        env: env.clone(),
+                    });
+                }
+                env
+            }
+        };
+        if extra.is_empty() {
+            check_restic_total(&run.program, &invocation.args, &env)?;
+        } else {
+            let args: Vec<OsString> = invocation.args.iter().chain(extra).cloned().collect();
+            check_restic_total(&run.program, &args, &env)?;
+        }
+        Ok(env)
+    }
+
     fn stop_if_signalled(&self) -> Result<(), RunError> {
         match self.supervisor.signal_received() {
             Some(signal) => Err(RunError::Interrupted { signal }),
@@ -279,6 +370,56 @@ impl Runner {
         match &invocation.operations.hook_timeout {
             Some((_, text)) if ran.timed_out => Err(HookFailure::TimedOut(text.clone())),
             _ => Ok(ran.outcome),
+        }
+    }
+}
+
+/// The environments built for the restic steps of one run that takes several (a
+/// drill), so that each `_COMMAND` runs once for the whole run: one per distinct set
+/// of variables and working directory.
+#[derive(Debug, Default)]
+pub struct Environs {
+    built: Vec<BuiltEnviron>,
+}
+
+/// One environment of [`Environs`]: the variables and working directory it was
+/// built for, and the result.
+#[derive(Debug)]
+struct BuiltEnviron {
+    entries: Vec<EnvEntry>,
+    workdir: Option<PathBuf>,
+    env: Vec<(OsString, OsString)>,
+}
+
+/// Why a restic command run for its output ([`Runner::capture`]) has none.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureFailure {
+    /// keld stopped before restic started: a problem found before anything ran, a
+    /// `_COMMAND` that failed, a signal.
+    #[error(transparent)]
+    Run(#[from] RunError),
+    /// restic could not be started, or its output could not be read.
+    #[error("could not run {program}: {source}")]
+    Capture {
+        /// restic as found.
+        program: String,
+        /// Why.
+        #[source]
+        source: CaptureError,
+    },
+}
+
+impl CaptureFailure {
+    /// keld's exit code for it: the [`RunError`]'s, 127 or 126 when restic could not
+    /// start, else 1.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Run(error) => error.exit_code(),
+            Self::Capture {
+                source: CaptureError::Start(error),
+                ..
+            } => error.outcome().exit_code(),
+            Self::Capture { .. } => 1,
         }
     }
 }
@@ -331,6 +472,7 @@ impl Ended {
             failed_post_hooks: self.failed_post_hooks,
             first_hook_failure: self.first_hook_failure,
             error: self.error,
+            failure: None,
             signal,
             started,
             finished: SystemTime::now(),

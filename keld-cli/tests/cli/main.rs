@@ -13,6 +13,7 @@ mod before_anything_runs;
 mod commands;
 mod completions;
 mod control_characters;
+mod drill;
 mod errors;
 mod examples;
 mod exit_codes;

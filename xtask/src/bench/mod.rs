@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+mod drill;
 mod fixture;
 mod interactive;
 mod rss;
@@ -36,6 +37,10 @@ pub(crate) struct Options {
     dynamic: bool,
     interactive: bool,
     interactive_runs: usize,
+    drill: bool,
+    drill_only: bool,
+    drill_runs: usize,
+    restic: Option<PathBuf>,
 }
 
 impl Options {
@@ -49,6 +54,10 @@ impl Options {
             dynamic: true,
             interactive: true,
             interactive_runs: 20,
+            drill: true,
+            drill_only: false,
+            drill_runs: 20,
+            restic: None,
         };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
@@ -56,6 +65,13 @@ impl Options {
                 "--runs" => options.runs = positive(arg, args.next())?,
                 "--interactive-runs" => options.interactive_runs = positive(arg, args.next())?,
                 "--no-interactive" => options.interactive = false,
+                "--drill-runs" => options.drill_runs = positive(arg, args.next())?,
+                "--no-drill" => options.drill = false,
+                "--drill-only" => options.drill_only = true,
+                "--restic" => {
+                    let value = args.next().ok_or("--restic needs a path")?;
+                    options.restic = Some(PathBuf::from(value));
+                }
                 "--crestic" => {
                     let value = args.next().ok_or("--crestic needs a path")?;
                     options.crestic = Some(PathBuf::from(value));
@@ -90,6 +106,28 @@ pub(crate) fn run(options: &Options) -> Result<(), String> {
     } else {
         target.join("dist/keld")
     };
+    if options.drill_only {
+        if !keld.exists() {
+            return Err(format!(
+                "{} does not exist; run without --no-build",
+                keld.display()
+            ));
+        }
+        println!(
+            "# cargo xtask bench --drill-only
+"
+        );
+        println!("machine: {}", machine());
+        println!("load average before: {}", load_average());
+        println!(
+            "keld: {}
+",
+            keld.display()
+        );
+        drill_step(options, &keld, &target)?;
+        println!("load average after: {}", load_average());
+        return Ok(());
+    }
     let dynamic = if options.dynamic {
         if options.build {
             eprintln!("building keld (plain release build, for comparison) ...");
@@ -154,10 +192,47 @@ pub(crate) fn run(options: &Options) -> Result<(), String> {
         interactive::report(&figures, &notes);
     }
 
+    if options.drill {
+        drill_step(options, &keld, &target)?;
+    }
+
     if options.config_bench {
         eprintln!("running cargo bench -p keld-config (builds the benchmark first) ...");
         report_config_bench(&root);
     }
+    Ok(())
+}
+
+/// The drill figure with the real restic (`--restic`, else `restic` on PATH), or a
+/// line saying why it is left out.
+fn drill_step(options: &Options, keld: &Path, target: &Path) -> Result<(), String> {
+    let restic = options.restic.clone().or_else(|| {
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .map(|dir| dir.join("restic"))
+            .find(|path| path.is_file())
+    });
+    let Some(restic) = restic else {
+        println!(
+            "## Drill
+
+left out: no restic on PATH (give one with --restic PATH)
+"
+        );
+        return Ok(());
+    };
+    eprintln!(
+        "timing drills of {} of {} files against restic ls + restore ({} rounds) ...",
+        drill::SAMPLE,
+        drill::FILES,
+        options.drill_runs
+    );
+    let figures = drill::measure(
+        keld,
+        &restic,
+        &target.join("xtask-bench-drill"),
+        options.drill_runs,
+    )?;
+    drill::report(&figures, options.drill_runs);
     Ok(())
 }
 

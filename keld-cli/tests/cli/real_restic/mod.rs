@@ -3,6 +3,7 @@
 //! fails without one.
 
 mod demo;
+mod drill;
 
 use std::ffi::OsStr;
 use std::fs;

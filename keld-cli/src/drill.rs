@@ -1,0 +1,397 @@
+//! `keld drill`: the preset's drill ([`keld_hooks::Drill`]) run through keld's one
+//! run pipeline, and its report rendered as text or JSON (docs/drill.md).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use keld_config::Config;
+use keld_hooks::{Drill, DrillError, DrillOptions, DrillReport, FileVerdict, Verdict};
+use miette::Diagnostic;
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::cli::{Cli, DrillArgs};
+use crate::context::Context;
+use crate::error::{self, CliError, WarningReport};
+use crate::run::Runs;
+
+/// The version of `--json`'s document.
+const JSON_VERSION: u32 = 1;
+
+/// `keld -p PRESET drill ...`; returns keld's exit code.
+pub(crate) fn drill(
+    cli: &Cli,
+    args: &DrillArgs,
+    show_command: bool,
+    config: impl FnOnce() -> Result<Config, CliError>,
+    ctx: &Context,
+) -> Result<u8, CliError> {
+    let preset = match cli.preset.as_slice() {
+        [preset] => preset.clone(),
+        presets => {
+            error::report(&Usage::Presets(presets.len()), ctx);
+            return Ok(1);
+        }
+    };
+    if show_command {
+        error::report(&Usage::ShowCommand, ctx);
+        return Ok(1);
+    }
+    if let Some(snapshot) = &args.snapshot
+        && (snapshot.is_empty() || snapshot.starts_with('-'))
+    {
+        error::report(&Usage::Snapshot(snapshot.clone()), ctx);
+        return Ok(1);
+    }
+    let config = config()?;
+    let host = ctx.host();
+    let hostname = nix::unistd::gethostname()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let drill = Drill::new(&config, &preset, &ctx.env, &host, &hostname)?;
+    let options = DrillOptions {
+        sample: args.sample,
+        seed: args.seed,
+        max_size: args.max_size,
+        snapshot: args.snapshot.clone(),
+    };
+    let mut runs = match Runs::new(ctx) {
+        Ok(runs) => runs,
+        Err(code) => return Ok(code),
+    };
+    let report = runs.drill(&drill, &options);
+    for warning in &report.warnings {
+        error::report(&WarningReport::new(warning.clone(), None), ctx);
+    }
+    if let Some(error) = &report.error {
+        error::report(&Failure::of(error, &preset), ctx);
+    } else if report.files.iter().any(|file| file.verdict.fails()) {
+        error::report(&Failure::files(&report), ctx);
+    }
+    let text = if args.json || cli.json {
+        json_report(&report)
+    } else {
+        text_report(&report)
+    };
+    crate::write_stdout(text.as_bytes())?;
+    Ok(report.run.exit_code)
+}
+
+/// A command line `keld drill` cannot run.
+#[derive(Debug, Error)]
+enum Usage {
+    #[error("keld drill drills one preset; {0} were given")]
+    Presets(usize),
+    #[error("--show-command does not apply to keld drill")]
+    ShowCommand,
+    #[error("{0:?} is not a snapshot")]
+    Snapshot(String),
+}
+
+impl Diagnostic for Usage {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new("keld::drill"))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        let help = match self {
+            Self::Presets(_) => "name the preset with -p: `keld -p home drill`",
+            Self::ShowCommand => {
+                "`keld -p PRESET --show-command restore` shows how the drill's restore is \
+                 configured; the drill adds --target, --include and the snapshot"
+            }
+            Self::Snapshot(_) => "give a snapshot id as `restic snapshots` shows it, or none",
+        };
+        Some(Box::new(help))
+    }
+}
+
+/// What ended a drill, or the files that failed it, on stderr.
+#[derive(Debug, Error)]
+#[error("{message}")]
+struct Failure {
+    message: String,
+    help: String,
+}
+
+impl Diagnostic for Failure {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new("keld::drill"))
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(&self.help))
+    }
+}
+
+impl Failure {
+    fn of(error: &DrillError, preset: &str) -> Self {
+        let preset = keld_config::shell::quote(preset);
+        let help = match error {
+            DrillError::NoSnapshot { .. } => format!(
+                "back up first (`keld -p {preset} backup`), or name a snapshot: \
+                 `keld -p {preset} drill SNAPSHOT`"
+            ),
+            DrillError::UnknownSnapshot { .. } => format!(
+                "`keld -p {preset} snapshots` lists the snapshots of this preset's repository"
+            ),
+            DrillError::NothingToDrill { .. } => {
+                "raise --max-size, or drill another snapshot".to_owned()
+            }
+            DrillError::Restic {
+                step: "restore", ..
+            } => format!(
+                "files restic did not give back are `not_restored`; keld exits with restic's \
+                 code. `keld -p {preset} check --read-data` reads every pack of the repository"
+            ),
+            DrillError::Restic { step, .. } => format!(
+                "keld exits with restic's code; `keld -p {preset} {step}` shows the same \
+                 failure"
+            ),
+            DrillError::Run(_) | DrillError::Capture { .. } => {
+                "nothing was restored; fix the preset's restic or its environment".to_owned()
+            }
+            DrillError::Output { .. } => {
+                "keld reads the JSON of restic 0.14 and later; check which restic runs \
+                 (KELD_EXECUTABLE)"
+                    .to_owned()
+            }
+            DrillError::Scratch { .. } => {
+                "set TMPDIR to a directory this user can write".to_owned()
+            }
+            DrillError::Interrupted { .. } => {
+                "the drill's directory was removed; run the drill again".to_owned()
+            }
+        };
+        Self {
+            message: keld_config::mask_url_passwords(&error.to_string()),
+            help,
+        }
+    }
+
+    fn files(report: &DrillReport) -> Self {
+        let count = |verdict| report.count(verdict);
+        Self {
+            message: format!(
+                "{} of {} files failed the drill: {} mismatch, {} not_restored",
+                count(Verdict::Mismatch) + count(Verdict::NotRestored),
+                report.files.len(),
+                count(Verdict::Mismatch),
+                count(Verdict::NotRestored)
+            ),
+            help: "`mismatch`: restic gave back other bytes than the live file has, which was \
+                   not modified since the snapshot: suspect the backup or the disk. \
+                   `not_restored`: restic could not give the file back. --json has the details"
+                .to_owned(),
+        }
+    }
+}
+
+/// One line per file, then the summary.
+fn text_report(report: &DrillReport) -> String {
+    let mut out = String::new();
+    for file in &report.files {
+        let _ = writeln!(out, "{:<7} {}", file.verdict.as_str(), shown(&file.live));
+    }
+    if let Some(snapshot) = &report.snapshot
+        && !report.files.is_empty()
+    {
+        let errors = report.count(Verdict::Unreadable)
+            + report.count(Verdict::Mismatch)
+            + report.count(Verdict::NotRestored);
+        let _ = writeln!(
+            out,
+            "drill {}: {} files from snapshot {} ({}): {} ok, {} changed, {} missing, {errors} errors",
+            keld_config::shell::display(&report.preset),
+            report.files.len(),
+            snapshot.short(),
+            local(&snapshot.time),
+            report.count(Verdict::Ok),
+            report.count(Verdict::Changed),
+            report.count(Verdict::Missing),
+        );
+    }
+    out
+}
+
+/// `--json`: the whole drill as one object, its fields in this order
+/// (docs/drill.md describes each).
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    preset: &'a str,
+    snapshot: Option<JsonSnapshot<'a>>,
+    seed: u64,
+    sample: usize,
+    max_size: u64,
+    listed: usize,
+    eligible: usize,
+    files: Vec<JsonFile<'a>>,
+    counts: JsonCounts,
+    exit_code: u8,
+    result: &'static str,
+    restic_exit_code: Option<u8>,
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonSnapshot<'a> {
+    id: &'a str,
+    short_id: &'a str,
+    time: &'a str,
+    hostname: &'a str,
+    paths: &'a [String],
+    tags: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonFile<'a> {
+    path: &'a str,
+    live: String,
+    live_hex: Option<String>,
+    size: u64,
+    verdict: Verdict,
+    detail: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonCounts {
+    ok: usize,
+    changed: usize,
+    missing: usize,
+    unreadable: usize,
+    mismatch: usize,
+    not_restored: usize,
+}
+
+/// The drill as one JSON document.
+fn json_report(report: &DrillReport) -> String {
+    let count = |verdict| report.count(verdict);
+    let document = JsonReport {
+        version: JSON_VERSION,
+        preset: &report.preset,
+        snapshot: report.snapshot.as_ref().map(|snapshot| JsonSnapshot {
+            id: &snapshot.id,
+            short_id: snapshot.short(),
+            time: &snapshot.time,
+            hostname: &snapshot.hostname,
+            paths: &snapshot.paths,
+            tags: &snapshot.tags,
+        }),
+        seed: report.seed,
+        sample: report.sample,
+        max_size: report.max_size,
+        listed: report.listed,
+        eligible: report.eligible,
+        files: report.files.iter().map(file_json).collect(),
+        counts: JsonCounts {
+            ok: count(Verdict::Ok),
+            changed: count(Verdict::Changed),
+            missing: count(Verdict::Missing),
+            unreadable: count(Verdict::Unreadable),
+            mismatch: count(Verdict::Mismatch),
+            not_restored: count(Verdict::NotRestored),
+        },
+        exit_code: report.run.exit_code,
+        result: report.run.result.as_str(),
+        restic_exit_code: report
+            .run
+            .restic
+            .filter(|outcome| outcome.started())
+            .map(keld_status::Outcome::exit_code),
+        error: report
+            .error
+            .as_ref()
+            .map(|error| keld_config::mask_url_passwords(&error.to_string())),
+    };
+    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn file_json(file: &FileVerdict) -> JsonFile<'_> {
+    let live = file.live.as_os_str().as_encoded_bytes();
+    JsonFile {
+        path: &file.path,
+        live: keld_hooks::restic_lossy(live),
+        live_hex: std::str::from_utf8(live).is_err().then(|| hex(live)),
+        size: file.size,
+        verdict: file.verdict,
+        detail: file.detail.as_deref(),
+    }
+}
+
+/// `bytes` as lower-case hexadecimal, two digits a byte.
+fn hex(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        let _ = write!(text, "{byte:02x}");
+    }
+    text
+}
+
+/// A path as one line of text: as it is, unless it holds a control character or bytes
+/// that are not UTF-8; then in bash's `$'...'` form with those escaped.
+fn shown(path: &Path) -> String {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return keld_config::shell::display(text);
+    }
+    let mut out = String::from("$'");
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\r' => out.push_str("\\r"),
+                '\'' => out.push_str("\\'"),
+                '\\' => out.push_str("\\\\"),
+                c if c.is_control() && u32::from(c) < 0x80 => {
+                    let _ = write!(out, "\\x{:02x}", u32::from(c));
+                }
+                c if c.is_control() => {
+                    let _ = write!(out, "\\u{:04x}", u32::from(c));
+                }
+                c => out.push(c),
+            }
+        }
+        for byte in chunk.invalid() {
+            let _ = write!(out, "\\x{byte:02x}");
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// A snapshot's time in the local time zone, to the minute.
+fn local(time: &str) -> String {
+    time.parse::<Timestamp>().map_or_else(
+        |_| time.to_owned(),
+        |time| {
+            time.to_zoned(TimeZone::system())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+
+    use super::*;
+
+    #[test]
+    fn paths_stay_on_one_line() {
+        assert_eq!(shown(Path::new("/home/me/notes.txt")), "/home/me/notes.txt");
+        assert_eq!(shown(Path::new("/a b/c*")), "/a b/c*");
+        assert_eq!(shown(Path::new("/x/new\nline")), r"$'/x/new\nline'");
+        assert_eq!(
+            shown(Path::new(OsStr::from_bytes(b"/x/bad\xff'\\.txt"))),
+            r"$'/x/bad\xff\'\\.txt'"
+        );
+    }
+}
