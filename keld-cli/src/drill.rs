@@ -2,10 +2,7 @@
 //! run pipeline, and its report rendered as text or JSON (docs/drill.md).
 
 use std::fmt::Write as _;
-use std::path::Path;
 
-use jiff::Timestamp;
-use jiff::tz::TimeZone;
 use keld_config::Config;
 use keld_hooks::{Drill, DrillError, DrillOptions, DrillReport, FileVerdict, Verdict};
 use miette::Diagnostic;
@@ -192,26 +189,14 @@ impl Failure {
 /// One line per file, then the summary.
 fn text_report(report: &DrillReport) -> String {
     let mut out = String::new();
-    for file in &report.files {
-        let _ = writeln!(out, "{:<7} {}", file.verdict.as_str(), shown(&file.live));
-    }
-    if let Some(snapshot) = &report.snapshot
-        && !report.files.is_empty()
+    for line in report
+        .files
+        .iter()
+        .map(FileVerdict::line)
+        .chain(report.summary())
     {
-        let errors = report.count(Verdict::Unreadable)
-            + report.count(Verdict::Mismatch)
-            + report.count(Verdict::NotRestored);
-        let _ = writeln!(
-            out,
-            "drill {}: {} files from snapshot {} ({}): {} ok, {} changed, {} missing, {errors} errors",
-            keld_config::shell::display(&report.preset),
-            report.files.len(),
-            snapshot.short(),
-            local(&snapshot.time),
-            report.count(Verdict::Ok),
-            report.count(Verdict::Changed),
-            report.count(Verdict::Missing),
-        );
+        out.push_str(&line);
+        out.push('\n');
     }
     out
 }
@@ -330,68 +315,4 @@ fn hex(bytes: &[u8]) -> String {
         let _ = write!(text, "{byte:02x}");
     }
     text
-}
-
-/// A path as one line of text: as it is, unless it holds a control character or bytes
-/// that are not UTF-8; then in bash's `$'...'` form with those escaped.
-fn shown(path: &Path) -> String {
-    let bytes = path.as_os_str().as_encoded_bytes();
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return keld_config::shell::display(text);
-    }
-    let mut out = String::from("$'");
-    for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '\n' => out.push_str("\\n"),
-                '\t' => out.push_str("\\t"),
-                '\r' => out.push_str("\\r"),
-                '\'' => out.push_str("\\'"),
-                '\\' => out.push_str("\\\\"),
-                c if c.is_control() && u32::from(c) < 0x80 => {
-                    let _ = write!(out, "\\x{:02x}", u32::from(c));
-                }
-                c if c.is_control() => {
-                    let _ = write!(out, "\\u{:04x}", u32::from(c));
-                }
-                c => out.push(c),
-            }
-        }
-        for byte in chunk.invalid() {
-            let _ = write!(out, "\\x{byte:02x}");
-        }
-    }
-    out.push('\'');
-    out
-}
-
-/// A snapshot's time in the local time zone, to the minute.
-fn local(time: &str) -> String {
-    time.parse::<Timestamp>().map_or_else(
-        |_| time.to_owned(),
-        |time| {
-            time.to_zoned(TimeZone::system())
-                .strftime("%Y-%m-%d %H:%M")
-                .to_string()
-        },
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use std::ffi::OsStr;
-    use std::os::unix::ffi::OsStrExt;
-
-    use super::*;
-
-    #[test]
-    fn paths_stay_on_one_line() {
-        assert_eq!(shown(Path::new("/home/me/notes.txt")), "/home/me/notes.txt");
-        assert_eq!(shown(Path::new("/a b/c*")), "/a b/c*");
-        assert_eq!(shown(Path::new("/x/new\nline")), r"$'/x/new\nline'");
-        assert_eq!(
-            shown(Path::new(OsStr::from_bytes(b"/x/bad\xff'\\.txt"))),
-            r"$'/x/bad\xff\'\\.txt'"
-        );
-    }
 }

@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use jiff::tz::TimeZone;
 use keld_config::{Config, Request, shell};
 use keld_hooks::{
     Freshness, Invocation, Lister, Record, Row, SnapshotQuery, SnapshotsError, format_age,
@@ -141,17 +140,6 @@ fn json_rows(rows: &[Row]) -> String {
 }
 
 /// A record's time in the local time zone, to the minute.
-fn local(time: &str) -> String {
-    time.parse::<Timestamp>().map_or_else(
-        |_| time.to_owned(),
-        |time| {
-            time.to_zoned(TimeZone::system())
-                .strftime("%Y-%m-%d %H:%M")
-                .to_string()
-        },
-    )
-}
-
 fn table(rows: &[Row], now: Timestamp) -> String {
     if rows.is_empty() {
         return "no runs recorded yet\n".to_owned();
@@ -176,7 +164,7 @@ fn table(rows: &[Row], now: Timestamp) -> String {
                 shell::display(&row.preset)
             },
             shell::display(&row.command),
-            shell::display(&local(&row.last.finished)),
+            shell::display(&keld_hooks::local_minute(&row.last.finished)),
             row.last.result.to_string(),
             format_age(Duration::from_millis(row.last.duration_ms)),
             last_success,
@@ -287,7 +275,7 @@ fn repository(
                     "{}: newest snapshot {} ({}, {age})",
                     shell::display(preset),
                     shell::display(snapshot.short()),
-                    shell::display(&local(&snapshot.time))
+                    shell::display(&keld_hooks::local_minute(&snapshot.time))
                 )
             }
             None => format!("{}: no snapshot found", shell::display(preset)),

@@ -50,7 +50,14 @@ pub fn escape_char(c: char) -> Option<String> {
 fn ansi_c(word: &str) -> String {
     let mut out = String::with_capacity(word.len() + 4);
     out.push_str("$'");
-    for c in word.chars() {
+    push_escaped(&mut out, word);
+    out.push('\'');
+    out
+}
+
+/// `text` as the inside of bash's `$'...'` quotes.
+fn push_escaped(out: &mut String, text: &str) {
+    for c in text.chars() {
         match c {
             '\'' => out.push_str("\\'"),
             '\\' => out.push_str("\\\\"),
@@ -60,8 +67,6 @@ fn ansi_c(word: &str) -> String {
             },
         }
     }
-    out.push('\'');
-    out
 }
 
 /// Quote one word for a shell: unchanged when it holds only characters no shell
@@ -117,6 +122,30 @@ pub fn display(text: &str) -> String {
     }
 }
 
+/// Bytes (a path on Unix, which need not be UTF-8) as one line of text: as
+/// [`display`] shows them when they are UTF-8, else in bash's `$'...'` form with each
+/// byte that is not UTF-8 written as `\xNN` and control characters escaped.
+///
+/// ```
+/// use keld_config::shell::display_bytes;
+/// assert_eq!(display_bytes(b"/home/me/notes.txt"), "/home/me/notes.txt");
+/// assert_eq!(display_bytes(b"/x/bad\xff'.txt"), r"$'/x/bad\xff\'.txt'");
+/// ```
+pub fn display_bytes(bytes: &[u8]) -> String {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return display(text);
+    }
+    let mut out = String::from("$'");
+    for chunk in bytes.utf8_chunks() {
+        push_escaped(&mut out, chunk.valid());
+        for byte in chunk.invalid() {
+            out.push_str(&format!("\\x{byte:02x}"));
+        }
+    }
+    out.push('\'');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +167,25 @@ mod tests {
         assert_eq!(quote("~/x"), "'~/x'");
         assert_eq!(quote("it's"), "'it'\\''s'");
         assert_eq!(quote("=x"), "'=x'");
+    }
+
+    #[test]
+    fn bytes_stay_on_one_line() {
+        assert_eq!(display_bytes(b"/a b/c*"), "/a b/c*");
+        assert_eq!(display_bytes(b"/x/new\nline"), r"$'/x/new\nline'");
+        assert_eq!(
+            display_bytes(b"/x/bad\xff'\\.txt"),
+            r"$'/x/bad\xff\'\\.txt'"
+        );
+        assert_eq!(
+            display_bytes("/x/\u{202e}txt.exe".as_bytes()),
+            r"$'/x/\u202etxt.exe'",
+            "a bidirectional override is a control character here too"
+        );
+        assert_eq!(
+            display_bytes(b"/x/\xe2\x80\xaetxt\xff"),
+            r"$'/x/\u202etxt\xff'"
+        );
     }
 
     #[test]

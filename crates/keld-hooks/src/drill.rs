@@ -315,7 +315,40 @@ pub struct DrillReport {
     pub warnings: Vec<String>,
 }
 
+impl FileVerdict {
+    /// The file's line in a drill's text: `ok      /home/me/notes.txt`, the path
+    /// on one line whatever it holds ([`keld_config::shell::display_bytes`]).
+    pub fn line(&self) -> String {
+        format!(
+            "{:<7} {}",
+            self.verdict.as_str(),
+            keld_config::shell::display_bytes(self.live.as_os_str().as_encoded_bytes())
+        )
+    }
+}
+
 impl DrillReport {
+    /// The last line of a drill's text: `drill home@nas: 20 files from snapshot
+    /// 1a2b3c4d (2026-12-05 02:00): 17 ok, 2 changed, 1 missing, 0 errors`, where the
+    /// errors are the files `unreadable`, `mismatch` or `not_restored`; `None` before
+    /// a snapshot was found or when no file was judged.
+    pub fn summary(&self) -> Option<String> {
+        let snapshot = self.snapshot.as_ref().filter(|_| !self.files.is_empty())?;
+        let errors = self.count(Verdict::Unreadable)
+            + self.count(Verdict::Mismatch)
+            + self.count(Verdict::NotRestored);
+        Some(format!(
+            "drill {}: {} files from snapshot {} ({}): {} ok, {} changed, {} missing, {errors} errors",
+            keld_config::shell::display(&self.preset),
+            self.files.len(),
+            snapshot.short(),
+            crate::status::local_minute(&snapshot.time),
+            self.count(Verdict::Ok),
+            self.count(Verdict::Changed),
+            self.count(Verdict::Missing),
+        ))
+    }
+
     /// How many files got `verdict`.
     pub fn count(&self, verdict: Verdict) -> usize {
         self.files

@@ -112,4 +112,4 @@ pub use schedule::{
 };
 pub use snapshots::{Snapshot, SnapshotQuery, SnapshotsError, newest_in, newest_snapshot};
 pub use state::{STATE_DIR_VAR, StateError, state_dir};
-pub use status::{Freshness, Row, age, format_age, freshness, judge, rows};
+pub use status::{Freshness, Row, age, format_age, freshness, judge, local_minute, rows};

@@ -90,6 +90,19 @@ pub fn age(time: Timestamp, now: Timestamp) -> Duration {
     Duration::from_millis(u64::try_from(millis).unwrap_or(0))
 }
 
+/// A record's or snapshot's time (RFC 3339) in the local time zone, to the minute
+/// (`2026-12-06 02:00`); the text as it is when it is no such time.
+pub fn local_minute(time: &str) -> String {
+    time.parse::<Timestamp>().map_or_else(
+        |_| time.to_owned(),
+        |time| {
+            time.to_zoned(jiff::tz::TimeZone::system())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        },
+    )
+}
+
 /// An age for people: its two largest units (`2d 3h`, `3h 5m`, `45s`).
 pub fn format_age(age: Duration) -> String {
     const UNITS: [(&str, u64); 4] = [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)];
