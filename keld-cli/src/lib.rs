@@ -41,6 +41,7 @@ mod schedule;
 mod sequence;
 mod show;
 mod status;
+mod table;
 
 use std::ffi::OsString;
 use std::io::{self, Write};

@@ -206,28 +206,16 @@ fn list(wanted: &[Timer], scope: Scope, ctx: &Context, json: bool) -> Result<u8,
             next.clone().unwrap_or_else(|| "-".to_owned()),
             last(timer).map_or_else(
                 || "never".to_owned(),
-                |record| format!("{} ({})", record.result, record.finished),
+                |record| {
+                    format!(
+                        "{} ({})",
+                        record.result,
+                        keld_hooks::local_minute(&record.finished)
+                    )
+                },
             ),
         ]);
     }
-    let widths: Vec<usize> = (0..5)
-        .map(|column| {
-            lines
-                .iter()
-                .map(|line| line[column].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for line in lines {
-        let text: Vec<String> = line
-            .iter()
-            .enumerate()
-            .map(|(column, cell)| format!("{cell:<width$}", width = widths[column]))
-            .collect();
-        out.push_str(text.join("  ").trim_end());
-        out.push('\n');
-    }
+    let out = crate::table::aligned(&lines);
     crate::write_stdout(out.as_bytes())
 }

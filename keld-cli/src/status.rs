@@ -2,7 +2,6 @@
 //! freshness check for monitoring (`--max-age`), or the newest snapshot asked of
 //! restic (`--repository`). docs/operations.md says what each form prints.
 
-use std::fmt::Write as _;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -170,25 +169,7 @@ fn table(rows: &[Row], now: Timestamp) -> String {
             last_success,
         ]);
     }
-    let widths: Vec<usize> = (0..6)
-        .map(|column| {
-            lines
-                .iter()
-                .map(|line| line[column].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for line in lines {
-        let mut text = String::new();
-        for (column, cell) in line.iter().enumerate() {
-            let _ = write!(text, "{cell:<width$}  ", width = widths[column]);
-        }
-        out.push_str(text.trim_end());
-        out.push('\n');
-    }
-    out
+    crate::table::aligned(&lines)
 }
 
 /// `--repository`: each preset's newest snapshot from restic, judged by its time
