@@ -2,7 +2,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStringExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use keld_status::Outcome;
 use keld_supervise::{CaptureError, Captured, ChildCommand, Stdin, env_set};
@@ -254,5 +254,36 @@ fn tidy_stderr(bytes: &[u8]) -> String {
         format!("{text}…")
     } else {
         text.to_owned()
+    }
+}
+
+/// Environments already built, one per distinct set of variables and working
+/// directory, so that each `_COMMAND` runs once for all the restic commands that need
+/// it (the steps of a drill, a screen's background listings). `V` is what is kept: the
+/// environment, or (for listings) the environment or why it could not be built.
+#[derive(Debug)]
+pub(crate) struct Memo<V> {
+    built: Vec<(Vec<EnvEntry>, Option<PathBuf>, V)>,
+}
+
+impl<V> Default for Memo<V> {
+    fn default() -> Self {
+        Self { built: Vec::new() }
+    }
+}
+
+impl<V: Clone> Memo<V> {
+    /// What was kept for `entries` in `workdir`, if they met before.
+    pub(crate) fn get(&self, entries: &[EnvEntry], workdir: Option<&Path>) -> Option<V> {
+        self.built
+            .iter()
+            .find(|(known, dir, _)| known == entries && dir.as_deref() == workdir)
+            .map(|(_, _, value)| value.clone())
+    }
+
+    /// Keep `value` for `entries` in `workdir`.
+    pub(crate) fn insert(&mut self, entries: &[EnvEntry], workdir: Option<&Path>, value: V) {
+        self.built
+            .push((entries.to_vec(), workdir.map(Path::to_path_buf), value));
     }
 }

@@ -2,15 +2,15 @@
 //! (`snapshots --json`, `ls --json`, `version`), prepared exactly like a run.
 
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Mutex, PoisonError};
 
 use keld_status::Outcome;
-use keld_supervise::{CaptureError, ChildCommand, Children, Stdin, capture};
+use keld_supervise::{CaptureError, Children, Stdin, capture};
 
-use crate::environ::{self, EnvCommandError, EnvEntry, EnvSource};
+use crate::environ::{self, EnvCommandError, EnvEntry, EnvSource, Memo};
 use crate::invocation::{Host, Invocation};
-use crate::prepare::PrepareError;
+use crate::prepare::{PrepareError, check_environment};
 
 /// Runs restic commands for their output, from any thread, with stdin closed (restic
 /// never waits for a password prompt) and without hooks.
@@ -31,15 +31,11 @@ pub struct Lister {
     children: Children,
     /// (variables, working directory) → the environment, or why it failed. Held
     /// while a `_COMMAND` runs, so two listings at once never run it twice.
-    environs: Mutex<Vec<Built>>,
+    environs: Mutex<Memo<Result<Environment, String>>>,
 }
 
-/// One entry of [`Lister::environs`].
-type Built = (
-    Vec<EnvEntry>,
-    Option<PathBuf>,
-    Result<Vec<(OsString, OsString)>, String>,
-);
+/// restic's environment, as `execve` gets it.
+type Environment = Vec<(OsString, OsString)>;
 
 /// Why a listing has no output.
 #[derive(Debug, thiserror::Error)]
@@ -91,7 +87,7 @@ impl Lister {
             host,
             run_commands,
             children: Children::new(),
-            environs: Mutex::new(Vec::new()),
+            environs: Mutex::new(Memo::default()),
         }
     }
 
@@ -118,15 +114,7 @@ impl Lister {
         let env = self
             .environment(&entries, workdir)
             .map_err(ListingError::Environment)?;
-        let mut args = invocation.args.clone();
-        args.extend(extra.iter().map(OsString::from));
-        let command = ChildCommand {
-            program: prepared.program.clone(),
-            args,
-            env,
-            workdir: invocation.workdir.clone(),
-            stdin: Stdin::Null,
-        };
+        let command = prepared.output_command(env, extra.iter().map(OsString::from))?;
         let program = prepared.program.display().to_string();
         let captured =
             capture(&command, None, &self.children).map_err(|source| ListingError::Capture {
@@ -149,11 +137,8 @@ impl Lister {
         workdir: Option<&Path>,
     ) -> Result<Vec<(OsString, OsString)>, String> {
         let mut built = self.environs.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, _, result)) = built
-            .iter()
-            .find(|(known, dir, _)| known == entries && dir.as_deref() == workdir)
-        {
-            return result.clone();
+        if let Some(result) = built.get(entries, workdir) {
+            return result;
         }
         let result = environ::build(
             entries,
@@ -162,12 +147,13 @@ impl Lister {
             Stdin::Null,
             &mut |command| capture(command, Some(environ::OUTPUT_LIMIT), &self.children),
         )
-        .map_err(|error: EnvCommandError| error.to_string());
-        built.push((
-            entries.to_vec(),
-            workdir.map(Path::to_path_buf),
-            result.clone(),
-        ));
+        .map_err(|error: EnvCommandError| error.to_string())
+        .and_then(|env| {
+            // What a `_COMMAND` printed is checked as for a run.
+            check_environment(&env).map_err(|error| error.to_string())?;
+            Ok(env)
+        });
+        built.insert(entries, workdir, result.clone());
         result
     }
 }

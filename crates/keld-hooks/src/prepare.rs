@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use keld_status::Status;
-use keld_supervise::env_set;
+use keld_supervise::{ChildCommand, Stdin, env_set};
 
 use crate::environ::{self, EnvSource};
 use crate::invocation::{Host, Invocation};
@@ -23,6 +23,28 @@ pub struct PreparedRun<'a> {
     pub program: PathBuf,
     /// keld's environment, the base of restic's and the hooks'.
     pub base_env: &'a [(OsString, OsString)],
+}
+
+impl PreparedRun<'_> {
+    /// restic run for its output, with `extra` arguments appended and the environment
+    /// `env`: standard input closed (a password prompt cannot be answered when the
+    /// output is read), checked against `execve`'s limits like a run.
+    pub(crate) fn output_command(
+        &self,
+        env: Vec<(OsString, OsString)>,
+        extra: impl IntoIterator<Item = OsString>,
+    ) -> Result<ChildCommand, PrepareError> {
+        let mut args = self.invocation.args.clone();
+        args.extend(extra);
+        check_restic_total(&self.program, &args, &env)?;
+        Ok(ChildCommand {
+            program: self.program.clone(),
+            args,
+            env,
+            workdir: self.invocation.workdir.clone(),
+            stdin: Stdin::Null,
+        })
+    }
 }
 
 /// A problem keld found before starting anything: nothing ran.

@@ -1,7 +1,6 @@
 //! The run lifecycle: prepare, `_COMMAND`s, pre-hooks, restic, post-hooks, report.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
 use std::time::SystemTime;
 
 use keld_status::{Outcome, RunResult};
@@ -11,7 +10,7 @@ use keld_supervise::{
     Supervisor, Timeout, env_set,
 };
 
-use crate::environ::{self, EnvEntry};
+use crate::environ;
 use crate::invocation::{Host, Invocation};
 use crate::lock::{self, Holder, LockError, LockRequest, PresetLock};
 use crate::prepare::{PreparedRun, check_environment, check_hooks, check_restic_total};
@@ -131,7 +130,8 @@ impl Runner {
         };
         on_event(&Event::Started);
         self.stop_if_signalled()?;
-        let env = self.environment(run, &[], None)?;
+        let env = self.environment(run, None)?;
+        check_restic_total(&run.program, &invocation.args, &env)?;
 
         let hook_env = environ::for_hooks(&env, invocation.preset.as_deref(), &invocation.alias);
         check_hooks(invocation, &hook_env)?;
@@ -246,16 +246,10 @@ impl Runner {
     ) -> Result<Captured, CaptureFailure> {
         let prepared = invocation.prepare(host).map_err(RunError::from)?;
         self.stop_if_signalled()?;
-        let env = self.environment(&prepared, extra, Some(environs))?;
-        let mut args = invocation.args.clone();
-        args.extend(extra.iter().cloned());
-        let command = ChildCommand {
-            program: prepared.program.clone(),
-            args,
-            env,
-            workdir: invocation.workdir.clone(),
-            stdin: Stdin::Null,
-        };
+        let env = self.environment(&prepared, Some(environs))?;
+        let command = prepared
+            .output_command(env, extra.iter().cloned())
+            .map_err(RunError::from)?;
         self.supervisor
             .capture(&command, None)
             .map_err(|source| match source {
@@ -277,64 +271,46 @@ impl Runner {
 
     /// restic's environment for `run`: keld's with the config's variables, each
     /// `_COMMAND` run under this supervisor (or taken from `environs` when it was built
-    /// before), checked for what `execve` accepts with restic's arguments and `extra`.
+    /// before), checked for what `execve` accepts.
     fn environment(
         &self,
         run: &PreparedRun<'_>,
-        extra: &[OsString],
         environs: Option<&mut Environs>,
     ) -> Result<Vec<(OsString, OsString)>, RunError> {
         let invocation = run.invocation;
         let workdir = invocation.workdir.as_deref();
-        let known = environs.as_ref().and_then(|environs| {
-            environs
-                .built
-                .iter()
-                .find(|built| {
-                    built.entries == invocation.environ && built.workdir.as_deref() == workdir
-                })
-                .map(|built| built.env.clone())
-        });
-        let env = match known {
-            Some(env) => env,
-            None => {
-                let built = environ::build(
-                    &invocation.environ,
-                    run.base_env,
-                    workdir,
-                    Stdin::Inherit,
-                    &mut |command| {
-                        self.supervisor
-                            .capture(command, Some(environ::OUTPUT_LIMIT))
-                    },
-                );
-                let env = match built {
-                    Ok(env) => env,
-                    Err(error) => {
-                        // A command that failed because the user pressed Ctrl-C is an
-                        // interruption, not a broken config.
-                        self.stop_if_signalled()?;
-                        return Err(error.into());
-                    }
-                };
+        if let Some(env) = environs
+            .as_ref()
+            .and_then(|environs| environs.built.get(&invocation.environ, workdir))
+        {
+            return Ok(env);
+        }
+        let built = environ::build(
+            &invocation.environ,
+            run.base_env,
+            workdir,
+            Stdin::Inherit,
+            &mut |command| {
+                self.supervisor
+                    .capture(command, Some(environ::OUTPUT_LIMIT))
+            },
+        );
+        let env = match built {
+            Ok(env) => env,
+            Err(error) => {
+                // A command that failed because the user pressed Ctrl-C is an
+                // interruption, not a broken config.
                 self.stop_if_signalled()?;
-                // The `_COMMAND`s' values are known only now; still before any hook.
-                check_environment(&env)?;
-                if let Some(environs) = environs {
-                    environs.built.push(BuiltEnviron {
-                        entries: invocation.environ.clone(),
-                        workdir: invocation.workdir.clone(),
-                        env: env.clone(),
-                    });
-                }
-                env
+                return Err(error.into());
             }
         };
-        if extra.is_empty() {
-            check_restic_total(&run.program, &invocation.args, &env)?;
-        } else {
-            let args: Vec<OsString> = invocation.args.iter().chain(extra).cloned().collect();
-            check_restic_total(&run.program, &args, &env)?;
+        self.stop_if_signalled()?;
+        // The `_COMMAND`s' values are known only now; still before any hook.
+        check_environment(&env)?;
+        if let Some(environs) = environs {
+            environs
+                .built
+                .insert(&invocation.environ, workdir, env.clone());
         }
         Ok(env)
     }
@@ -379,16 +355,7 @@ impl Runner {
 /// of variables and working directory.
 #[derive(Debug, Default)]
 pub struct Environs {
-    built: Vec<BuiltEnviron>,
-}
-
-/// One environment of [`Environs`]: the variables and working directory it was
-/// built for, and the result.
-#[derive(Debug)]
-struct BuiltEnviron {
-    entries: Vec<EnvEntry>,
-    workdir: Option<PathBuf>,
-    env: Vec<(OsString, OsString)>,
+    built: environ::Memo<Vec<(OsString, OsString)>>,
 }
 
 /// Why a restic command run for its output ([`Runner::capture`]) has none.

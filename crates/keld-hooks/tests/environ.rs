@@ -174,3 +174,67 @@ fn output_over_the_limit_is_an_error_and_at_the_limit_is_accepted() {
     run(&world.options(vec![command("BIG", script)]), &mut |_| {}).unwrap();
     assert_eq!(world.seen("BIG").unwrap().len(), 100_000);
 }
+
+#[test]
+fn a_listing_asks_a_failing_command_once_and_remembers_the_failure() {
+    let world = World::new();
+    let counter = world.dir.path().join("asked");
+    let script = format!("echo x >> '{}'; exit 3", counter.display());
+    let (invocation, host) = world
+        .options(vec![command("TOKEN_COMMAND", &script)])
+        .invocation();
+    let lister = keld_hooks::Lister::new(host, true);
+    for _ in 0..2 {
+        match lister.capture(&invocation, &[]) {
+            Err(keld_hooks::ListingError::Environment(message)) => {
+                assert!(message.contains("TOKEN_COMMAND"), "{message}");
+            }
+            other => panic!("expected an environment error, got {other:?}"),
+        }
+    }
+    let asked = fs::read_to_string(&counter).unwrap();
+    assert_eq!(
+        asked.lines().count(),
+        1,
+        "the command ran once for both listings"
+    );
+    assert!(world.seen("PATH").is_none(), "restic never started");
+}
+
+#[test]
+fn a_listing_too_large_for_execve_once_its_commands_ran_is_refused_before_restic_starts() {
+    let world = World::new();
+    let arg_max = nix::unistd::sysconf(nix::unistd::SysconfVar::ARG_MAX)
+        .unwrap()
+        .map_or(2 * 1024 * 1024, |max| usize::try_from(max).unwrap());
+    // Literal values filling all but 60 KB of ARG_MAX, which the command's 120 KB
+    // value (each value alone is fine) then passes.
+    let mut environ = Vec::new();
+    let mut left = arg_max - 60_000;
+    while left > 0 {
+        let size = left.min(100_000);
+        environ.push(literal(
+            &format!("BIG{:03}", environ.len()),
+            &"v".repeat(size),
+        ));
+        left -= size;
+    }
+    environ.push(command(
+        "LAST_COMMAND",
+        "head -c 120000 /dev/zero | tr '\\0' w",
+    ));
+    let (invocation, host) = world.options(environ).invocation();
+    let lister = keld_hooks::Lister::new(host, true);
+    match lister.capture(&invocation, &[]) {
+        Err(keld_hooks::ListingError::Prepare(error)) => {
+            let message = error.to_string();
+            assert!(
+                message.contains("LAST"),
+                "names the largest parts: {message}"
+            );
+            assert!(!message.contains("wwww"), "never the values: {message}");
+        }
+        other => panic!("expected a prepare error, got {other:?}"),
+    }
+    assert!(world.seen("PATH").is_none(), "restic never started");
+}
