@@ -186,17 +186,7 @@ impl Presets {
         self.prefixes().flat_map(move |prefix| {
             self.suffixes().filter_map(move |suffix| {
                 let name = Self::combine(&prefix.name, &suffix.name);
-                (!self.is_defined(&name)).then(|| PresetInfo {
-                    name,
-                    kind: PresetKind::Combination,
-                    runnable: true,
-                    sections: suffix
-                        .sections
-                        .iter()
-                        .chain(&prefix.sections)
-                        .cloned()
-                        .collect(),
-                })
+                (!self.is_defined(&name)).then(|| combination(name, prefix, suffix))
             })
         })
     }
@@ -245,18 +235,7 @@ impl Presets {
                 .ok()
                 .map(|index| &self.defined[index])
         };
-        let (prefix, suffix) = (find(&prefix)?, find(&suffix)?);
-        Some(PresetInfo {
-            name: name.to_owned(),
-            kind: PresetKind::Combination,
-            runnable: true,
-            sections: suffix
-                .sections
-                .iter()
-                .chain(&prefix.sections)
-                .cloned()
-                .collect(),
-        })
+        Some(combination(name.to_owned(), find(&prefix)?, find(&suffix)?))
     }
 
     /// Shell completion for `--preset`: the runnable names and halves that start with
@@ -331,6 +310,22 @@ impl Presets {
         });
         candidates.truncate(count);
         candidates
+    }
+}
+
+/// The combination `name` of `prefix` and `suffix`: the suffix's sections, then the
+/// prefix's, as a resolution applies them.
+fn combination(name: String, prefix: &PresetInfo, suffix: &PresetInfo) -> PresetInfo {
+    PresetInfo {
+        name,
+        kind: PresetKind::Combination,
+        runnable: true,
+        sections: suffix
+            .sections
+            .iter()
+            .chain(&prefix.sections)
+            .cloned()
+            .collect(),
     }
 }
 
