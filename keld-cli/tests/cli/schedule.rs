@@ -307,3 +307,70 @@ fn user_timers_come_with_a_note_about_lingering() {
     let output = keld(&sandbox, &["schedule", "--user"]);
     assert_eq!(stderr(&output), "");
 }
+
+/// Awkward names everywhere a unit quotes one: a preset with a space, `%` and `$`
+/// (systemd's specifier and variable characters), a command alias, and a config file
+/// whose path holds the same.
+const AWKWARD: &str = r#"
+["db 1%x$y@"]
+_arguments = ["/srv/db"]
+
+["@nas"]
+repo = "sftp:nas:/restic"
+
+["db 1%x$y@nas".backup]
+_schedule = "*-*-* 03:00"
+
+["db 1%x$y@nas".nightly]
+_command = "backup"
+_schedule = ["Mon 04:00", "Thu 04:00"]
+_schedule_delay = "1h30m"
+"#;
+
+#[test]
+fn units_for_awkward_names_pass_systemd_analyze_verify() {
+    let sandbox = sandbox("");
+    let config = sandbox.path("my conf %n $HOME.toml");
+    crate::support::write_private(&config, AWKWARD);
+    let output = sandbox
+        .keld(&["--config", config.to_str().unwrap(), "schedule", "--user"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut paths: Vec<std::path::PathBuf> = fs::read_dir(units_dir(&sandbox))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    paths.sort();
+    assert_eq!(paths.len(), 4, "{paths:?}");
+    let service = fs::read_to_string(
+        units_dir(&sandbox).join("keld-db\\x201\\x25x\\x24y\\x40nas-nightly.service"),
+    )
+    .unwrap();
+    assert!(
+        service.contains("--preset \"db 1%%x$$y@nas\" nightly"),
+        "specifiers and variables doubled, the name quoted: {service}"
+    );
+    assert!(service.contains("my conf %%n $$HOME.toml"), "{service}");
+    let runtime = sandbox.path("runtime");
+    fs::create_dir_all(&runtime).unwrap();
+    fs::set_permissions(
+        &runtime,
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
+    let verify = std::process::Command::new("systemd-analyze")
+        .args(["verify", "--user", "--man=no"])
+        .args(&paths)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", sandbox.home())
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .output()
+        .expect("systemd-analyze (CI installs systemd)");
+    let text = String::from_utf8_lossy(&verify.stderr);
+    assert!(verify.status.success(), "{text}");
+    for line in text.lines() {
+        assert!(!line.contains("keld-"), "{text}");
+    }
+}
