@@ -15,7 +15,8 @@ use keld_config::{ALLOW_UNSAFE_VAR, Environment, LoadOptions};
 pub(crate) struct Context {
     /// Every variable exactly as the process received it (for the restic child).
     pub(crate) process_env: Vec<(OsString, OsString)>,
-    /// The UTF-8 variables and home directory, as the config library wants them.
+    /// The variables (UTF-8 values and others apart) and the home directory, as the
+    /// config library wants them.
     pub(crate) env: Environment,
     /// Standard input is a terminal.
     pub(crate) stdin_terminal: bool,
@@ -87,19 +88,33 @@ impl Context {
         stderr_terminal: bool,
         account: Account,
     ) -> Self {
-        // Variables that are not UTF-8 cannot be referenced from TOML (`${NAME}`) and
-        // keld's own variables are paths and flags, so the library sees only UTF-8 ones;
-        // restic still receives every variable through `process_env`.
-        let vars: BTreeMap<String, String> = process_env
-            .iter()
-            .filter_map(|(name, value)| {
-                Some((name.to_str()?.to_owned(), value.to_str()?.to_owned()))
-            })
-            .collect();
+        // The config library takes every variable whose name is UTF-8 (keld's own are
+        // ASCII): the values that are not UTF-8 as they are, so that a path in
+        // `KELD_CONFIG_FILE` is used as given and `${NAME}` can name the variable it
+        // cannot use. restic receives every variable through `process_env`.
+        let mut vars = BTreeMap::new();
+        let mut non_utf8_vars = BTreeMap::new();
+        for (name, value) in &process_env {
+            let Some(name) = name.to_str() else { continue };
+            match value.to_str() {
+                Some(value) => {
+                    non_utf8_vars.remove(name);
+                    vars.insert(name.to_owned(), value.to_owned());
+                }
+                None => {
+                    vars.remove(name);
+                    non_utf8_vars.insert(name.to_owned(), value.clone());
+                }
+            }
+        }
         let home = home_var(&process_env).or(account.home);
         Self {
             process_env,
-            env: Environment { vars, home },
+            env: Environment {
+                vars,
+                non_utf8_vars,
+                home,
+            },
             stdin_terminal,
             stdout_terminal,
             stderr_terminal,

@@ -29,8 +29,7 @@ fn unit_dir(scope: Scope, ctx: &Context) -> Result<PathBuf, CliError> {
         Scope::User => {
             let config_home = ctx
                 .env
-                .vars
-                .get("XDG_CONFIG_HOME")
+                .var_os("XDG_CONFIG_HOME")
                 .map(PathBuf::from)
                 .filter(|dir| dir.is_absolute())
                 .or_else(|| ctx.env.home.as_ref().map(|home| home.join(".config")))
@@ -122,7 +121,7 @@ fn launcher(cli: &Cli, ctx: &Context) -> Result<Launcher, CliError> {
     let config = cli
         .config
         .clone()
-        .or_else(|| ctx.env.vars.get("KELD_CONFIG_FILE").map(PathBuf::from))
+        .or_else(|| ctx.env.config_file())
         .map(|path| ctx.cwd.join(path));
     Ok(Launcher { keld, config })
 }

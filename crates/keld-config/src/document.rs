@@ -54,6 +54,24 @@ pub(crate) fn preset_name_problem(name: &str) -> Option<&'static str> {
     }
 }
 
+/// What is wrong with the name of a key (a flag, a variable or one of keld's keys), if
+/// anything. The name becomes a restic flag or an environment variable's name, so it
+/// can hold neither `=` (`"password-command=x" = true` would be a flag with a value of
+/// its own) nor whitespace or control characters, and it is not empty.
+pub(crate) fn key_name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("the name is empty")
+    } else if name.contains('=') {
+        Some("a name holds no `=`")
+    } else if name.chars().any(char::is_whitespace) {
+        Some("a name holds no whitespace")
+    } else if name.chars().any(char::is_control) {
+        Some("a name holds no control characters")
+    } else {
+        None
+    }
+}
+
 /// The type of a value, as far as the keys keld understands care.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Shape {
@@ -427,24 +445,27 @@ impl EventReceiver for Reader<'_> {
         self.fail();
     }
 
+    // Entering a value that keld does not take (an inline table, a nested array) is
+    // refused: the parser then skips it without descending into it, so however deeply
+    // a file nests brackets, the parse never recurses more than one level.
     fn inline_table_open(&mut self, _span: toml_parser::Span, _error: &mut dyn ErrorSink) -> bool {
         // Neither a section nor a value keld takes.
         self.fail();
-        true
+        false
     }
 
     fn array_open(&mut self, span: toml_parser::Span, _error: &mut dyn ErrorSink) -> bool {
-        if self.array.is_some() {
+        if self.failed || self.array.is_some() {
             // A nested array.
             self.fail();
-        } else {
-            self.array = Some(ArrayItems {
-                start: offset32(span.start()),
-                kind: None,
-                len: 0,
-                option_runs: false,
-            });
+            return false;
         }
+        self.array = Some(ArrayItems {
+            start: offset32(span.start()),
+            kind: None,
+            len: 0,
+            option_runs: false,
+        });
         true
     }
 
@@ -761,6 +782,14 @@ impl<'a> Layer<'a> {
     ) -> Option<()> {
         let level = self.tree.table(table).level;
         let text = self.tree.name(name);
+        // Printable ASCII other than `=` needs no closer look (one pass over the name).
+        let plain = !text.is_empty()
+            && text
+                .bytes()
+                .all(|byte| matches!(byte, b'!'..=b'~') && byte != b'=');
+        if !plain && key_name_problem(text).is_some() {
+            return None;
+        }
         match level {
             // A key outside any section.
             Level::Root => return None,

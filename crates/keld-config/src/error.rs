@@ -240,6 +240,32 @@ pub enum Error {
         span: SourceSpan,
     },
 
+    /// A key whose name cannot be a flag's or a variable's: empty, or holding `=`,
+    /// whitespace or a control character.
+    #[error("{at}: invalid key name {key:?}: {reason}")]
+    #[diagnostic(
+        code(keld::config::invalid_key_name),
+        help(
+            "a key is a restic flag's name without dashes (`exclude-file`, or one letter), \
+             a variable's name in an `environ` table, or one of keld's `_` keys; a flag's \
+             value goes after the `=`: `exclude-file = \"/etc/keld/excludes\"`"
+        )
+    )]
+    InvalidKeyName {
+        /// The key, as decoded.
+        key: String,
+        /// What is wrong with it.
+        reason: String,
+        /// `path:line:column`.
+        at: String,
+        /// The file.
+        #[source_code]
+        src: SourceText,
+        /// The key.
+        #[label("{reason}")]
+        span: SourceSpan,
+    },
+
     /// A key starting with `_` that keld does not know.
     #[error("{at}: unknown keld key {key:?}")]
     #[diagnostic(code(keld::config::unknown_key))]
@@ -408,6 +434,38 @@ pub enum Error {
         /// The reference.
         #[label("not set")]
         span: SourceSpan,
+    },
+
+    /// A config value that would take text that is not UTF-8: a `${NAME}` whose value
+    /// is not, or `~` when the home directory is not.
+    #[error("{at}: {name} is not UTF-8")]
+    #[diagnostic(code(keld::config::not_utf8_value))]
+    NotUtf8Value {
+        /// What is not UTF-8: `environment variable NAME`, `the home directory`.
+        name: String,
+        /// How to fix it.
+        #[help]
+        help: String,
+        /// `path:line:column`.
+        at: String,
+        /// The file.
+        #[source_code]
+        src: SourceText,
+        /// The reference or the value.
+        #[label("not UTF-8")]
+        span: SourceSpan,
+    },
+
+    /// An environment variable keld reads (`KELD_CONFIG_PATHS`, ...) whose value is not
+    /// UTF-8 where keld needs text.
+    #[error("environment variable {name} is not UTF-8")]
+    #[diagnostic(code(keld::config::not_utf8_variable))]
+    NotUtf8Variable {
+        /// The variable.
+        name: String,
+        /// Why it must be UTF-8 there, and how to fix it.
+        #[help]
+        help: String,
     },
 
     /// A malformed `${...}` or a reference whose value cannot be used there.

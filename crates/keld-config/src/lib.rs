@@ -66,6 +66,7 @@
 #![warn(missing_docs)]
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -121,10 +122,38 @@ pub const ALLOW_UNSAFE_VAR: &str = "KELD_ALLOW_UNSAFE_CONFIG";
 /// Nothing in this crate reads or changes the process environment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Environment {
-    /// Environment variables (for `${NAME}`, `KELD_CONFIG_FILE`, `KELD_CONFIG_PATHS`).
+    /// Environment variables (for `${NAME}`, `KELD_CONFIG_FILE`, `KELD_CONFIG_PATHS`,
+    /// `XDG_CONFIG_HOME`) whose values are UTF-8.
     pub vars: BTreeMap<String, String>,
-    /// The home directory, for `~` expansion and the default user config.
+    /// Environment variables whose values are not UTF-8, as given (on Unix, any bytes).
+    ///
+    /// They are not dropped: `KELD_CONFIG_FILE`, `KELD_CONFIG_PATHS` and
+    /// `XDG_CONFIG_HOME` are paths and are used as they are, and a `${NAME}` reference
+    /// to one is an error that names it ([`Error::NotUtf8Value`]). A variable is in at
+    /// most one of the two maps.
+    pub non_utf8_vars: BTreeMap<String, OsString>,
+    /// The home directory, for `~` expansion and the default user config. It may be
+    /// any bytes: paths are used as they are, and `~` in a config value, which is
+    /// text, is an error when the home directory is not UTF-8.
     pub home: Option<PathBuf>,
+}
+
+impl Environment {
+    /// The variable `name` as given, whether its value is UTF-8 or not.
+    pub fn var_os(&self, name: &str) -> Option<OsString> {
+        self.vars
+            .get(name)
+            .map(OsString::from)
+            .or_else(|| self.non_utf8_vars.get(name).cloned())
+    }
+
+    /// The file `KELD_CONFIG_FILE` names, as [`Config::load`] reads it (`~`
+    /// expanded, any bytes kept); `None` when it is unset or empty.
+    pub fn config_file(&self) -> Option<PathBuf> {
+        self.var_os("KELD_CONFIG_FILE")
+            .filter(|value| !value.is_empty())
+            .map(|value| values::expand_home_path(&value, self.home.as_deref()))
+    }
 }
 
 /// Where config files are looked for, and how strictly they are checked.

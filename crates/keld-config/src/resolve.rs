@@ -12,7 +12,8 @@ use crate::presets;
 use crate::source::Span;
 use crate::special;
 use crate::tree::{Definition, Table};
-use crate::values::{self, expand_home};
+use crate::value::Value;
+use crate::values::{self, FlagProblem, HomeNotUtf8, expand_home};
 use crate::{
     EnvValue, EnvVar, Environment, Flag, Operations, Origin, Overridden, Request, ResolvedConfig,
     Setting, Warning,
@@ -91,6 +92,34 @@ fn setting<T>(found: &[Found<'_>], value: T) -> Option<Setting<T>> {
     })
 }
 
+/// `~` in the value of `found` with a home directory that is not UTF-8.
+fn home_not_utf8(found: &Found<'_>) -> Error {
+    let span = found.definition.span();
+    Error::NotUtf8Value {
+        name: "the home directory".to_owned(),
+        help: "`~` in a config value stands for the home directory (HOME, or your \
+               account's), which is not UTF-8 text here: write the path out in full, or \
+               set HOME to a UTF-8 path"
+            .to_owned(),
+        at: span.location(),
+        src: span.source.clone(),
+        span: span.miette(),
+    }
+}
+
+/// `text` with `~` expanded, for the value of `found`.
+fn expand(text: &str, home: Option<&Path>, found: &Found<'_>) -> Result<String, Error> {
+    expand_home(text, home).map_err(|HomeNotUtf8| home_not_utf8(found))
+}
+
+/// The error for a value of `found` that cannot become what its key needs.
+fn flag_problem(found: &Found<'_>, problem: FlagProblem) -> Error {
+    match problem {
+        FlagProblem::Kind { what, help } => unsupported(found, &what, &help),
+        FlagProblem::HomeNotUtf8 => home_not_utf8(found),
+    }
+}
+
 fn unsupported(found: &Found<'_>, what: &str, help: &str) -> Error {
     let span = found.definition.span();
     Error::UnsupportedValue {
@@ -146,10 +175,14 @@ pub(crate) fn resolve(
         });
     }
 
-    let mut interpolator = Interpolator::new(root, &env.vars);
+    let mut interpolator = Interpolator::new(root, env, false);
     let command_definitions = definitions(&stack, "_command");
     let command = match command_definitions.last() {
-        Some(found) => Some(text_of(&mut interpolator, found)?).filter(|name| !name.is_empty()),
+        Some(found) => {
+            let name = text_of(&mut interpolator, found)?;
+            check_special(found, &Value::String(name.clone()))?;
+            Some(name).filter(|name| !name.is_empty())
+        }
         None => None,
     }
     .unwrap_or_else(|| request.command.clone());
@@ -160,7 +193,7 @@ pub(crate) fn resolve(
             let text = text_of(&mut interpolator, found)?;
             setting(
                 &workdir_definitions,
-                PathBuf::from(expand_home(&text, home)),
+                PathBuf::from(expand(&text, home, found)?),
             )
         }
         None => None,
@@ -170,8 +203,8 @@ pub(crate) fn resolve(
     let mut arguments = match argument_definitions.last() {
         Some(found) => {
             let value = interpolator.resolve(found.section, "_arguments", found.definition)?;
-            let list = values::arguments(&value, home)
-                .map_err(|what| unsupported(found, what, "_arguments is a list of strings"))?;
+            let list =
+                values::arguments(&value, home).map_err(|problem| flag_problem(found, problem))?;
             setting(&argument_definitions, list)
         }
         None => None,
@@ -237,34 +270,39 @@ pub(crate) fn resolve(
 fn special_value<'a>(
     stack: &'a [Layer<'a>],
     name: &str,
-    interpolator: &mut Interpolator<'_>,
-) -> Result<Option<(crate::document::Value, Vec<Found<'a>>)>, Error> {
+    interpolator: &mut Interpolator<'a>,
+) -> Result<Option<(Value, Vec<Found<'a>>)>, Error> {
     let found = definitions(stack, name);
     let Some(winner) = found.last().copied() else {
         return Ok(None);
     };
     let value = interpolator.resolve(winner.section, name, winner.definition)?;
-    if let Some(key) = special::lookup(name) {
-        special::check_value(key, &value).map_err(|problem| match problem {
-            special::Problem::Type(what, help) | special::Problem::Invalid(what, help) => {
-                unsupported(&winner, &what, &help)
-            }
-            special::Problem::Unknown(help) | special::Problem::Misplaced(help) => {
-                unsupported(&winner, "not allowed", &help)
-            }
-        })?;
-    }
+    check_special(&winner, &value)?;
     Ok(Some((value, found)))
+}
+
+/// Checks the value of a keld key once interpolated, as every file's literal values
+/// are (type and format).
+fn check_special(found: &Found<'_>, value: &Value) -> Result<(), Error> {
+    let Some(key) = special::lookup(found.key) else {
+        return Ok(());
+    };
+    special::check_value(key, value).map_err(|problem| match problem {
+        special::Problem::Type(what, help) | special::Problem::Invalid(what, help) => {
+            unsupported(found, &what, &help)
+        }
+        special::Problem::Unknown(help) | special::Problem::Misplaced(help) => {
+            unsupported(found, "not allowed", &help)
+        }
+    })
 }
 
 /// The keys for unattended operation (docs/operations.md), resolved and checked.
 fn operations<'a>(
     stack: &'a [Layer<'a>],
     home: Option<&Path>,
-    interpolator: &mut Interpolator<'_>,
+    interpolator: &mut Interpolator<'a>,
 ) -> Result<Operations, Error> {
-    use crate::document::Value;
-
     let mut operations = Operations::default();
     let mut get = |name: &str| special_value(stack, name, interpolator);
     let text = |value: &Value| value.scalar_text().unwrap_or_default();
@@ -292,7 +330,12 @@ fn operations<'a>(
         operations.success_exit_codes = setting(&found, codes);
     }
     if let Some((value, found)) = get("_metrics_dir")? {
-        operations.metrics_dir = setting(&found, PathBuf::from(expand_home(&text(&value), home)));
+        let winner = found.last().copied();
+        let dir = match winner {
+            Some(winner) => expand(&text(&value), home, &winner)?,
+            None => text(&value),
+        };
+        operations.metrics_dir = setting(&found, PathBuf::from(dir));
     }
     for (name, slot) in [
         ("_healthchecks", &mut operations.healthchecks),
@@ -317,7 +360,7 @@ fn operations<'a>(
 }
 
 /// A string-valued special key (`_command`, `_workdir`), interpolated.
-fn text_of(interpolator: &mut Interpolator<'_>, found: &Found<'_>) -> Result<String, Error> {
+fn text_of<'a>(interpolator: &mut Interpolator<'a>, found: &Found<'a>) -> Result<String, Error> {
     let value = interpolator.resolve(found.section, found.key, found.definition)?;
     value
         .scalar_text()
@@ -357,12 +400,12 @@ struct Configured {
     definitions: Vec<Overridden>,
 }
 
-fn config_flags(
-    stack: &[Layer<'_>],
+fn config_flags<'a>(
+    stack: &'a [Layer<'a>],
     command: &str,
     flags: &FlagData<'_>,
     home: Option<&Path>,
-    interpolator: &mut Interpolator<'_>,
+    interpolator: &mut Interpolator<'a>,
     warnings: &mut Vec<Warning>,
 ) -> Result<Vec<Configured>, Error> {
     // (layer, file, long name?) orders the definitions of one flag: a later section
@@ -405,13 +448,8 @@ fn config_flags(
             warnings.push(unknown_flag_warning(&key, command, flags, winner.origin()));
         }
         let value = interpolator.resolve(winner.section, &key, winner.definition)?;
-        let flag_value = values::flag_value(&value, kind, home).map_err(|what| {
-            unsupported(
-                winner,
-                what,
-                "use a count from 0 to 100, e.g. `verbose = 2`",
-            )
-        })?;
+        let flag_value = values::flag_value(&value, &key, kind, home)
+            .map_err(|problem| flag_problem(winner, problem))?;
         let flag = flag_value.map(|value| Flag {
             key: key.clone(),
             value,
@@ -481,10 +519,10 @@ fn apply_cli_flags(
 }
 
 /// `environ` sections: later sections win; `FOO_COMMAND` becomes `FOO` produced by a command.
-fn environment(
-    stack: &[Layer<'_>],
+fn environment<'a>(
+    stack: &'a [Layer<'a>],
     home: Option<&Path>,
-    interpolator: &mut Interpolator<'_>,
+    interpolator: &mut Interpolator<'a>,
 ) -> Result<Vec<EnvVar>, Error> {
     let mut names: Vec<&str> = stack
         .iter()
@@ -533,7 +571,7 @@ fn environment(
                 name.to_owned(),
                 EnvVar {
                     name: name.to_owned(),
-                    value: EnvValue::Literal(expand_home(&text, home)),
+                    value: EnvValue::Literal(expand(&text, home, winner)?),
                     origin: winner.origin(),
                     overridden: overridden_by(&found),
                 },

@@ -13,6 +13,8 @@ pub(crate) enum Kind {
     StringOrStrings,
     /// A string.
     String,
+    /// The name of a restic command (or empty: the command as typed).
+    Command,
     /// An array of strings.
     Strings,
     /// A boolean.
@@ -55,9 +57,10 @@ pub(crate) const SPECIAL_KEYS: &[Special] = &[
     },
     Special {
         name: "_command",
-        kind: Kind::String,
+        kind: Kind::Command,
         place: Place::Any,
-        help: "_command is a restic command name",
+        help: "_command names the restic command to run, such as \"backup\" or \"forget\" \
+               (`restic help` lists them)",
     },
     Special {
         name: "_healthchecks",
@@ -231,7 +234,7 @@ fn check_place(key: &Special, section: Section<'_>) -> Result<(), Problem> {
 fn not_kind(kind: Kind) -> &'static str {
     match kind {
         Kind::StringOrStrings => "not a string or an array of strings",
-        Kind::String => "not a string",
+        Kind::String | Kind::Command => "not a string",
         Kind::Strings => "not an array of strings",
         Kind::Bool => "not true or false",
         Kind::Duration => "not a duration string",
@@ -257,6 +260,16 @@ pub(crate) fn check_value(key: &Special, value: &Value) -> Result<(), Problem> {
     let strings = |items: &[Value]| items.iter().all(|item| matches!(item, Value::String(_)));
     match (key.kind, value) {
         (Kind::StringOrStrings, Value::String(_)) | (Kind::String, Value::String(_)) => Ok(()),
+        (Kind::Command, Value::String(text)) => {
+            let known = crate::restic::commands()
+                .iter()
+                .any(|command| command.name == text);
+            if text.is_empty() || known {
+                Ok(())
+            } else {
+                Err(invalid(format!("{text:?} is no restic command")))
+            }
+        }
         (Kind::StringOrStrings | Kind::Strings, Value::Array(items)) if strings(items) => Ok(()),
         (Kind::Bool, Value::Boolean(_)) => Ok(()),
         (Kind::Duration, Value::String(text)) => duration(text)

@@ -189,9 +189,57 @@ fn chosen_files() {
             "[home]\npassword-command = \"x\"\n",
             "[home]\nfrom-password-command = \"y\"\n",
         ],
+        // Key names that cannot be a flag's or a variable's.
+        &["[home]\n\"password-command=touch /tmp/x\" = true\n"],
+        &["[home]\n'o=sftp.command=x' = true\n"],
+        &["[home]\n\"\" = 1\n"],
+        &["[home]\n'' = 1\n"],
+        &["[home]\n\"a b\" = 1\n"],
+        &["[home]\n\"a\\tb\" = 1\n"],
+        &["[home]\n\"a\\u0001b\" = 1\n"],
+        &["[home]\n\"a\\u007fb\" = 1\n"],
+        &["[home]\n\"x\\u00a0\" = 1\n"],
+        &["[home]\n\"x\\u2028\" = 1\n"],
+        &["[home]\n\"\\u0085\" = 1\n"],
+        &["[home.environ]\n\"A=B\" = \"1\"\n"],
+        &["[home.backup.environ]\n\" PATH\" = \"1\"\n"],
+        &["[home]\nbackup.\"a=b\" = 1\n"],
+        &["[home]\n\"_pre hooks\" = []\n"],
+        &["[home]\n\"\u{e9}t\u{e9}\" = 1\n\"-x-\" = 2\n\"a.b\" = 3\n"],
+        &["[\"home x\"]\ny = 1\n[\"home x\".\"back up\"]\nz = 2\n"],
+        &["[home]\nx = 1\n", "[home]\n\"x=1\" = true\n"],
+        // `_command` names a restic command.
+        &["[home]\n_command = \"--password-command=touch /tmp/x\"\n"],
+        &["[home]\n_command = \"backup --password-command=x\"\n"],
+        &["[home]\n_command = \"nightly\"\n"],
+        &["[home]\n_command = \"\"\n[home.forget]\n_command = \"forget\"\n"],
+        &["[home]\n_command = \"${global.c}\"\n"],
+        &["[home]\n_command = 'self-update'\n"],
+        &["[home]\n_command = [\"backup\"]\n"],
     ];
     for texts in cases {
         check(texts);
+    }
+}
+
+/// Brackets nested tens of thousands deep: both parses refuse the file without
+/// following them (the fast one does not enter a value keld does not take; the
+/// reference one stops at `toml_edit`'s recursion limit).
+#[test]
+fn deeply_nested_files() {
+    let texts = [
+        format!("[home]\nx = {}\n", "[".repeat(70_000)),
+        format!("[home]\nx = {}{}\n", "[".repeat(70_000), "]".repeat(70_000)),
+        format!("[home]\nx = {}\n", "{a=".repeat(100_000)),
+        format!("[home]\nx = [{}\n", "{a=[".repeat(40_000)),
+        format!("[home]\nx = [1, {}]\n", "[".repeat(70_000)),
+        format!("{}\n", "[".repeat(70_000)),
+        format!("[[{}\n", "[".repeat(70_000)),
+        "[home]\nx = [[[[[[[[1]]]]]]]]\n".to_owned(),
+    ];
+    for text in &texts {
+        check(&[text]);
+        assert!(reference(&[text]).is_err());
     }
 }
 
@@ -240,6 +288,10 @@ fn random_files() {
         "_pre_hooks",
         "_arguments",
         "_zz",
+        "_command",
+        "\"a=b\"",
+        "\"\"",
+        "\"a b\"",
         "PATH",
         "X_COMMAND",
         "option",
@@ -270,6 +322,8 @@ fn random_files() {
         "[[1]]",
         "0x10",
         "inf",
+        "\"backup\"",
+        "\"--repo=x\"",
     ];
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     for _ in 0..4000 {

@@ -30,6 +30,7 @@ pub(crate) fn env(vars: &[(&str, &str)]) -> Environment {
             .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
             .collect(),
         home: Some("/home/ann".into()),
+        ..Environment::default()
     }
 }
 
