@@ -107,27 +107,34 @@ pub enum Error {
         span: SourceSpan,
     },
 
-    /// A config file that can make keld or restic run a command could have been written
-    /// by someone else: it, or its directory, is writable by other users or owned by
-    /// a user who is neither root nor the one running keld.
-    #[error("refusing config file {}: {problem}, and it runs commands ({defines})", .path.display())]
+    /// A config file that another user could have written (it, a directory above it or
+    /// a link on the way is writable by others, or owned by a user who is neither root
+    /// nor the one running keld) sets what only a file no one else can write may:
+    /// runs a command, chooses the repository, where keld writes or reports, ...
+    /// (docs/security.md). Found when the file is read, or when a resolution takes a
+    /// value from it into such a setting.
+    #[error("refusing config file {}: {problem}, and it {effect} ({defines})", .path.display())]
     #[diagnostic(
         code(keld::config::unsafe_permissions),
         help(
-            "another user could make keld run any command; fix it with {fix}, \
-             or set {}=1 to use it anyway",
+            "another user could {}; fix it with {fix}, or set {}=1 to use it anyway",
+            crate::effect::risk_of(.effect),
             crate::ALLOW_UNSAFE_VAR
         )
     )]
     UnsafePermissions {
         /// The config file.
         path: PathBuf,
-        /// The first setting found that runs a command, with its location.
+        /// The setting, with its location (and, for a value taken through a reference,
+        /// the setting that takes it).
         defines: String,
         /// What is wrong: the path, its mode in octal or its owner's uid.
         problem: String,
         /// The command that fixes it (`chmod go-w FILE`, `chown UID FILE`).
         fix: String,
+        /// What the setting does: `runs commands`, `chooses the repository or its
+        /// password`, ...
+        effect: &'static str,
     },
 
     /// An entry of `KELD_CONFIG_PATHS` is not a valid glob pattern.

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use crate::effect::Effect;
 use crate::value::Value;
 
 /// What a key holds.
@@ -44,6 +45,9 @@ pub(crate) struct Special {
     pub(crate) name: &'static str,
     pub(crate) kind: Kind,
     pub(crate) place: Place,
+    /// What it decides that a file others can write may not (docs/security.md);
+    /// `None` for the keys such a file may set.
+    pub(crate) effect: Option<Effect>,
     help: &'static str,
 }
 
@@ -53,12 +57,14 @@ pub(crate) const SPECIAL_KEYS: &[Special] = &[
         name: "_arguments",
         kind: Kind::StringOrStrings,
         place: Place::Any,
+        effect: None,
         help: "_arguments is an array of strings, or one string split on whitespace",
     },
     Special {
         name: "_command",
         kind: Kind::Command,
         place: Place::Any,
+        effect: Some(Effect::Command),
         help: "_command names the restic command to run, such as \"backup\" or \"forget\" \
                (`restic help` lists them)",
     },
@@ -66,78 +72,91 @@ pub(crate) const SPECIAL_KEYS: &[Special] = &[
         name: "_healthchecks",
         kind: Kind::Url,
         place: Place::Command,
+        effect: Some(Effect::Reports),
         help: "_healthchecks is a check's URL: \"https://hc-ping.com/<uuid>\"",
     },
     Special {
         name: "_hook_timeout",
         kind: Kind::Duration,
         place: Place::Any,
+        effect: None,
         help: "_hook_timeout is a duration such as \"10m\" or \"1h30m\" (units s, m, h, d, w)",
     },
     Special {
         name: "_lock",
         kind: Kind::Bool,
         place: Place::Any,
+        effect: None,
         help: "_lock is true or false",
     },
     Special {
         name: "_lock_wait",
         kind: Kind::Duration,
         place: Place::Any,
+        effect: None,
         help: "_lock_wait is a duration such as \"0s\", \"10m\" or \"1h30m\" (units s, m, h, d, w)",
     },
     Special {
         name: "_metrics_dir",
         kind: Kind::String,
         place: Place::Any,
+        effect: Some(Effect::Writes),
         help: "_metrics_dir is a directory path string",
     },
     Special {
         name: "_ntfy",
         kind: Kind::Url,
         place: Place::Command,
+        effect: Some(Effect::Reports),
         help: "_ntfy is a topic's URL: \"https://ntfy.sh/<topic>\"",
     },
     Special {
         name: "_post_hooks",
         kind: Kind::Strings,
         place: Place::Any,
+        effect: Some(Effect::RunsCommands),
         help: "hooks are an array of shell commands: [\"cmd one\", \"cmd two\"]",
     },
     Special {
         name: "_pre_hooks",
         kind: Kind::Strings,
         place: Place::Any,
+        effect: Some(Effect::RunsCommands),
         help: "hooks are an array of shell commands: [\"cmd one\", \"cmd two\"]",
     },
     Special {
         name: "_schedule",
         kind: Kind::StringOrStrings,
         place: Place::Schedule,
+        effect: Some(Effect::Schedule),
         help: "_schedule is a systemd calendar expression (\"daily\", \"*-*-* 02:00\") or an array of them",
     },
     Special {
         name: "_schedule_delay",
         kind: Kind::Duration,
         place: Place::Schedule,
+        effect: Some(Effect::Schedule),
         help: "_schedule_delay is a duration such as \"30m\" (units s, m, h, d, w)",
     },
     Special {
         name: "_success_exit_codes",
         kind: Kind::ExitCodes,
         place: Place::Any,
+        effect: Some(Effect::Outcome),
         help: "_success_exit_codes is an array of restic exit codes from 1 to 255, e.g. [3]",
     },
     Special {
         name: "_webhook",
         kind: Kind::Url,
         place: Place::Command,
+        effect: Some(Effect::Reports),
         help: "_webhook is a URL: \"https://example.org/keld\"",
     },
     Special {
         name: "_workdir",
         kind: Kind::String,
         place: Place::Any,
+        effect: Some(Effect::RunsCommands),
         help: "_workdir is a directory path string",
     },
 ];
