@@ -12,8 +12,8 @@ pub(crate) enum Effect {
     /// An environment variable keld cannot vouch for: restic, ssh, rclone or a hook's
     /// programs may read code or commands from it.
     Environment,
-    /// Chooses the repository or its password, or how restic reaches and trusts it: where
-    /// the backup goes, and (`rclone:`, `sftp:`) which program restic starts for it.
+    /// Chooses the repository, how restic reaches and trusts it, or its keys: where the
+    /// backup goes, and (`rclone:`, `sftp:`) which program restic starts for it.
     Repository,
     /// Chooses where keld or restic writes files (`target`, `cache-dir`,
     /// `_metrics_dir`, ...).
@@ -57,7 +57,7 @@ impl Effect {
                 "sets an environment variable keld cannot vouch for, which a program could \
                  read code or commands from"
             }
-            Effect::Repository => "chooses the repository or its password",
+            Effect::Repository => "chooses the repository, how restic reaches it or its keys",
             Effect::Writes => "chooses where keld or restic write files",
             Effect::Exposes => "lets other users read the backups restic mounts",
             Effect::Command => "chooses which restic command runs",

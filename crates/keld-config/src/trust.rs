@@ -13,8 +13,9 @@
 //!   restic 0.14 to 0.18, an environment variable that is not on its list of
 //!   harmless ones (`AWS_ACCESS_KEY_ID`, `LANG`, ...), since restic, ssh, rclone or a
 //!   hook's programs may read code or commands from it;
-//! * the repository and its password (an `rclone:` or `sftp:` repository starts a
-//!   program chosen by its text), where keld or restic write files, which restic
+//! * the repository, how restic reaches it and its keys (an `rclone:` or `sftp:`
+//!   repository starts a program chosen by its text), where keld or restic write
+//!   files, which restic
 //!   command runs, where keld reports a run, which exit codes count as success, and
 //!   the timers `keld schedule` installs.
 //!
@@ -44,20 +45,18 @@ const PROGRAM_FLAGS: &[&str] = &[
     "stdin-from-command",
 ];
 
-/// Flags that choose the repository, its password, or how restic reaches and trusts it.
+/// Flags that choose the repository, how restic reaches and trusts it, or its keys (a
+/// new key's password, no password at all). The password that opens it is not among
+/// them: with the repository chosen elsewhere, a wrong one only makes restic fail.
 const REPOSITORY_FLAGS: &[&str] = &[
     "cacert",
     "from-insecure-no-password",
-    "from-key-hint",
-    "from-password-file",
     "from-repo",
     "from-repository-file",
     "insecure-no-password",
     "insecure-tls",
-    "key-hint",
     "new-insecure-no-password",
     "new-password-file",
-    "password-file",
     "repo",
     "repository-file",
     "tls-client-cert",
@@ -106,6 +105,8 @@ const SHAPING_FLAGS: &[&str] = &[
     "files-from-verbatim",
     "force",
     "forget",
+    "from-key-hint",
+    "from-password-file",
     "group-by",
     "help",
     "host",
@@ -136,6 +137,7 @@ const SHAPING_FLAGS: &[&str] = &[
     "keep-within-weekly",
     "keep-within-yearly",
     "keep-yearly",
+    "key-hint",
     "last",
     "latest",
     "limit-download",
@@ -162,6 +164,7 @@ const SHAPING_FLAGS: &[&str] = &[
     "pack",
     "pack-size",
     "parent",
+    "password-file",
     "path",
     "path-template",
     "prune",
@@ -263,21 +266,15 @@ const CODE_VARIABLES: [&str; 16] = [
     "SSH_ASKPASS",
 ];
 
-/// restic's variables for the repository, its password and how it is reached, and
-/// the backends' endpoints (where credentials are sent).
+/// restic's variables for the repository and how it is reached, and the backends'
+/// endpoints (where credentials are sent).
 const REPOSITORY_VARIABLES: &[&str] = &[
     "AZURE_ENDPOINT_SUFFIX",
     "OS_AUTH_URL",
     "OS_STORAGE_URL",
     "RESTIC_CACERT",
-    "RESTIC_FROM_KEY_HINT",
-    "RESTIC_FROM_PASSWORD",
-    "RESTIC_FROM_PASSWORD_FILE",
     "RESTIC_FROM_REPOSITORY",
     "RESTIC_FROM_REPOSITORY_FILE",
-    "RESTIC_KEY_HINT",
-    "RESTIC_PASSWORD",
-    "RESTIC_PASSWORD_FILE",
     "RESTIC_REPOSITORY",
     "RESTIC_REPOSITORY_FILE",
     "RESTIC_TLS_CLIENT_CERT",
@@ -287,8 +284,8 @@ const REPOSITORY_VARIABLES: &[&str] = &[
 /// Variables that choose where restic writes.
 const WRITING_VARIABLES: &[&str] = &["RESTIC_CACHE_DIR", "TMPDIR", "XDG_CACHE_HOME"];
 
-/// Variables a file others can write may set: the backends' credentials and regions,
-/// restic's tuning, the locale and the Go runtime's limits. Any other name is
+/// Variables a file others can write may set: the repository's password, the backends'
+/// credentials and regions, restic's tuning, the locale and the Go runtime's limits. Any other name is
 /// [`Effect::Environment`] (and `LC_*` is allowed too).
 const SHAPING_VARIABLES: &[&str] = &[
     "AWS_ACCESS_KEY_ID",
@@ -327,8 +324,14 @@ const SHAPING_VARIABLES: &[&str] = &[
     "OS_USER_DOMAIN_NAME",
     "OS_USER_ID",
     "RESTIC_COMPRESSION",
+    "RESTIC_FROM_KEY_HINT",
+    "RESTIC_FROM_PASSWORD",
+    "RESTIC_FROM_PASSWORD_FILE",
     "RESTIC_HOST",
+    "RESTIC_KEY_HINT",
     "RESTIC_PACK_SIZE",
+    "RESTIC_PASSWORD",
+    "RESTIC_PASSWORD_FILE",
     "RESTIC_PROGRESS_FPS",
     "RESTIC_READ_CONCURRENCY",
     "RESTIC_REST_PASSWORD",
@@ -688,7 +691,8 @@ mod tests {
             ("RESTIC_PASSWORD_COMMAND", Some(Effect::RunsCommands)),
             ("PYTHONPATH", Some(Effect::RunsCommands)),
             ("RESTIC_REPOSITORY", Some(Effect::Repository)),
-            ("RESTIC_PASSWORD", Some(Effect::Repository)),
+            ("RESTIC_PASSWORD", None),
+            ("RESTIC_FROM_REPOSITORY", Some(Effect::Repository)),
             ("RESTIC_CACHE_DIR", Some(Effect::Writes)),
             ("RCLONE_CONFIG", Some(Effect::Environment)),
             ("HOME", Some(Effect::Environment)),

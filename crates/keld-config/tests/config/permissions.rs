@@ -183,6 +183,7 @@ fn files_that_only_shape_a_backup_are_not_refused() {
         "[home.forget]\nkeep-daily = 7\nprune = true\n[home.backup]\n_arguments = [\"/srv\"]\n",
         "[home]\noption = [\"s3.storage-class=STANDARD\", \" S3.Region=eu\"]\nverbose = 2\n",
         "[home.environ]\nAWS_ACCESS_KEY_ID = \"id\"\nB2_ACCOUNT_KEY = \"k\"\nLC_ALL = \"C\"\n",
+        "[home]\npassword-file = \"/x\"\n[home.environ]\nRESTIC_PASSWORD = \"x\"\n",
         "[home]\n_lock = false\n_lock_wait = \"5m\"\n_hook_timeout = \"1h\"\n",
         // Turning a setting off emits nothing.
         "[home]\npassword-command = false\nrepo = false\nstdin-from-command = false\n",
@@ -215,13 +216,8 @@ fn what_else_a_file_others_can_write_may_not_set() {
     for (text, what, effect) in [
         (
             PLAIN,
-            "`RESTIC_PASSWORD` in [home.environ]",
-            "chooses the repository or its password",
-        ),
-        (
-            "[home]\nrepo = \"/x\"\n",
             "`repo` in [home]",
-            "chooses the repository or its password",
+            "chooses the repository, how restic reaches it or its keys",
         ),
         (
             "[home]\nr = \"/x\"\n",
@@ -229,8 +225,13 @@ fn what_else_a_file_others_can_write_may_not_set() {
             "chooses the repository",
         ),
         (
-            "[home]\npassword-file = \"/x\"\n",
-            "`password-file`",
+            "[home.init]\ninsecure-no-password = true\n",
+            "`insecure-no-password`",
+            "chooses the repository",
+        ),
+        (
+            "[home.key]\nnew-password-file = \"/x\"\n",
+            "`new-password-file`",
             "chooses the repository",
         ),
         (
@@ -244,8 +245,8 @@ fn what_else_a_file_others_can_write_may_not_set() {
             "chooses the repository",
         ),
         (
-            "[home.environ]\nRESTIC_PASSWORD = \"x\"\n",
-            "`RESTIC_PASSWORD`",
+            "[home.environ]\nRESTIC_REPOSITORY_FILE = \"/x\"\n",
+            "`RESTIC_REPOSITORY_FILE`",
             "chooses the repository",
         ),
         (
@@ -551,8 +552,8 @@ fn values_from_a_shared_file_are_judged_where_they_end_up() {
             "chooses the repository",
         ),
         (
-            "[home.environ]\nRESTIC_PASSWORD = \"${stash.host}\"\n",
-            "`RESTIC_PASSWORD`",
+            "[home.environ]\nRESTIC_REPOSITORY = \"${stash.host}\"\n",
+            "`RESTIC_REPOSITORY`",
             "chooses the repository",
         ),
         (
