@@ -15,6 +15,7 @@ mod errors;
 mod examples;
 mod exit_codes;
 mod hardening;
+mod hostile_config;
 mod operations;
 mod options;
 mod output;
