@@ -24,7 +24,8 @@ pub(crate) struct Context {
     pub(crate) stdout_terminal: bool,
     /// Standard error is a terminal.
     pub(crate) stderr_terminal: bool,
-    /// The effective user id: config files that run commands must belong to it or root.
+    /// The effective user id: config files (and the directories above them) that set
+    /// more than what shapes a backup must belong to it or root.
     pub(crate) euid: u32,
     /// The working directory keld started in.
     pub(crate) cwd: PathBuf,
@@ -133,7 +134,7 @@ impl Context {
     }
 
     /// Where and how to load config files: `--config` (if given), and the permission
-    /// check for files that run commands, trusting this user and root unless
+    /// check of files others could write, trusting this user and root unless
     /// `KELD_ALLOW_UNSAFE_CONFIG` is set.
     pub(crate) fn load_options(&self, config_file: Option<PathBuf>) -> LoadOptions {
         LoadOptions {

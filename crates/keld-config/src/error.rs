@@ -132,8 +132,8 @@ pub enum Error {
         problem: String,
         /// The command that fixes it (`chmod go-w FILE`, `chown UID FILE`).
         fix: String,
-        /// What the setting does: `runs commands`, `chooses the repository or its
-        /// password`, ...
+        /// What the setting does: `runs commands`, `chooses the repository, how restic
+        /// reaches it or its keys`, ...
         effect: &'static str,
     },
 
