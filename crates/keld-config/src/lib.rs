@@ -391,6 +391,14 @@ impl Config {
     }
 
     /// Resolves one restic invocation using keld's built-in knowledge of restic's flags.
+    ///
+    /// Values are checked against the flags they become (a switch takes `true` or
+    /// `false`, ...). A file [`Config::load`] found that others could have written must
+    /// have no part in what runs, where the backup goes, where keld writes or reports:
+    /// when a value from one reaches such a setting of the final arguments or
+    /// environment (through a `${...}` reference, or `_arguments` made a command by
+    /// `--stdin-from-command`), the resolution is refused with
+    /// [`Error::UnsafePermissions`] naming both places (docs/security.md).
     pub fn resolve(&self, request: &Request, env: &Environment) -> Result<ResolvedConfig, Error> {
         self.resolve_with_flags(request, env, &FlagData::restic())
     }
