@@ -385,9 +385,19 @@ pub(crate) fn environ_effect(name: &str) -> Option<Effect> {
     }
 }
 
-/// What an `option` (`-o`) value decides: restic reads `NAME=VALUE`, the name trimmed
-/// and lower-cased; a name not on keld's lists could start a program.
+/// What an `option` (`-o`) value decides. restic reads `-o` as a list of options
+/// separated by commas (CSV: `-o "s3.region=x,sftp.command=y"` sets both), and each as
+/// `NAME=VALUE`, the name trimmed and lower-cased; the worst part decides. A name not
+/// on keld's lists could start a program (a part with a CSV quote in it names none).
 pub(crate) fn option_effect(text: &str) -> Option<Effect> {
+    text.split(',')
+        .map(one_option_effect)
+        .max_by_key(|effect| weight(*effect))
+        .flatten()
+}
+
+/// What one `NAME=VALUE` option decides.
+fn one_option_effect(text: &str) -> Option<Effect> {
     let name = text.split_once('=').map_or(text, |(name, _)| name);
     let name = name.trim().to_lowercase();
     if SHAPING_OPTIONS.contains(&name.as_str()) {
@@ -666,6 +676,15 @@ mod tests {
             ("${stash.x}", Some(Effect::Unclassified)),
             ("", Some(Effect::Unclassified)),
             ("s3.region\u{0}=x", Some(Effect::Unclassified)),
+            // A list: every part counts.
+            ("s3.region=x,s3.retries=3", None),
+            (
+                "s3.region=x,sftp.command=touch y",
+                Some(Effect::RunsCommands),
+            ),
+            ("s3.region=x, SFTP.Command =y", Some(Effect::RunsCommands)),
+            ("\"s3.region=x,y\"", Some(Effect::Unclassified)),
+            ("s3.region=x,", Some(Effect::Unclassified)),
         ] {
             assert_eq!(effect(None, "o", &string(text)), expected, "{text:?}");
             assert_eq!(

@@ -543,6 +543,11 @@ mod real_restic {
             "[home]\no = \"sftp.command=TOUCH_RAW\"\n",
         ),
         (
+            "a sftp.command option after a harmless one in the same list",
+            "[home]\nrepo = \"sftp:keld-test-host:/r\"\n",
+            "[home]\no = \"s3.region=eu,sftp.command=TOUCH_RAW\"\n",
+        ),
+        (
             "an option built by interpolation from a key keld cannot classify",
             "[home]\nrepo = \"sftp:keld-test-host:/r\"\no = \"${stash.x}\"\n",
             "[stash]\nx = \"sftp.command=TOUCH_RAW\"\n",
@@ -627,7 +632,13 @@ mod real_restic {
     /// the real restic (so the test above shows the check, not a harmless payload).
     #[test]
     fn the_payloads_run_a_command_when_nothing_stops_them() {
-        for (what, private, shared) in [PAYLOADS[0], PAYLOADS[1], PAYLOADS[3], PAYLOADS[4]] {
+        for (what, private, shared) in [
+            PAYLOADS[0],
+            PAYLOADS[1],
+            PAYLOADS[2],
+            PAYLOADS[4],
+            PAYLOADS[5],
+        ] {
             let sandbox = sandbox_with(private, shared);
             let output = run(keld_real(&sandbox, &["-p", "home", "backup"])
                 .env("RESTIC_PASSWORD", PASSWORD)

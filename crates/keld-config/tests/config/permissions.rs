@@ -320,6 +320,11 @@ fn what_else_a_file_others_can_write_may_not_set() {
             "keld cannot classify",
         ),
         (
+            "[home]\no = \"s3.region=eu,sftp.command=x\"\n",
+            "`o` in [home]",
+            "runs commands",
+        ),
+        (
             "[home]\no = \"${global.opt}\"\n",
             "`o` in [home]",
             "keld cannot classify",
