@@ -175,8 +175,9 @@ impl SourceCode for SourceText {
         }
         // A long line: quote the marked place with a little of its line around it, and
         // no other line.
-        let start = span.offset().min(text.len());
-        let end = (span.offset() + span.len()).clamp(start, text.len());
+        // Any offsets, even ones inside a character, give a quote rather than a panic.
+        let start = floor_char_boundary(text, span.offset());
+        let end = ceil_char_boundary(text, span.offset().saturating_add(span.len())).max(start);
         let line_start = text[..start].rfind('\n').map_or(0, |index| index + 1);
         let line_end = text[end..]
             .find('\n')
@@ -262,5 +263,28 @@ impl Span {
     /// Whether the span touches a secret value.
     pub(crate) fn is_secret(&self) -> bool {
         self.source.is_secret(&self.range)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Quoting a long line never panics, whatever the offsets (inside a character,
+    /// past the end), and always keeps the quote short.
+    #[test]
+    fn long_lines_are_quoted_around_any_offset() {
+        let text = format!("[p]\nrepo = \"{}\" junk\nx = 1\n", "é😀".repeat(20_000));
+        let source = SourceText::new(0, "/c.toml".into(), text.clone());
+        for offset in [0, 5, 12, 13, 14, 1_000, 60_001, text.len() - 8, text.len()] {
+            for len in [0, 1, 3, 5_000] {
+                for context in [0, 2] {
+                    if let Ok(contents) = source.read_span(&(offset, len).into(), context, context)
+                    {
+                        assert!(contents.data().len() < 2 * MAX_QUOTED_LINE + 5_000);
+                    }
+                }
+            }
+        }
     }
 }
