@@ -208,6 +208,30 @@ mod tests {
         assert!(!ctx.is_set("KELD_DRYRUN"), "an empty value is not set");
     }
 
+    /// Variables that are not UTF-8 are not dropped: the config library gets them as
+    /// they are, apart from the UTF-8 ones.
+    #[test]
+    fn variables_that_are_not_utf8_are_kept_as_given() {
+        use std::os::unix::ffi::OsStringExt;
+
+        let odd = OsString::from_vec(b"/etc/\xffkeld.toml".to_vec());
+        let ctx = Context::from_parts(
+            vec![
+                ("KELD_CONFIG_FILE".into(), odd.clone()),
+                ("USER".into(), "ann".into()),
+                (OsString::from_vec(b"\xff".to_vec()), "x".into()),
+            ],
+            false,
+            false,
+            false,
+            Account::default(),
+        );
+        assert_eq!(ctx.env.non_utf8_vars.get("KELD_CONFIG_FILE"), Some(&odd));
+        assert!(!ctx.env.vars.contains_key("KELD_CONFIG_FILE"));
+        assert_eq!(ctx.env.vars.get("USER").map(String::as_str), Some("ann"));
+        assert_eq!(ctx.env.config_file(), Some(PathBuf::from(odd)));
+    }
+
     #[test]
     fn interactive_needs_terminals_and_no_opt_out() {
         assert!(context(&[], true).interactive());
