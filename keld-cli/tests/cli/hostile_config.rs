@@ -651,6 +651,38 @@ mod real_restic {
         }
     }
 
+    /// `one-file-system = 1` used to reach restic as `--one-file-system 1`, and restic
+    /// backed up a directory named `1` besides the paths asked for. Now keld stops
+    /// before restic runs, and the repository stays empty.
+    #[test]
+    fn a_value_that_does_not_fit_its_flag_never_reaches_restic() {
+        for value in ["one-file-system = 1", "quiet = \"yes\"", "verbose = 2.5"] {
+            let sandbox = sandbox_with_repository();
+            fs::create_dir(sandbox.path("1")).expect("a directory named 1");
+            let paths = toml_list(&[sandbox.path("source").display().to_string()]);
+            sandbox.write_config(&format!(
+                "[home]\nrepo = {}\n[home.backup]\n_arguments = {paths}\n{value}\n",
+                toml_path(&sandbox.path("repo"))
+            ));
+            let mut command = keld_real(&sandbox, &["backup"]);
+            let output = run(command
+                .env("RESTIC_PASSWORD", PASSWORD)
+                .current_dir(sandbox.root()));
+            let stderr = text(&output.stderr);
+            assert_eq!(output.status.code(), Some(1), "{value}: {stderr}");
+            assert!(stderr.contains("config.toml:5:"), "{value}: {stderr}");
+            let repo = sandbox.path("repo");
+            let snapshots = restic::run(
+                &[
+                    ("RESTIC_REPOSITORY", repo.as_os_str()),
+                    ("RESTIC_PASSWORD", OsStr::new(PASSWORD)),
+                ],
+                &["snapshots", "--json"],
+            );
+            assert_eq!(snapshots.trim(), "[]", "{value}: restic ran");
+        }
+    }
+
     /// The routes that are errors in every file: a flag key that carries its own value,
     /// and a `_command` that is no restic command. Private or not, nothing runs.
     #[test]
