@@ -269,9 +269,10 @@ pub(crate) fn resolve(
     let flags_out = apply_cli_flags(configured, &cli, &command, flags, &guard)?;
     // `--stdin-from-command` makes restic run its positional arguments: configured
     // arguments are then a command.
-    let runs_arguments = flags_out
-        .iter()
-        .any(|flag| flags.canonical(&command, &flag.key) == "stdin-from-command");
+    let runs_arguments = guard.active()
+        && flags_out
+            .iter()
+            .any(|flag| flags.canonical(&command, &flag.key) == "stdin-from-command");
     if runs_arguments
         && cli.positionals.is_empty()
         && let Some(found) = argument_definitions.last()

@@ -529,17 +529,22 @@ pub(crate) fn refusal(path: &Path, doubt: &Doubt, effect: Effect, defines: Strin
 pub(crate) struct Guard<'d> {
     /// Per file read, why others could have written it (none when not checked).
     doubts: &'d [Option<Doubt>],
+    /// Whether any file is doubtful.
+    active: bool,
 }
 
 impl<'d> Guard<'d> {
     pub(crate) fn new(doubts: &'d [Option<Doubt>]) -> Self {
-        Self { doubts }
+        Self {
+            doubts,
+            active: doubts.iter().any(Option::is_some),
+        }
     }
 
     /// Whether any file is doubtful: without one there is nothing to judge, and the
     /// interpolator need not trace.
     pub(crate) fn active(&self) -> bool {
-        self.doubts.iter().any(Option::is_some)
+        self.active
     }
 
     fn doubt(&self, definition: Definition<'_>) -> Option<&'d Doubt> {
@@ -557,12 +562,19 @@ impl<'d> Guard<'d> {
         definition: Definition<'_>,
         traced: &[Traced<'_>],
     ) -> Result<(), Error> {
-        let Some(effect) = effect else {
+        let Some(effect) = effect.filter(|_| self.active()) else {
             return Ok(());
         };
-        let setting = located(section, key, definition);
+        // Where the setting is, in words: only for a refusal (it costs the file's
+        // table of lines).
+        let setting = || located(section, key, definition);
         if let Some(doubt) = self.doubt(definition) {
-            return Err(refusal(definition.source().path(), doubt, effect, setting));
+            return Err(refusal(
+                definition.source().path(),
+                doubt,
+                effect,
+                setting(),
+            ));
         }
         for source in traced {
             if let Some(doubt) = self.doubt(source.definition) {
@@ -571,8 +583,9 @@ impl<'d> Guard<'d> {
                     .rsplit_once('.')
                     .unwrap_or(("", source.name.as_str()));
                 let defines = format!(
-                    "{}, which {setting} takes its value from",
-                    located(section, key, source.definition)
+                    "{}, which {} takes its value from",
+                    located(section, key, source.definition),
+                    setting()
                 );
                 return Err(refusal(
                     source.definition.source().path(),

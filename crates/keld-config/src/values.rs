@@ -119,10 +119,13 @@ pub(crate) fn flag_value(
             Some(FlagValue::Values(items))
         }
     };
-    let spelling = if key.chars().count() == 1 {
-        format!("-{key}")
-    } else {
-        format!("--{key}")
+    // Only a message needs it.
+    let spelling = || {
+        if key.chars().count() == 1 {
+            format!("-{key}")
+        } else {
+            format!("--{key}")
+        }
     };
     match (kind, value) {
         (_, Value::Boolean(false)) => return Ok(None),
@@ -133,8 +136,9 @@ pub(crate) fn flag_value(
             return Err(FlagProblem::Kind {
                 what: format!("{} for a switch", described(other)),
                 help: format!(
-                    "{spelling} is a switch: write `{key} = true` to pass it, or \
-                     `{key} = false` to leave it out"
+                    "{} is a switch: write `{key} = true` to pass it, or `{key} = false` \
+                     to leave it out",
+                    spelling()
                 ),
             });
         }
@@ -154,8 +158,9 @@ pub(crate) fn flag_value(
             return Err(FlagProblem::Kind {
                 what: format!("{} for a counting flag", described(other)),
                 help: format!(
-                    "{spelling} counts: write a whole number from 0 to 100 (`{key} = 2` \
-                     passes it twice), or true or false"
+                    "{} counts: write a whole number from 0 to 100 (`{key} = 2` passes it \
+                     twice), or true or false",
+                    spelling()
                 ),
             });
         }
@@ -163,8 +168,9 @@ pub(crate) fn flag_value(
             return Err(FlagProblem::Kind {
                 what: "true for a flag that takes a value".to_owned(),
                 help: format!(
-                    "{spelling} takes a value: write `{key} = \"...\"`, or `{key} = false` \
-                     to leave it out"
+                    "{} takes a value: write `{key} = \"...\"`, or `{key} = false` to leave \
+                     it out",
+                    spelling()
                 ),
             });
         }
