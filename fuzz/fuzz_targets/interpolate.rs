@@ -73,10 +73,10 @@ enum Value {
     List(Vec<Vec<Piece>>),
     Int(i64),
     Bool(bool),
-    /// An array of up to 20,000 copies of one string: whole-array references to it
+    /// An array of up to 4,000 copies of one string: whole-array references to it
     /// copy a lot.
     Many(u16, Vec<Piece>),
-    /// One string repeated up to 4,000 times: many references in one value.
+    /// One string repeated up to 1,000 times: many references in one value.
     Repeat(u16, Vec<Piece>),
 }
 
@@ -145,10 +145,10 @@ fn toml_value(value: &Value) -> String {
         Value::Bool(b) => b.to_string(),
         Value::Many(count, pieces) => {
             let item = quoted(&string(pieces));
-            let items = vec![item.as_str(); usize::from(*count % 20_000)];
+            let items = vec![item.as_str(); usize::from(*count % 4_000)];
             format!("[{}]", items.join(","))
         }
-        Value::Repeat(count, pieces) => quoted(&string(pieces).repeat(usize::from(*count % 4_000))),
+        Value::Repeat(count, pieces) => quoted(&string(pieces).repeat(usize::from(*count % 1_000))),
     }
 }
 
