@@ -1,5 +1,7 @@
 //! Structured configs full of `${section.key}`, `${NAME}`, `$$` and lone `$`, across
 //! sections, files and environment variables, then resolved for several presets.
+//! Values may be large: arrays of thousands of items, strings of thousands of
+//! references.
 //!
 //! Besides "never panic", one property is checked: a secret value never appears in a
 //! rendered diagnostic (every file holds `password = "<marker>"` in `[home]`).
@@ -71,6 +73,11 @@ enum Value {
     List(Vec<Vec<Piece>>),
     Int(i64),
     Bool(bool),
+    /// An array of up to 4,000 copies of one string: whole-array references to it
+    /// copy a lot.
+    Many(u16, Vec<Piece>),
+    /// One string repeated up to 1,000 times: many references in one value.
+    Repeat(u16, Vec<Piece>),
 }
 
 /// A table: which of [`SECTIONS`], and its (which of [`KEYS`], value) pairs.
@@ -136,6 +143,12 @@ fn toml_value(value: &Value) -> String {
         }
         Value::Int(n) => n.to_string(),
         Value::Bool(b) => b.to_string(),
+        Value::Many(count, pieces) => {
+            let item = quoted(&string(pieces));
+            let items = vec![item.as_str(); usize::from(*count % 4_000)];
+            format!("[{}]", items.join(","))
+        }
+        Value::Repeat(count, pieces) => quoted(&string(pieces).repeat(usize::from(*count % 1_000))),
     }
 }
 

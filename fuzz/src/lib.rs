@@ -29,6 +29,7 @@ pub fn environment() -> Environment {
     Environment {
         vars,
         home: Some("/home/fuzz".into()),
+        ..Environment::default()
     }
 }
 

@@ -19,8 +19,8 @@ with `_command` in the config. Every token after COMMAND is passed to restic, ev
 
 Environment:
   KELD_ALLOW_UNSAFE_CONFIG
-                       any non-empty value: use config files that run commands
-                       (hooks, _COMMANDs, PATH, ...) even when others could write them
+                       any non-empty value: use every config file whatever it sets
+                       (hooks, _COMMANDs, repo, ...) even when others could write it
   KELD_CONFIG_FILE     the only config file read (like --config)
   KELD_CONFIG_PATHS    ':'-separated extra config files or globs
   KELD_DRYRUN          any non-empty value: behave as --show-command

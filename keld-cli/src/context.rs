@@ -15,7 +15,8 @@ use keld_config::{ALLOW_UNSAFE_VAR, Environment, LoadOptions};
 pub(crate) struct Context {
     /// Every variable exactly as the process received it (for the restic child).
     pub(crate) process_env: Vec<(OsString, OsString)>,
-    /// The UTF-8 variables and home directory, as the config library wants them.
+    /// The variables (UTF-8 values and others apart) and the home directory, as the
+    /// config library wants them.
     pub(crate) env: Environment,
     /// Standard input is a terminal.
     pub(crate) stdin_terminal: bool,
@@ -23,7 +24,8 @@ pub(crate) struct Context {
     pub(crate) stdout_terminal: bool,
     /// Standard error is a terminal.
     pub(crate) stderr_terminal: bool,
-    /// The effective user id: config files that run commands must belong to it or root.
+    /// The effective user id: config files (and the directories above them) that set
+    /// more than what shapes a backup must belong to it or root.
     pub(crate) euid: u32,
     /// The working directory keld started in.
     pub(crate) cwd: PathBuf,
@@ -87,19 +89,33 @@ impl Context {
         stderr_terminal: bool,
         account: Account,
     ) -> Self {
-        // Variables that are not UTF-8 cannot be referenced from TOML (`${NAME}`) and
-        // keld's own variables are paths and flags, so the library sees only UTF-8 ones;
-        // restic still receives every variable through `process_env`.
-        let vars: BTreeMap<String, String> = process_env
-            .iter()
-            .filter_map(|(name, value)| {
-                Some((name.to_str()?.to_owned(), value.to_str()?.to_owned()))
-            })
-            .collect();
+        // The config library takes every variable whose name is UTF-8 (keld's own are
+        // ASCII): the values that are not UTF-8 as they are, so that a path in
+        // `KELD_CONFIG_FILE` is used as given and `${NAME}` can name the variable it
+        // cannot use. restic receives every variable through `process_env`.
+        let mut vars = BTreeMap::new();
+        let mut non_utf8_vars = BTreeMap::new();
+        for (name, value) in &process_env {
+            let Some(name) = name.to_str() else { continue };
+            match value.to_str() {
+                Some(value) => {
+                    non_utf8_vars.remove(name);
+                    vars.insert(name.to_owned(), value.to_owned());
+                }
+                None => {
+                    vars.remove(name);
+                    non_utf8_vars.insert(name.to_owned(), value.clone());
+                }
+            }
+        }
         let home = home_var(&process_env).or(account.home);
         Self {
             process_env,
-            env: Environment { vars, home },
+            env: Environment {
+                vars,
+                non_utf8_vars,
+                home,
+            },
             stdin_terminal,
             stdout_terminal,
             stderr_terminal,
@@ -118,7 +134,7 @@ impl Context {
     }
 
     /// Where and how to load config files: `--config` (if given), and the permission
-    /// check for files that run commands, trusting this user and root unless
+    /// check of files others could write, trusting this user and root unless
     /// `KELD_ALLOW_UNSAFE_CONFIG` is set.
     pub(crate) fn load_options(&self, config_file: Option<PathBuf>) -> LoadOptions {
         LoadOptions {
@@ -190,6 +206,30 @@ mod tests {
         let ctx = context(&[("HOME", "/home/u"), ("KELD_DRYRUN", "")], false);
         assert_eq!(ctx.env.home, Some(PathBuf::from("/home/u")));
         assert!(!ctx.is_set("KELD_DRYRUN"), "an empty value is not set");
+    }
+
+    /// Variables that are not UTF-8 are not dropped: the config library gets them as
+    /// they are, apart from the UTF-8 ones.
+    #[test]
+    fn variables_that_are_not_utf8_are_kept_as_given() {
+        use std::os::unix::ffi::OsStringExt;
+
+        let odd = OsString::from_vec(b"/etc/\xffkeld.toml".to_vec());
+        let ctx = Context::from_parts(
+            vec![
+                ("KELD_CONFIG_FILE".into(), odd.clone()),
+                ("USER".into(), "ann".into()),
+                (OsString::from_vec(b"\xff".to_vec()), "x".into()),
+            ],
+            false,
+            false,
+            false,
+            Account::default(),
+        );
+        assert_eq!(ctx.env.non_utf8_vars.get("KELD_CONFIG_FILE"), Some(&odd));
+        assert!(!ctx.env.vars.contains_key("KELD_CONFIG_FILE"));
+        assert_eq!(ctx.env.vars.get("USER").map(String::as_str), Some("ann"));
+        assert_eq!(ctx.env.config_file(), Some(PathBuf::from(odd)));
     }
 
     #[test]

@@ -79,9 +79,10 @@ replace \fB_arguments\fR.
 .SH ENVIRONMENT
 .TP
 .B KELD_ALLOW_UNSAFE_CONFIG
-Any non\-empty value: use config files that can run commands (hooks, \fB_COMMAND\fRs,
-\fBPATH\fR, \fBpassword\-command\fR, ...) even when other users could write them
-(group\- or world\-writable, or owned by another user).
+Any non\-empty value: use every config file whatever it sets (hooks, \fB_COMMAND\fRs,
+\fBPATH\fR, \fBpassword\-command\fR, \fBrepo\fR, ...) even when other users could write it
+(group\- or world\-writable, owned by another user, or reached through a directory or link
+another user controls).
 Without it such a file is refused.
 .TP
 .B KELD_CONFIG_FILE

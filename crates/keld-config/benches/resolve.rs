@@ -66,6 +66,7 @@ fn env() -> Environment {
     Environment {
         vars: Default::default(),
         home: Some("/home/ann".into()),
+        ..Environment::default()
     }
 }
 

@@ -114,8 +114,21 @@ pub(crate) fn array_items(text: &str) -> Vec<Value> {
     struct Items<'s> {
         text: &'s str,
         items: Vec<Value>,
+        /// Whether the array itself has been entered: nothing inside it is (a stored
+        /// array holds no arrays or tables), so the parser never recurses.
+        entered: bool,
     }
     impl EventReceiver for Items<'_> {
+        fn array_open(&mut self, _span: toml_parser::Span, _error: &mut dyn ErrorSink) -> bool {
+            !std::mem::replace(&mut self.entered, true)
+        }
+        fn inline_table_open(
+            &mut self,
+            _span: toml_parser::Span,
+            _error: &mut dyn ErrorSink,
+        ) -> bool {
+            false
+        }
         fn scalar(
             &mut self,
             span: toml_parser::Span,
@@ -130,6 +143,7 @@ pub(crate) fn array_items(text: &str) -> Vec<Value> {
     let mut items = Items {
         text,
         items: Vec::new(),
+        entered: false,
     };
     toml_parser::parser::parse_value(&tokens, &mut items, &mut ());
     items.items

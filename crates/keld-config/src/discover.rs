@@ -1,11 +1,12 @@
 //! Which config files are read, in ascending priority (docs/configuration.md, "Config files").
 
+use std::ffi::OsStr;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::file::{self, Kind};
-use crate::values::expand_home;
+use crate::values::expand_home_path;
 use crate::{Environment, LoadOptions, Warning};
 
 /// The files to read, lowest priority first, and what was odd on the way.
@@ -17,14 +18,12 @@ pub(crate) struct Discovered {
 
 /// Finds the config files: system dirs, the user dir, `KELD_CONFIG_PATHS`; or only
 /// the explicit file (`--config`, then `KELD_CONFIG_FILE`).
+///
+/// The variables are paths, taken as they are: a value that is not UTF-8 names the
+/// file (or directory) it spells, never another one.
 pub(crate) fn discover(env: &Environment, options: &LoadOptions) -> Result<Discovered, Error> {
     let home = env.home.as_deref();
-    let explicit = options.config_file.clone().or_else(|| {
-        env.vars
-            .get("KELD_CONFIG_FILE")
-            .filter(|value| !value.is_empty())
-            .map(|value| PathBuf::from(expand_home(value, home)))
-    });
+    let explicit = options.config_file.clone().or_else(|| env.config_file());
     if let Some(path) = explicit {
         // Named explicitly, so anything but a regular file is an error that says
         // what is there instead (a dangling link included).
@@ -43,20 +42,39 @@ pub(crate) fn discover(env: &Environment, options: &LoadOptions) -> Result<Disco
         config_dir(dir, &mut found.files)?;
     }
     let xdg = env
-        .vars
-        .get("XDG_CONFIG_HOME")
+        .var_os("XDG_CONFIG_HOME")
         .filter(|value| !value.is_empty())
         .map(PathBuf::from)
         .or_else(|| home.map(|home| home.join(".config")));
     if let Some(xdg) = xdg {
         config_dir(&xdg.join("keld"), &mut found.files)?;
     }
-    if let Some(paths) = env.vars.get("KELD_CONFIG_PATHS") {
-        for entry in paths.split(':').filter(|entry| !entry.is_empty()) {
+    if let Some(paths) = env.var_os("KELD_CONFIG_PATHS") {
+        for entry in split_paths(&paths).filter(|entry| !entry.is_empty()) {
             extra_path(entry, home, &mut found)?;
         }
     }
     Ok(found)
+}
+
+/// The `:`-separated entries of a list of paths, as they are.
+fn split_paths(paths: &OsStr) -> impl Iterator<Item = &OsStr> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        paths
+            .as_bytes()
+            .split(|&byte| byte == b':')
+            .map(OsStr::from_bytes)
+    }
+    #[cfg(not(unix))]
+    {
+        paths
+            .to_str()
+            .unwrap_or_default()
+            .split(':')
+            .map(OsStr::new)
+    }
 }
 
 /// `DIR/config.toml`, then `DIR/conf.d/*.toml` sorted by name; missing ones skipped.
@@ -110,11 +128,17 @@ fn config_dir(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Error> {
     Ok(())
 }
 
-/// One `KELD_CONFIG_PATHS` entry: a file, or a glob whose matches are sorted.
-fn extra_path(entry: &str, home: Option<&Path>, found: &mut Discovered) -> Result<(), Error> {
-    let expanded = expand_home(entry, home);
-    if !expanded.contains(['*', '?', '[']) {
-        let path = PathBuf::from(&expanded);
+/// One `KELD_CONFIG_PATHS` entry: a file, or a glob whose matches are sorted. A file
+/// is any path; a pattern must be UTF-8 (patterns are text).
+fn extra_path(entry: &OsStr, home: Option<&Path>, found: &mut Discovered) -> Result<(), Error> {
+    let path = expand_home_path(entry, home);
+    let pattern = path
+        .as_os_str()
+        .as_encoded_bytes()
+        .iter()
+        .any(|byte| matches!(byte, b'*' | b'?' | b'['));
+    if !pattern {
+        let expanded = path.display().to_string();
         let missing = match file::kind(&path)? {
             Kind::Regular => {
                 found.files.push(path);
@@ -139,8 +163,18 @@ fn extra_path(entry: &str, home: Option<&Path>, found: &mut Discovered) -> Resul
         });
         return Ok(());
     }
-    let matches = glob::glob(&expanded).map_err(|error| Error::InvalidGlob {
-        pattern: entry.to_owned(),
+    let Some(expanded) = path.to_str() else {
+        return Err(Error::NotUtf8Variable {
+            name: "KELD_CONFIG_PATHS".to_owned(),
+            help: format!(
+                "the entry {} holds `*`, `?` or `[`, so it is a pattern, and a pattern must \
+                 be UTF-8 text: name the files one by one, or use UTF-8 names",
+                path.display()
+            ),
+        });
+    };
+    let matches = glob::glob(expanded).map_err(|error| Error::InvalidGlob {
+        pattern: entry.to_string_lossy().into_owned(),
         message: error.msg.to_owned(),
     })?;
     let mut paths = Vec::new();

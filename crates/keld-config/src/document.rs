@@ -30,6 +30,7 @@ use toml_parser::parser::EventReceiver;
 use toml_parser::{ErrorSink, ParseError, Raw};
 
 use crate::decode::{Scalar, decode, plain_string, scalar};
+use crate::effect::Effect;
 use crate::error::Error;
 use crate::merge;
 use crate::source::{SourceText, Span};
@@ -54,6 +55,24 @@ pub(crate) fn preset_name_problem(name: &str) -> Option<&'static str> {
     }
 }
 
+/// What is wrong with the name of a key (a flag, a variable or one of keld's keys), if
+/// anything. The name becomes a restic flag or an environment variable's name, so it
+/// can hold neither `=` (`"password-command=x" = true` would be a flag with a value of
+/// its own) nor whitespace or control characters, and it is not empty.
+pub(crate) fn key_name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("the name is empty")
+    } else if name.contains('=') {
+        Some("a name holds no `=`")
+    } else if name.chars().any(char::is_whitespace) {
+        Some("a name holds no whitespace")
+    } else if name.chars().any(char::is_control) {
+        Some("a name holds no control characters")
+    } else {
+        None
+    }
+}
+
 /// The type of a value, as far as the keys keld understands care.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Shape {
@@ -64,12 +83,13 @@ enum Shape {
     Other,
 }
 
-/// What in a file runs a command (see trust.rs): a definition's table path, key name
-/// and where the key is written.
+/// What in a file a file others can write may not set (see trust.rs): a definition's
+/// table path, key name, where the key is written and what it decides.
 pub(crate) struct Runs {
     table: String,
     name: String,
     key: Span,
+    pub(crate) effect: Effect,
 }
 
 impl Runs {
@@ -86,8 +106,9 @@ const PARALLEL_BYTES: usize = 64 * 1024;
 
 /// Parses the files `sources` (in ascending priority), checks them and layers them onto
 /// `tree` (see the module documentation). After each file is layered, `after` is told
-/// its position and, with `runs`, what in it runs a command, if anything; an error
-/// from `after` stops the loading there.
+/// its position and, for the files `judge` marks, the first thing in it that a file
+/// others can write may not set, if anything (trust.rs); an error from `after` stops
+/// the loading there.
 ///
 /// Large configs are lexed and parsed on several threads, one file at a time each;
 /// the files are still checked and layered one after the other, in order, so the
@@ -98,9 +119,10 @@ const PARALLEL_BYTES: usize = 64 * 1024;
 pub(crate) fn add_files(
     tree: &mut Tree,
     sources: &[SourceText],
-    runs: bool,
+    judge: &[bool],
     mut after: impl FnMut(usize, Option<Runs>) -> Result<(), Error>,
 ) -> Result<(), Error> {
+    let judged = |index: usize| judge.get(index).copied().unwrap_or(false);
     let total: usize = sources.iter().map(|source| source.raw_text().len()).sum();
     tree.reserve(total);
     let helpers = if total < PARALLEL_BYTES {
@@ -114,8 +136,8 @@ pub(crate) fn add_files(
     if helpers == 0 {
         let mut buffers = Buffers::default();
         for (index, source) in sources.iter().enumerate() {
-            let read = parse(source, runs, &mut buffers);
-            let found = add_read(tree, source, read.as_ref(), runs)?;
+            let read = parse(source, &mut buffers);
+            let found = add_read(tree, source, read.as_ref(), judged(index))?;
             buffers.reads.extend(read);
             after(index, found)?;
         }
@@ -140,7 +162,7 @@ pub(crate) fn add_files(
                 let mut buffers = Buffers::default();
                 while let Some(index) = claim() {
                     buffers.reads.extend(spare_read());
-                    let read = parse(&sources[index], runs, &mut buffers);
+                    let read = parse(&sources[index], &mut buffers);
                     if sender.send((index, read)).is_err() {
                         break;
                     }
@@ -164,18 +186,18 @@ pub(crate) fn add_files(
                     let mine = if waiting < 2 { claim() } else { None };
                     if let Some(mine) = mine {
                         buffers.reads.extend(spare_read());
-                        ready[mine] = Some(parse(&sources[mine], runs, &mut buffers));
+                        ready[mine] = Some(parse(&sources[mine], &mut buffers));
                     } else if let Ok((done, read)) = receiver.recv() {
                         ready[done] = Some(read);
                     } else {
                         // Every thread has stopped without this file.
                         waiting += 1;
-                        ready[index] = Some(parse(source, runs, &mut buffers));
+                        ready[index] = Some(parse(source, &mut buffers));
                         continue;
                     }
                     waiting += 1;
                 };
-                let found = add_read(tree, source, read.as_ref(), runs)?;
+                let found = add_read(tree, source, read.as_ref(), judged(index))?;
                 if let (Ok(read), Ok(mut spare)) = (read, spare.lock()) {
                     spare.push(read);
                 }
@@ -218,7 +240,7 @@ fn add_read(
     *tree = Tree::default();
     let mut buffers = Buffers::default();
     for earlier in &sources {
-        let read = parse(earlier, false, &mut buffers);
+        let read = parse(earlier, &mut buffers);
         add_read(tree, earlier, read.as_ref(), false)?;
     }
     Ok(add_legacy(tree, source.clone(), &table, runs))
@@ -278,15 +300,13 @@ enum Op {
     /// `[a.b]` written at `span`: the parts `parts` of [`Read::parts`].
     Header { parts: Range<u32>, span: (u32, u32) },
     /// `a.b = value`: a value at `span` for the key of the parts `parts`.
-    /// `array_len` is the number of items of an array; `option_runs` says whether a
-    /// string of the value names a program (for `option` / `o`, trust.rs).
+    /// `array_len` is the number of items of an array.
     Value {
         parts: Range<u32>,
         span: (u32, u32),
         stored: Stored,
         shape: Shape,
         array_len: Option<u32>,
-        option_runs: bool,
     },
 }
 
@@ -310,7 +330,7 @@ impl Read {
 
 /// Lexes and parses one file; `Err` at the first problem found. Names and values are
 /// decoded and checked as far as they can be without the tree: the rest is [`Layer`]'s.
-fn parse(source: &SourceText, runs: bool, buffers: &mut Buffers) -> Result<Read, ()> {
+fn parse(source: &SourceText, buffers: &mut Buffers) -> Result<Read, ()> {
     let text = source.raw_text();
     if u32::try_from(text.len()).is_err() {
         return Err(());
@@ -333,9 +353,7 @@ fn parse(source: &SourceText, runs: bool, buffers: &mut Buffers) -> Result<Read,
         key_start: 0,
         header_start: 0,
         key: None,
-        option: false,
         array: None,
-        check_runs: runs,
     };
     let mut failed = Failed(false);
     toml_parser::parser::parse_document(&buffers.tokens, &mut reader, &mut failed);
@@ -368,7 +386,6 @@ struct ArrayItems {
     /// The type of the items (`None` while there are none): all must have the same.
     kind: Option<Item>,
     len: u32,
-    option_runs: bool,
 }
 
 /// Turns one file's events into a [`Read`].
@@ -382,10 +399,7 @@ struct Reader<'a> {
     header_start: u32,
     /// The parts of the key whose value is being read.
     key: Option<Range<u32>>,
-    /// Whether that key is `option` / `o`, and what runs commands is asked for.
-    option: bool,
     array: Option<ArrayItems>,
-    check_runs: bool,
 }
 
 impl Reader<'_> {
@@ -427,24 +441,26 @@ impl EventReceiver for Reader<'_> {
         self.fail();
     }
 
+    // Entering a value that keld does not take (an inline table, a nested array) is
+    // refused: the parser then skips it without descending into it, so however deeply
+    // a file nests brackets, the parse never recurses more than one level.
     fn inline_table_open(&mut self, _span: toml_parser::Span, _error: &mut dyn ErrorSink) -> bool {
         // Neither a section nor a value keld takes.
         self.fail();
-        true
+        false
     }
 
     fn array_open(&mut self, span: toml_parser::Span, _error: &mut dyn ErrorSink) -> bool {
-        if self.array.is_some() {
+        if self.failed || self.array.is_some() {
             // A nested array.
             self.fail();
-        } else {
-            self.array = Some(ArrayItems {
-                start: offset32(span.start()),
-                kind: None,
-                len: 0,
-                option_runs: false,
-            });
+            return false;
         }
+        self.array = Some(ArrayItems {
+            start: offset32(span.start()),
+            kind: None,
+            len: 0,
+        });
         true
     }
 
@@ -463,7 +479,6 @@ impl EventReceiver for Reader<'_> {
             stored: Stored::Array,
             shape,
             array_len: Some(array.len),
-            option_runs: array.option_runs,
         });
     }
 
@@ -526,15 +541,9 @@ impl EventReceiver for Reader<'_> {
 
     fn key_val_sep(&mut self, _span: toml_parser::Span, _error: &mut dyn ErrorSink) {
         let parts = self.key_start..self.parts_end();
-        let Some(last) = parts.end.checked_sub(1).filter(|_| !parts.is_empty()) else {
+        if parts.is_empty() {
             return self.fail();
-        };
-        self.option = self.check_runs
-            && matches!(
-                self.read
-                    .name(self.text, self.read.parts[last as usize].name),
-                "option" | "o"
-            );
+        }
         self.key = Some(parts);
     }
 
@@ -550,19 +559,16 @@ impl EventReceiver for Reader<'_> {
         let Some(raw) = self.text.get(span.start()..span.end()) else {
             return self.fail();
         };
-        let mut decoded = Cow::Borrowed("");
-        let scalar = if let Some(text) = plain_string(raw, encoding) {
-            decoded = Cow::Borrowed(text);
+        let scalar = if plain_string(raw, encoding).is_some() {
             Scalar::String
         } else {
+            let mut decoded = Cow::Borrowed("");
             let kind = Raw::new_unchecked(raw, encoding, span).decode_scalar(&mut decoded, error);
             let Some(scalar) = scalar(kind, encoding, &decoded) else {
                 return self.fail();
             };
             scalar
         };
-        let option_runs =
-            self.option && matches!(scalar, Scalar::String) && trust::option_runs(&decoded);
         if let Some(array) = &mut self.array {
             let item = match scalar {
                 Scalar::String => Item::String,
@@ -577,7 +583,6 @@ impl EventReceiver for Reader<'_> {
             }
             array.kind = Some(item);
             array.len += 1;
-            array.option_runs |= option_runs;
             return;
         }
         let shape = match scalar {
@@ -590,7 +595,6 @@ impl EventReceiver for Reader<'_> {
             stored: Stored::Scalar(encoding),
             shape,
             array_len: None,
-            option_runs,
         });
     }
 
@@ -618,19 +622,21 @@ struct Layer<'a> {
     file: u32,
     /// The table of the last header: where keys go.
     table: Id,
-    check_runs: bool,
-    /// Definitions that run commands: table, key name, definition.
-    runs: Vec<(Id, u32, u32)>,
+    /// Whether to judge what the file sets (trust.rs).
+    judge: bool,
+    /// Definitions a file others can write may not make: table, key name, definition,
+    /// what it decides.
+    runs: Vec<(Id, u32, u32, Effect)>,
 }
 
 impl<'a> Layer<'a> {
-    fn new(tree: &'a mut Tree, text: &'a str, file: u32, check_runs: bool) -> Self {
+    fn new(tree: &'a mut Tree, text: &'a str, file: u32, judge: bool) -> Self {
         Layer {
             tree,
             text,
             file,
             table: ROOT,
-            check_runs,
+            judge,
             runs: Vec::new(),
         }
     }
@@ -661,7 +667,6 @@ impl<'a> Layer<'a> {
                     stored,
                     shape,
                     array_len,
-                    option_runs,
                     ..
                 } => {
                     let mut table = self.table;
@@ -669,7 +674,7 @@ impl<'a> Layer<'a> {
                         table = self.enter(table, part, true)?;
                     }
                     let array_len = array_len.map(|len| len as usize);
-                    let value = (*stored, *span, *shape, array_len, *option_runs);
+                    let value = (*stored, *span, *shape, array_len);
                     self.value(table, name, key, value)?;
                 }
             }
@@ -744,23 +749,25 @@ impl<'a> Layer<'a> {
         }
     }
 
-    /// A value (stored, span, shape, array length, whether it names a program) for key
-    /// `name` (written at `key`) of `table`, checked and layered onto the tree.
+    /// A value (stored, span, shape, array length) for key `name` (written at `key`) of
+    /// `table`, checked and layered onto the tree.
     fn value(
         &mut self,
         table: Id,
         name: u32,
         key: (u32, u32),
-        (stored, span, shape, array_len, option_runs): (
-            Stored,
-            (u32, u32),
-            Shape,
-            Option<usize>,
-            bool,
-        ),
+        (stored, span, shape, array_len): (Stored, (u32, u32), Shape, Option<usize>),
     ) -> Option<()> {
         let level = self.tree.table(table).level;
         let text = self.tree.name(name);
+        // Printable ASCII other than `=` needs no closer look (one pass over the name).
+        let plain = !text.is_empty()
+            && text
+                .bytes()
+                .all(|byte| matches!(byte, b'!'..=b'~') && byte != b'=');
+        if !plain && key_name_problem(text).is_some() {
+            return None;
+        }
         match level {
             // A key outside any section.
             Level::Root => return None,
@@ -772,8 +779,13 @@ impl<'a> Layer<'a> {
                 }
             }
         }
-        let runs = self.check_runs
-            && trust::definition_runs(text, level == Level::Environ, array_len, option_runs);
+        let effect = if self.judge {
+            let value =
+                decode(self.text, stored, span).unwrap_or_else(|| Value::String(String::new()));
+            trust::definition_effect(text, level == Level::Environ, &value)
+        } else {
+            None
+        };
         let id = merge::value(self.tree, table, name, self.file)?;
         let def = self.tree.push_def(
             id,
@@ -785,8 +797,8 @@ impl<'a> Layer<'a> {
                 stored,
             },
         );
-        if runs {
-            self.runs.push((table, name, def));
+        if let Some(effect) = effect {
+            self.runs.push((table, name, def, effect));
         }
         Some(())
     }
@@ -831,18 +843,20 @@ impl<'a> Layer<'a> {
         let (path, def) = self
             .runs
             .iter()
-            .map(|&(table, name, def)| {
+            .map(|&(table, name, def, effect)| {
                 let mut path = self.tree.path(table);
                 path.push(self.tree.name(name));
-                (path, def)
+                (path, (def, effect))
             })
             .min_by(|a, b| a.0.cmp(&b.0))?;
+        let (def, effect) = def;
         let (name, table) = path.split_last()?;
         let def = &self.tree.defs[def as usize];
         Some(Runs {
             table: table.join("."),
             name: (*name).to_owned(),
             key: self.tree.span(def.file, def.key),
+            effect,
         })
     }
 
@@ -860,7 +874,7 @@ impl<'a> Layer<'a> {
                 }
                 legacy::Node::Value(definitions) => {
                     for definition in definitions {
-                        let (stored, array_len) = match &definition.value {
+                        let stored = match &definition.value {
                             Value::String(_) => {
                                 let written = definition.span.text();
                                 let encoding = if written.starts_with("\"\"\"") {
@@ -872,19 +886,21 @@ impl<'a> Layer<'a> {
                                 } else {
                                     Encoding::LiteralString
                                 };
-                                (Stored::Scalar(Some(encoding)), None)
+                                Stored::Scalar(Some(encoding))
                             }
-                            Value::Array(items) => (Stored::Array, Some(items.len())),
-                            _ => (Stored::Scalar(None), None),
+                            Value::Array(_) => Stored::Array,
+                            _ => Stored::Scalar(None),
                         };
                         let level = self.tree.table(table).level;
-                        let runs = self.check_runs
-                            && trust::definition_runs(
+                        let effect = if self.judge {
+                            trust::definition_effect(
                                 self.tree.name(name),
                                 level == Level::Environ,
-                                array_len,
-                                trust::option_runs_in(&definition.value),
-                            );
+                                &definition.value,
+                            )
+                        } else {
+                            None
+                        };
                         let Some(id) = merge::value(self.tree, table, name, self.file) else {
                             continue;
                         };
@@ -898,8 +914,8 @@ impl<'a> Layer<'a> {
                                 stored,
                             },
                         );
-                        if runs {
-                            self.runs.push((table, name, def));
+                        if let Some(effect) = effect {
+                            self.runs.push((table, name, def, effect));
                         }
                     }
                 }

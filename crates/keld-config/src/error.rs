@@ -107,27 +107,34 @@ pub enum Error {
         span: SourceSpan,
     },
 
-    /// A config file that can make keld or restic run a command could have been written
-    /// by someone else: it, or its directory, is writable by other users or owned by
-    /// a user who is neither root nor the one running keld.
-    #[error("refusing config file {}: {problem}, and it runs commands ({defines})", .path.display())]
+    /// A config file that another user could have written (it, a directory above it or
+    /// a link on the way is writable by others, or owned by a user who is neither root
+    /// nor the one running keld) sets what only a file no one else can write may:
+    /// runs a command, chooses the repository, where keld writes or reports, ...
+    /// (docs/security.md). Found when the file is read, or when a resolution takes a
+    /// value from it into such a setting.
+    #[error("refusing config file {}: {problem}, and it {effect} ({defines})", .path.display())]
     #[diagnostic(
         code(keld::config::unsafe_permissions),
         help(
-            "another user could make keld run any command; fix it with {fix}, \
-             or set {}=1 to use it anyway",
+            "another user could {}; fix it with {fix}, or set {}=1 to use it anyway",
+            crate::effect::risk_of(.effect),
             crate::ALLOW_UNSAFE_VAR
         )
     )]
     UnsafePermissions {
         /// The config file.
         path: PathBuf,
-        /// The first setting found that runs a command, with its location.
+        /// The setting, with its location (and, for a value taken through a reference,
+        /// the setting that takes it).
         defines: String,
         /// What is wrong: the path, its mode in octal or its owner's uid.
         problem: String,
         /// The command that fixes it (`chmod go-w FILE`, `chown UID FILE`).
         fix: String,
+        /// What the setting does: `runs commands`, `chooses the repository, how restic
+        /// reaches it or its keys`, ...
+        effect: &'static str,
     },
 
     /// An entry of `KELD_CONFIG_PATHS` is not a valid glob pattern.
@@ -237,6 +244,32 @@ pub enum Error {
         src: SourceText,
         /// The key.
         #[label("not allowed here")]
+        span: SourceSpan,
+    },
+
+    /// A key whose name cannot be a flag's or a variable's: empty, or holding `=`,
+    /// whitespace or a control character.
+    #[error("{at}: invalid key name {key:?}: {reason}")]
+    #[diagnostic(
+        code(keld::config::invalid_key_name),
+        help(
+            "a key is a restic flag's name without dashes (`exclude-file`, or one letter), \
+             a variable's name in an `environ` table, or one of keld's `_` keys; a flag's \
+             value goes after the `=`: `exclude-file = \"/etc/keld/excludes\"`"
+        )
+    )]
+    InvalidKeyName {
+        /// The key, as decoded.
+        key: String,
+        /// What is wrong with it.
+        reason: String,
+        /// `path:line:column`.
+        at: String,
+        /// The file.
+        #[source_code]
+        src: SourceText,
+        /// The key.
+        #[label("{reason}")]
         span: SourceSpan,
     },
 
@@ -410,6 +443,38 @@ pub enum Error {
         /// The reference.
         #[label("not set")]
         span: SourceSpan,
+    },
+
+    /// A config value that would take text that is not UTF-8: a `${NAME}` whose value
+    /// is not, or `~` when the home directory is not.
+    #[error("{at}: {name} is not UTF-8")]
+    #[diagnostic(code(keld::config::not_utf8_value))]
+    NotUtf8Value {
+        /// What is not UTF-8: `environment variable NAME`, `the home directory`.
+        name: String,
+        /// How to fix it.
+        #[help]
+        help: String,
+        /// `path:line:column`.
+        at: String,
+        /// The file.
+        #[source_code]
+        src: SourceText,
+        /// The reference or the value.
+        #[label("not UTF-8")]
+        span: SourceSpan,
+    },
+
+    /// An environment variable keld reads (`KELD_CONFIG_PATHS`, ...) whose value is not
+    /// UTF-8 where keld needs text.
+    #[error("environment variable {name} is not UTF-8")]
+    #[diagnostic(code(keld::config::not_utf8_variable))]
+    NotUtf8Variable {
+        /// The variable.
+        name: String,
+        /// Why it must be UTF-8 there, and how to fix it.
+        #[help]
+        help: String,
     },
 
     /// A malformed `${...}` or a reference whose value cannot be used there.

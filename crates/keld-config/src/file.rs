@@ -5,13 +5,13 @@
 //! may have changed in between): only a regular file is ever read, and at most
 //! [`MAX_FILE_LEN`] bytes of it.
 
-use std::fs::{File, FileType, OpenOptions};
+use std::fs::FileType;
 use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
+use crate::secure::{self, Doubt};
 use crate::source::{SourceText, Span};
-use crate::trust::Ownership;
 
 /// The largest config file keld reads, in bytes (4 MiB).
 pub const MAX_FILE_LEN: u64 = 4 * 1024 * 1024;
@@ -88,29 +88,23 @@ fn describe(file_type: FileType) -> &'static str {
     }
 }
 
-/// Opens without waiting: opening a FIFO for reading blocks until a writer comes.
-fn open(path: &Path) -> std::io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits());
-    }
-    options.open(path)
-}
-
 /// The text of the config file at `path` (position `order` among the files read), and
-/// who owns the file that was read, from the open descriptor: the permission check
-/// judges exactly the file whose text keld uses, even if the path changes meanwhile.
-pub(crate) fn read(path: &Path, order: usize) -> Result<(String, Option<Ownership>), Error> {
+/// why another user than root and `trusted` could have written it, if they could:
+/// opened and judged by secure.rs, so the judgement is about exactly the file whose
+/// text keld uses, even if the path changes meanwhile.
+pub(crate) fn read(
+    path: &Path,
+    order: usize,
+    trusted: Option<u32>,
+) -> Result<(String, Option<Doubt>), Error> {
     let unreadable = |source| Error::Unreadable {
         path: path.to_owned(),
         source,
     };
-    let file = open(path).map_err(unreadable)?;
+    // Opened without waiting: opening a FIFO for reading blocks until a writer comes.
+    let opened = secure::open(path, trusted).map_err(unreadable)?;
+    let file = opened.file;
     let meta = file.metadata().map_err(unreadable)?;
-    let owner = Ownership::of_metadata(&meta);
     if !meta.is_file() {
         return Err(Error::NotRegularFile {
             path: path.to_owned(),
@@ -147,5 +141,5 @@ pub(crate) fn read(path: &Path, order: usize) -> Result<(String, Option<Ownershi
             span: span.miette(),
         }
     })?;
-    Ok((text, owner))
+    Ok((text, opened.doubt))
 }

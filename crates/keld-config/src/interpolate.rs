@@ -3,26 +3,54 @@
 //! Only the values a resolution uses pass through here, so an unset variable in a
 //! preset that is not being run does no harm.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
+use crate::Environment;
 use crate::error::Error;
 use crate::redact;
 use crate::source::Span;
 use crate::tree::{Definition, Table};
 use crate::value::Value;
 
+/// A definition a value was built from: the `section.key` a reference named, and
+/// the definition it found.
+#[derive(Clone)]
+pub(crate) struct Traced<'a> {
+    pub(crate) name: String,
+    pub(crate) definition: Definition<'a>,
+}
+
+/// A value resolved earlier in this resolution.
+struct Memo<'a> {
+    value: Value,
+    /// The number of nested values its chain spans (itself included).
+    height: usize,
+    /// What copying it costs ([`expanded_size`]).
+    size: usize,
+    /// The definitions it was built from, itself first (when tracing).
+    traced: Vec<Traced<'a>>,
+}
+
 /// Resolves references against the merged files and the environment.
 pub(crate) struct Interpolator<'a> {
     root: Table<'a>,
-    vars: &'a BTreeMap<String, String>,
+    env: &'a Environment,
     /// The values being resolved, outermost first, to detect cycles.
     stack: Vec<String>,
-    /// Every `section.key` already resolved in this resolution, with the number of
-    /// nested values its chain spans (itself included). Without it a chain of N
-    /// references costs O(N²) and `${a}${a}` doubling costs 2^depth.
-    memo: HashMap<String, (Value, usize)>,
+    /// Every `section.key` already resolved in this resolution. Without it a chain of
+    /// N references costs O(N²) and `${a}${a}` doubling costs 2^depth.
+    memo: HashMap<String, Memo<'a>>,
     /// The deepest `stack` length reached while resolving the current entry.
     reached: usize,
+    /// How much references have copied so far in this resolution ([`expanded_size`]).
+    expanded: usize,
+    /// Whether to note which definitions each value is built from ([`Self::traced`]).
+    tracing: bool,
+    /// While tracing: for each value being resolved (as `stack`), the definitions its
+    /// references have led to so far.
+    traces: Vec<Vec<Traced<'a>>>,
+    /// The definitions the value resolved last was built from.
+    last_traced: Vec<Traced<'a>>,
 }
 
 /// How many references may be followed one inside another.
@@ -31,20 +59,111 @@ pub(crate) const MAX_REFERENCE_DEPTH: usize = 64;
 /// The largest string an interpolated value may grow to, in bytes.
 pub(crate) const MAX_EXPANDED_LEN: usize = 1024 * 1024;
 
+/// The most references may copy in one resolution, in bytes ([`expanded_size`]):
+/// however the values are built, one resolution's references copy no more than this.
+pub(crate) const MAX_RESOLUTION_EXPANSION: usize = 16 * 1024 * 1024;
+
+/// What each array item counts for at least, in bytes: about what one costs in memory
+/// (so an array of a million empty strings is not free to copy).
+const ITEM_SIZE: usize = 32;
+
+/// How much a reference copies when it expands to `value`: its text, and
+/// [`ITEM_SIZE`] more for every array item.
+fn expanded_size(value: &Value) -> usize {
+    match value {
+        Value::String(text) => text.len(),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| ITEM_SIZE + expanded_size(item))
+            .sum(),
+        // At most a few dozen bytes of text.
+        Value::Integer(_) | Value::Float(_) | Value::Boolean(_) => ITEM_SIZE,
+    }
+}
+
 enum Piece<'t> {
     Text(&'t str),
     Reference(&'t str),
 }
 
 impl<'a> Interpolator<'a> {
-    pub(crate) fn new(root: Table<'a>, vars: &'a BTreeMap<String, String>) -> Self {
+    /// With `tracing`, every resolved value remembers which definitions its
+    /// references led to ([`Self::traced`]); it costs time, and is needed only when
+    /// some file must not be trusted with every setting (trust.rs).
+    pub(crate) fn new(root: Table<'a>, env: &'a Environment, tracing: bool) -> Self {
         Self {
             root,
-            vars,
+            env,
             stack: Vec::new(),
             memo: HashMap::new(),
             reached: 0,
+            expanded: 0,
+            tracing,
+            traces: Vec::new(),
+            last_traced: Vec::new(),
         }
+    }
+
+    /// The definitions that references in the value resolved last led to, each once,
+    /// however indirectly (empty unless tracing). The value's own definition is not
+    /// among them.
+    pub(crate) fn traced(&self) -> &[Traced<'a>] {
+        &self.last_traced
+    }
+
+    /// Notes, while tracing, that the value being resolved was built from `traced`.
+    fn trace(&mut self, traced: &[Traced<'a>]) {
+        if let Some(current) = self.traces.last_mut() {
+            for item in traced {
+                if !current
+                    .iter()
+                    .any(|known| known.definition.is(item.definition))
+                {
+                    current.push(item.clone());
+                }
+            }
+        }
+    }
+
+    /// Counts `value` as copied by `reference` (in `definition`); an error once the
+    /// resolution has copied more than [`MAX_RESOLUTION_EXPANSION`].
+    fn count(
+        &mut self,
+        value: &Value,
+        reference: &str,
+        definition: Definition<'_>,
+    ) -> Result<(), Error> {
+        self.add(expanded_size(value), reference, definition)
+    }
+
+    /// Counts `size` bytes as copied by `reference` (see [`Self::count`]).
+    fn add(
+        &mut self,
+        size: usize,
+        reference: &str,
+        definition: Definition<'_>,
+    ) -> Result<(), Error> {
+        self.expanded = self.expanded.saturating_add(size);
+        if self.expanded <= MAX_RESOLUTION_EXPANSION {
+            return Ok(());
+        }
+        let span = reference_span(definition, &format!("${{{reference}}}"));
+        Err(Error::InvalidReference {
+            message: format!(
+                "references expand to more than {} MiB in all, at ${{{}}}",
+                MAX_RESOLUTION_EXPANSION / (1024 * 1024),
+                shown(&span, reference)
+            ),
+            help: format!(
+                "one resolution may copy at most {} MiB of values through references (an \
+                 array item counts {ITEM_SIZE} bytes at least); refer to large values, \
+                 arrays above all, fewer times",
+                MAX_RESOLUTION_EXPANSION / (1024 * 1024)
+            ),
+            at: span.location(),
+            src: span.source.clone(),
+            span: span.miette(),
+        })
     }
 
     /// The value of `definition` (key `key` of `section`) with references resolved.
@@ -52,12 +171,18 @@ impl<'a> Interpolator<'a> {
         &mut self,
         section: &str,
         key: &str,
-        definition: Definition<'_>,
+        definition: Definition<'a>,
     ) -> Result<Value, Error> {
         self.stack.push(format!("{section}.{key}"));
         self.reached = self.reached.max(self.stack.len());
+        if self.tracing {
+            self.traces.push(Vec::new());
+        }
         let result = self.value(&definition.value(), definition);
         self.stack.pop();
+        if self.tracing {
+            self.last_traced = self.traces.pop().unwrap_or_default();
+        }
         result
     }
 
@@ -145,25 +270,12 @@ impl<'a> Interpolator<'a> {
         })
     }
 
+    /// The value `reference` (in `definition`) expands to, counted against the
+    /// resolution's limit ([`MAX_RESOLUTION_EXPANSION`]) before it is copied.
     fn reference(&mut self, reference: &str, definition: Definition<'_>) -> Result<Value, Error> {
         let span = || reference_span(definition, &format!("${{{reference}}}"));
         let Some((section, key)) = reference.rsplit_once('.') else {
-            return match self.vars.get(reference) {
-                Some(value) => Ok(Value::String(value.clone())),
-                None => {
-                    let span = span();
-                    Err(Error::UnsetVariable {
-                        name: if is_identifier(reference) {
-                            reference.to_owned()
-                        } else {
-                            shown(&span, reference)
-                        },
-                        at: span.location(),
-                        src: span.source.clone(),
-                        span: span.miette(),
-                    })
-                }
-            };
+            return self.variable(reference, definition);
         };
         let table = self.root.table_at(section.split('.'));
         let target = table.and_then(|table| table.definitions(key)?.last());
@@ -200,7 +312,15 @@ impl<'a> Interpolator<'a> {
             });
         }
         if !is_interpolated(section, key) {
-            return Ok(target.value());
+            let value = target.value();
+            self.count(&value, reference, definition)?;
+            if self.tracing {
+                self.trace(&[Traced {
+                    name: reference.to_owned(),
+                    definition: target,
+                }]);
+            }
+            return Ok(value);
         }
         // This reference is the `depth`-th one followed from the outermost value.
         let depth = self.stack.len();
@@ -217,14 +337,22 @@ impl<'a> Interpolator<'a> {
                 span: span.miette(),
             }
         };
-        if let Some((value, height)) = self.memo.get(reference) {
+        if let Some(memo) = self.memo.get(reference) {
             // A value resolved earlier counts as deep as it was then, so the
             // limit does not depend on the order values are resolved in.
-            if depth + height - 1 > MAX_REFERENCE_DEPTH {
+            if depth + memo.height - 1 > MAX_REFERENCE_DEPTH {
                 return Err(too_deep());
             }
+            let (height, size) = (memo.height, memo.size);
             self.reached = self.reached.max(depth + height);
-            return Ok(value.clone());
+            self.add(size, reference, definition)?;
+            let memo = &self.memo[reference];
+            let value = memo.value.clone();
+            if self.tracing {
+                let traced = memo.traced.clone();
+                self.trace(&traced);
+            }
+            return Ok(value);
         }
         if depth > MAX_REFERENCE_DEPTH {
             return Err(too_deep());
@@ -234,9 +362,63 @@ impl<'a> Interpolator<'a> {
         let reached = std::mem::replace(&mut self.reached, outer);
         let value = value?;
         self.reached = self.reached.max(reached);
-        self.memo
-            .insert(reference.to_owned(), (value.clone(), reached - depth));
+        let size = expanded_size(&value);
+        self.add(size, reference, definition)?;
+        let traced = if self.tracing {
+            let mut traced = vec![Traced {
+                name: reference.to_owned(),
+                definition: target,
+            }];
+            traced.extend(std::mem::take(&mut self.last_traced));
+            self.trace(&traced);
+            traced
+        } else {
+            Vec::new()
+        };
+        self.memo.insert(
+            reference.to_owned(),
+            Memo {
+                value: value.clone(),
+                height: reached - depth,
+                size,
+                traced,
+            },
+        );
         Ok(value)
+    }
+
+    /// The environment variable `name`, referred to in `definition`.
+    fn variable(&mut self, name: &str, definition: Definition<'_>) -> Result<Value, Error> {
+        let span = || reference_span(definition, &format!("${{{name}}}"));
+        if let Some(value) = self.env.vars.get(name) {
+            let value = Value::String(value.clone());
+            self.count(&value, name, definition)?;
+            return Ok(value);
+        }
+        let span = span();
+        let shown_name = if is_identifier(name) {
+            name.to_owned()
+        } else {
+            shown(&span, name)
+        };
+        if self.env.non_utf8_vars.contains_key(name) {
+            return Err(Error::NotUtf8Value {
+                name: format!("environment variable {shown_name}"),
+                help: format!(
+                    "config values are text, and {shown_name} is not UTF-8: set it to UTF-8 \
+                     text, or write the value into the config"
+                ),
+                at: span.location(),
+                src: span.source.clone(),
+                span: span.miette(),
+            });
+        }
+        Err(Error::UnsetVariable {
+            name: shown_name,
+            at: span.location(),
+            src: span.source.clone(),
+            span: span.miette(),
+        })
     }
 }
 

@@ -4,10 +4,13 @@
 //!
 //! 1. **Discovery** ([`Config::load`]) finds the config files in ascending priority:
 //!    system directories, the user directory, `KELD_CONFIG_PATHS`; or only the file
-//!    named by `--config` / `KELD_CONFIG_FILE`. A file that can make keld or restic run
-//!    a command (hooks, `_COMMAND`s, `PATH`, `password-command`, ...) is refused when
-//!    another user could have written it (like ssh's
-//!    `StrictModes`; see [`LoadOptions::trusted_uid`] and [`ALLOW_UNSAFE_VAR`]).
+//!    named by `--config` / `KELD_CONFIG_FILE`. Each is opened by walking its path from
+//!    `/`, judging every directory and link on the way (like ssh's `StrictModes` and
+//!    sudo). A file another user could have written may set only what shapes a backup:
+//!    one that runs a command (hooks, `_COMMAND`s, `PATH`, `password-command`, ...),
+//!    chooses the repository, where keld writes or reports, or sets anything keld
+//!    cannot classify is refused, when it is read and again when a resolution takes a
+//!    value from it (see [`LoadOptions::trusted_uid`] and [`ALLOW_UNSAFE_VAR`]).
 //! 2. **Parsing** keeps every key's file, line and column (`toml_parser` spans) and checks
 //!    the structure of every file: value types, unknown `_` keys, nesting, preset names.
 //! 3. **Merging** combines the files: tables merge recursively, other values are replaced
@@ -66,6 +69,7 @@
 #![warn(missing_docs)]
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -75,6 +79,7 @@ mod decode;
 mod discover;
 mod document;
 pub mod duration;
+mod effect;
 mod error;
 mod file;
 mod flags;
@@ -87,6 +92,7 @@ mod redacted;
 mod resolve;
 mod resolved;
 pub mod restic;
+mod secure;
 pub mod shell;
 mod source;
 mod special;
@@ -113,9 +119,9 @@ pub use resolved::{
 };
 pub use source::SourceText;
 
-/// The environment variable that turns the permission check of config files that run
-/// commands off (read by the program, passed in as
-/// [`LoadOptions::allow_unsafe_permissions`]; docs/security.md).
+/// The environment variable that turns the permission check of config files off
+/// (read by the program, passed in as [`LoadOptions::allow_unsafe_permissions`];
+/// docs/security.md).
 pub const ALLOW_UNSAFE_VAR: &str = "KELD_ALLOW_UNSAFE_CONFIG";
 
 /// The outside world resolution may look at, passed in as a value.
@@ -123,17 +129,46 @@ pub const ALLOW_UNSAFE_VAR: &str = "KELD_ALLOW_UNSAFE_CONFIG";
 /// Nothing in this crate reads or changes the process environment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Environment {
-    /// Environment variables (for `${NAME}`, `KELD_CONFIG_FILE`, `KELD_CONFIG_PATHS`).
+    /// Environment variables (for `${NAME}`, `KELD_CONFIG_FILE`, `KELD_CONFIG_PATHS`,
+    /// `XDG_CONFIG_HOME`) whose values are UTF-8.
     pub vars: BTreeMap<String, String>,
-    /// The home directory, for `~` expansion and the default user config.
+    /// Environment variables whose values are not UTF-8, as given (on Unix, any bytes).
+    ///
+    /// They are not dropped: `KELD_CONFIG_FILE`, `KELD_CONFIG_PATHS` and
+    /// `XDG_CONFIG_HOME` are paths and are used as they are, and a `${NAME}` reference
+    /// to one is an error that names it ([`Error::NotUtf8Value`]). A variable is in at
+    /// most one of the two maps.
+    pub non_utf8_vars: BTreeMap<String, OsString>,
+    /// The home directory, for `~` expansion and the default user config. It may be
+    /// any bytes: paths are used as they are, and `~` in a config value, which is
+    /// text, is an error when the home directory is not UTF-8.
     pub home: Option<PathBuf>,
+}
+
+impl Environment {
+    /// The variable `name` as given, whether its value is UTF-8 or not.
+    pub fn var_os(&self, name: &str) -> Option<OsString> {
+        self.vars
+            .get(name)
+            .map(OsString::from)
+            .or_else(|| self.non_utf8_vars.get(name).cloned())
+    }
+
+    /// The file `KELD_CONFIG_FILE` names, as [`Config::load`] reads it (`~`
+    /// expanded, any bytes kept); `None` when it is unset or empty.
+    pub fn config_file(&self) -> Option<PathBuf> {
+        self.var_os("KELD_CONFIG_FILE")
+            .filter(|value| !value.is_empty())
+            .map(|value| values::expand_home_path(&value, self.home.as_deref()))
+    }
 }
 
 /// Where config files are looked for, and how strictly they are checked.
 ///
-/// [`LoadOptions::default`] is as strict as keld itself: a file that runs commands
-/// must belong to root or to the effective user, and must not be writable by others
-/// (docs/security.md).
+/// [`LoadOptions::default`] is as strict as keld itself: a file that runs commands (or
+/// sets anything else only a trusted file may) must belong to root or to the
+/// effective user, and so must every directory above it; none of them may be writable
+/// by others (docs/security.md).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadOptions {
     /// `--config FILE`: the only file read (wins over `KELD_CONFIG_FILE`).
@@ -142,10 +177,11 @@ pub struct LoadOptions {
     /// Default: `/usr/share/keld`, `/etc/keld`.
     pub system_dirs: Vec<PathBuf>,
     /// The user trusted besides root (default: the effective uid of this process).
-    /// A file that runs commands (hooks or `_COMMAND`s) must be owned by root or this
-    /// user, and so must its directory. `None` checks only the permission bits.
+    /// A file that runs commands (hooks, `_COMMAND`s, ...) must be owned by root or
+    /// this user, and so must every directory on its path. `None` checks only the
+    /// permission bits.
     pub trusted_uid: Option<u32>,
-    /// Use files that run commands even when others could have written them
+    /// Use every file, whatever it sets, even when others could have written it
     /// (the program sets it from [`ALLOW_UNSAFE_VAR`]; default `false`).
     pub allow_unsafe_permissions: bool,
 }
@@ -246,6 +282,10 @@ impl fmt::Debug for Source {
 #[derive(Clone)]
 pub struct Config {
     files: Vec<PathBuf>,
+    /// Per file, why another user could have written it (only for files read from
+    /// disk with the check on): such a file may not have a part in a setting with an
+    /// effect (trust.rs), which each resolution checks again.
+    doubts: Vec<Option<secure::Doubt>>,
     root: Tree,
     warnings: Vec<Warning>,
 }
@@ -270,19 +310,23 @@ impl Config {
     /// directory, FIFO or device named as a config file is an error
     /// ([`Error::NotRegularFile`]), and one found in a `conf.d` directory is skipped.
     ///
-    /// A file that can make keld or restic run a command (non-empty hooks, an `environ`
-    /// `*_COMMAND`, `PATH`, `LD_*` or shell start-up variable, `password-command`, a
-    /// command-bearing `option`, `_workdir`; the full list is in `docs/security.md`) is
-    /// refused with
-    /// [`Error::UnsafePermissions`] when it or its directory is writable by group or
-    /// others, or owned by a user other than root and `options.trusted_uid`, unless
-    /// `options.allow_unsafe_permissions` is set.
+    /// Each file is opened by walking its path from `/`, every directory and symbolic
+    /// link judged on the way and the file judged by the descriptor that is read. A
+    /// file that is writable by group or others, or that another user than root and
+    /// `options.trusted_uid` could replace (through a directory or link on its path),
+    /// may set only what shapes a backup: one that runs a command (non-empty hooks, an
+    /// `environ` `*_COMMAND`, `PATH`, `password-command`, an `option` that names a
+    /// program, ...), chooses the repository, where keld writes or reports, or sets a
+    /// flag, option or variable keld cannot classify is refused with
+    /// [`Error::UnsafePermissions`] (the full list is in `docs/security.md`), unless
+    /// `options.allow_unsafe_permissions` is set. [`Config::resolve`] refuses it too
+    /// when a value from it reaches such a setting through a reference.
     pub fn load(env: &Environment, options: &LoadOptions) -> Result<Config, Error> {
         let discovered = discover::discover(env, options)?;
         let mut sources = Vec::with_capacity(discovered.files.len());
         for (order, path) in discovered.files.into_iter().enumerate() {
-            let (text, owner) = file::read(&path, order)?;
-            sources.push((Source { path, text }, owner));
+            let (text, doubt) = file::read(&path, order, options.trusted_uid)?;
+            sources.push((Source { path, text }, doubt));
         }
         let mut config = Self::assemble(sources, Some(options))?;
         config.warnings.splice(0..0, discovered.warnings);
@@ -297,38 +341,41 @@ impl Config {
         Self::assemble(sources.into_iter().map(|source| (source, None)), None)
     }
 
-    /// Parses and merges; with `options`, each file that runs commands has its
-    /// permissions checked on disk (files others could write are refused: docs/security.md),
-    /// the file itself as it was read when its owner is given.
+    /// Parses and merges; with `options`, each file another user could have written
+    /// (its doubt, from reading it) is refused when it sets what only a trusted file may
+    /// (trust.rs), unless the check is off.
     fn assemble(
-        sources: impl IntoIterator<Item = (Source, Option<trust::Ownership>)>,
+        sources: impl IntoIterator<Item = (Source, Option<secure::Doubt>)>,
         options: Option<&LoadOptions>,
     ) -> Result<Config, Error> {
-        let (texts, owners): (Vec<_>, Vec<_>) = sources
+        let check = options.is_some_and(|options| !options.allow_unsafe_permissions);
+        let (texts, doubts): (Vec<_>, Vec<_>) = sources
             .into_iter()
             .enumerate()
-            .map(|(order, (source, owner))| {
-                (SourceText::new(order, source.path, source.text), owner)
+            .map(|(order, (source, doubt))| {
+                let doubt = doubt.filter(|_| check);
+                (SourceText::new(order, source.path, source.text), doubt)
             })
             .unzip();
         let files: Vec<PathBuf> = texts.iter().map(|text| text.path().to_owned()).collect();
+        let judge: Vec<bool> = doubts.iter().map(Option::is_some).collect();
         let mut root = Tree::default();
-        let check = options.filter(|options| !options.allow_unsafe_permissions);
-        // Parsed, checked and merged; with `check`, each file that runs a command has
-        // its permissions checked right after it is merged.
-        document::add_files(&mut root, &texts, check.is_some(), |index, runs| {
-            match (check, runs) {
-                (Some(options), Some(runs)) => trust::check(
+        // Parsed, checked and merged; each doubtful file is judged right after it is
+        // merged.
+        document::add_files(&mut root, &texts, &judge, |index, runs| {
+            match (runs, &doubts[index]) {
+                (Some(runs), Some(doubt)) => Err(trust::refusal(
                     &files[index],
-                    || runs.describe(),
-                    options.trusted_uid,
-                    owners[index],
-                ),
+                    doubt,
+                    runs.effect,
+                    runs.describe(),
+                )),
                 _ => Ok(()),
             }
         })?;
         Ok(Config {
             files,
+            doubts,
             root,
             warnings: Vec::new(),
         })
@@ -346,6 +393,14 @@ impl Config {
     }
 
     /// Resolves one restic invocation using keld's built-in knowledge of restic's flags.
+    ///
+    /// Values are checked against the flags they become (a switch takes `true` or
+    /// `false`, ...). A file [`Config::load`] found that others could have written must
+    /// have no part in what runs, where the backup goes, where keld writes or reports:
+    /// when a value from one reaches such a setting of the final arguments or
+    /// environment (through a `${...}` reference, or `_arguments` made a command by
+    /// `--stdin-from-command`), the resolution is refused with
+    /// [`Error::UnsafePermissions`] naming both places (docs/security.md).
     pub fn resolve(&self, request: &Request, env: &Environment) -> Result<ResolvedConfig, Error> {
         self.resolve_with_flags(request, env, &FlagData::restic())
     }
@@ -357,7 +412,14 @@ impl Config {
         env: &Environment,
         flags: &FlagData<'_>,
     ) -> Result<ResolvedConfig, Error> {
-        resolve::resolve(self.root.root(), &self.files, request, env, flags)
+        resolve::resolve(
+            self.root.root(),
+            &self.files,
+            &self.doubts,
+            request,
+            env,
+            flags,
+        )
     }
 
     /// File-level warnings found while loading (e.g. a missing `KELD_CONFIG_PATHS` entry).

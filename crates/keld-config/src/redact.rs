@@ -192,6 +192,7 @@ pub(crate) fn mask(text: &str) -> Masked {
         bytes: text.as_bytes(),
         pos: 0,
         ranges: Vec::new(),
+        depth: 0,
     };
     scanner.document();
     let ranges = scanner.ranges;
@@ -222,7 +223,14 @@ struct Scanner<'t> {
     bytes: &'t [u8],
     pos: usize,
     ranges: Vec<Range<usize>>,
+    /// How many arrays and inline tables the scan is inside.
+    depth: usize,
 }
+
+/// How deeply the scanner follows arrays and inline tables one inside another; a value
+/// nested deeper is scanned flat ([`Scanner::flat`]), so a file of nothing but `[`
+/// cannot exhaust the stack.
+const MAX_SCAN_DEPTH: usize = 32;
 
 impl Scanner<'_> {
     fn peek(&self) -> Option<u8> {
@@ -441,8 +449,17 @@ impl Scanner<'_> {
                 let closed = self.bytes.get(end) == Some(&quote);
                 self.pos = if closed { end + 1 } else { end };
             }
-            Some(b'[') => self.array(secret),
-            Some(b'{') => self.inline_table(secret),
+            Some(b'[' | b'{') if self.depth >= MAX_SCAN_DEPTH => self.flat(),
+            Some(b'[') => {
+                self.depth += 1;
+                self.array(secret);
+                self.depth -= 1;
+            }
+            Some(b'{') => {
+                self.depth += 1;
+                self.inline_table(secret);
+                self.depth -= 1;
+            }
             Some(b'\r' | b'\n' | b'#') | None => {}
             Some(_) => {
                 let start = self.pos;
@@ -457,6 +474,45 @@ impl Scanner<'_> {
                 }
                 if secret && !matches!(&self.text[start..self.pos], "true" | "false") {
                     self.hide(start..self.pos);
+                }
+            }
+        }
+    }
+
+    /// An array or inline table nested deeper than [`MAX_SCAN_DEPTH`], scanned without
+    /// recursion to its closing bracket. Its keys are not followed, so every string and
+    /// word in it is masked, secret or not (keld takes no such value anyway). Like an
+    /// unclosed array, it gives back a line that starts like a table header or a
+    /// `key =` pair.
+    fn flat(&mut self) {
+        let mut open = 0usize;
+        loop {
+            self.skip_space();
+            if open > 0 && self.first_on_line() && self.looks_like_top_level() {
+                self.pos = self.line_start();
+                return;
+            }
+            match self.peek() {
+                None => return,
+                Some(b'[' | b'{') => {
+                    open += 1;
+                    self.pos += 1;
+                }
+                Some(b']' | b'}') => {
+                    self.pos += 1;
+                    open = open.saturating_sub(1);
+                    if open == 0 {
+                        return;
+                    }
+                }
+                Some(b',' | b'=' | b'.') => self.pos += 1,
+                // A string or a word: never a bracket here, so no recursion.
+                Some(_) => {
+                    let before = self.pos;
+                    self.value(true);
+                    if self.pos == before {
+                        self.pos += 1;
+                    }
                 }
             }
         }

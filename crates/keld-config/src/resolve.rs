@@ -4,15 +4,19 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::effect::Effect;
 use crate::error::Error;
 use crate::flags::FlagData;
-use crate::interpolate::Interpolator;
+use crate::interpolate::{Interpolator, Traced};
 use crate::overrides::{self, CliArgs};
 use crate::presets::{self, Presets};
+use crate::secure::Doubt;
 use crate::source::Span;
 use crate::special;
 use crate::tree::{Definition, Table};
-use crate::values::{self, expand_home};
+use crate::trust::{self, Guard};
+use crate::value::Value;
+use crate::values::{self, FlagProblem, HomeNotUtf8, expand_home};
 use crate::{
     EnvValue, EnvVar, Environment, Flag, Operations, Origin, Overridden, Request, ResolvedConfig,
     Setting, Warning,
@@ -91,6 +95,34 @@ fn setting<T>(found: &[Found<'_>], value: T) -> Option<Setting<T>> {
     })
 }
 
+/// `~` in the value of `found` with a home directory that is not UTF-8.
+fn home_not_utf8(found: &Found<'_>) -> Error {
+    let span = found.definition.span();
+    Error::NotUtf8Value {
+        name: "the home directory".to_owned(),
+        help: "`~` in a config value stands for the home directory (HOME, or your \
+               account's), which is not UTF-8 text here: write the path out in full, or \
+               set HOME to a UTF-8 path"
+            .to_owned(),
+        at: span.location(),
+        src: span.source.clone(),
+        span: span.miette(),
+    }
+}
+
+/// `text` with `~` expanded, for the value of `found`.
+fn expand(text: &str, home: Option<&Path>, found: &Found<'_>) -> Result<String, Error> {
+    expand_home(text, home).map_err(|HomeNotUtf8| home_not_utf8(found))
+}
+
+/// The error for a value of `found` that cannot become what its key needs.
+fn flag_problem(found: &Found<'_>, problem: FlagProblem) -> Error {
+    match problem {
+        FlagProblem::Kind { what, help } => unsupported(found, &what, &help),
+        FlagProblem::HomeNotUtf8 => home_not_utf8(found),
+    }
+}
+
 fn unsupported(found: &Found<'_>, what: &str, help: &str) -> Error {
     let span = found.definition.span();
     Error::UnsupportedValue {
@@ -103,14 +135,35 @@ fn unsupported(found: &Found<'_>, what: &str, help: &str) -> Error {
     }
 }
 
-/// Resolves `request` against the merged files.
+impl Guard<'_> {
+    /// [`Guard::check`] for a found definition.
+    fn found(
+        &self,
+        effect: Option<Effect>,
+        found: &Found<'_>,
+        traced: &[Traced<'_>],
+    ) -> Result<(), Error> {
+        self.check(effect, found.section, found.key, found.definition, traced)
+    }
+}
+
+/// What keld's key `name` decides, for the trust check (trust.rs).
+fn special_effect(name: &str) -> Option<Effect> {
+    special::lookup(name).and_then(|key| key.effect)
+}
+
+/// Resolves `request` against the merged files, `doubts` saying which of them another
+/// user could have written (see trust.rs: what such a file may not decide is refused
+/// when it has a part in the final arguments and environment).
 pub(crate) fn resolve(
     root: Table<'_>,
     files: &[PathBuf],
+    doubts: &[Option<Doubt>],
     request: &Request,
     env: &Environment,
     flags: &FlagData<'_>,
 ) -> Result<ResolvedConfig, Error> {
+    let guard = Guard::new(doubts);
     let preset = choose_preset(root, request.preset.as_deref())?;
     let home = env.home.as_deref();
     let mut stack = Vec::new();
@@ -146,10 +199,16 @@ pub(crate) fn resolve(
         });
     }
 
-    let mut interpolator = Interpolator::new(root, &env.vars);
+    let mut interpolator = Interpolator::new(root, env, guard.active());
     let command_definitions = definitions(&stack, "_command");
     let command = match command_definitions.last() {
-        Some(found) => Some(text_of(&mut interpolator, found)?).filter(|name| !name.is_empty()),
+        Some(found) => {
+            let name = text_of(&mut interpolator, found)?;
+            check_special(found, &Value::String(name.clone()))?;
+            let effect = special_effect("_command").filter(|_| !name.is_empty());
+            guard.found(effect, found, interpolator.traced())?;
+            Some(name).filter(|name| !name.is_empty())
+        }
         None => None,
     }
     .unwrap_or_else(|| request.command.clone());
@@ -158,33 +217,43 @@ pub(crate) fn resolve(
     let workdir = match workdir_definitions.last() {
         Some(found) => {
             let text = text_of(&mut interpolator, found)?;
+            guard.found(special_effect("_workdir"), found, interpolator.traced())?;
             setting(
                 &workdir_definitions,
-                PathBuf::from(expand_home(&text, home)),
+                PathBuf::from(expand(&text, home, found)?),
             )
         }
         None => None,
     };
 
     let argument_definitions = definitions(&stack, "_arguments");
+    let mut arguments_traced = Vec::new();
     let mut arguments = match argument_definitions.last() {
         Some(found) => {
             let value = interpolator.resolve(found.section, "_arguments", found.definition)?;
-            let list = values::arguments(&value, home)
-                .map_err(|what| unsupported(found, what, "_arguments is a list of strings"))?;
+            arguments_traced = interpolator.traced().to_vec();
+            let list =
+                values::arguments(&value, home).map_err(|problem| flag_problem(found, problem))?;
             setting(&argument_definitions, list)
         }
         None => None,
     };
 
-    let hooks = |key: &str| -> Option<Setting<Vec<String>>> {
+    let hooks = |key: &str| -> Result<Option<Setting<Vec<String>>>, Error> {
         let found = definitions(&stack, key);
-        let list = values::string_list(&found.last()?.definition.value())?;
-        setting(&found, list)
+        let Some(winner) = found.last() else {
+            return Ok(None);
+        };
+        let Some(list) = values::string_list(&winner.definition.value()) else {
+            return Ok(None);
+        };
+        let effect = special_effect(key).filter(|_| !list.is_empty());
+        guard.found(effect, winner, &[])?;
+        Ok(setting(&found, list))
     };
-    let pre_hooks = hooks("_pre_hooks");
-    let post_hooks = hooks("_post_hooks");
-    let operations = operations(&stack, home, &mut interpolator)?;
+    let pre_hooks = hooks("_pre_hooks")?;
+    let post_hooks = hooks("_post_hooks")?;
+    let operations = operations(&stack, home, &mut interpolator, &guard)?;
 
     let mut warnings = Vec::new();
     let configured = config_flags(
@@ -194,9 +263,22 @@ pub(crate) fn resolve(
         home,
         &mut interpolator,
         &mut warnings,
+        guard.active(),
     )?;
     let cli = overrides::parse(&request.args, &command, flags);
-    let flags_out = apply_cli_flags(configured, &cli, &command, flags);
+    let flags_out = apply_cli_flags(configured, &cli, &command, flags, &guard)?;
+    // `--stdin-from-command` makes restic run its positional arguments: configured
+    // arguments are then a command.
+    let runs_arguments = guard.active()
+        && flags_out
+            .iter()
+            .any(|flag| flags.canonical(&command, &flag.key) == "stdin-from-command");
+    if runs_arguments
+        && cli.positionals.is_empty()
+        && let Some(found) = argument_definitions.last()
+    {
+        guard.found(Some(Effect::RunsCommands), found, &arguments_traced)?;
+    }
     if let Some((first, _)) = cli.positionals.first() {
         let mut overridden = Vec::new();
         if let Some(configured) = arguments.take() {
@@ -213,7 +295,7 @@ pub(crate) fn resolve(
         });
     }
 
-    let environ = environment(&environ_stack, home, &mut interpolator)?;
+    let environ = environment(&environ_stack, home, &mut interpolator, &guard)?;
 
     Ok(ResolvedConfig {
         preset,
@@ -237,36 +319,44 @@ pub(crate) fn resolve(
 fn special_value<'a>(
     stack: &'a [Layer<'a>],
     name: &str,
-    interpolator: &mut Interpolator<'_>,
-) -> Result<Option<(crate::document::Value, Vec<Found<'a>>)>, Error> {
+    interpolator: &mut Interpolator<'a>,
+    guard: &Guard<'_>,
+) -> Result<Option<(Value, Vec<Found<'a>>)>, Error> {
     let found = definitions(stack, name);
     let Some(winner) = found.last().copied() else {
         return Ok(None);
     };
     let value = interpolator.resolve(winner.section, name, winner.definition)?;
-    if let Some(key) = special::lookup(name) {
-        special::check_value(key, &value).map_err(|problem| match problem {
-            special::Problem::Type(what, help) | special::Problem::Invalid(what, help) => {
-                unsupported(&winner, &what, &help)
-            }
-            special::Problem::Unknown(help) | special::Problem::Misplaced(help) => {
-                unsupported(&winner, "not allowed", &help)
-            }
-        })?;
-    }
+    check_special(&winner, &value)?;
+    guard.found(special_effect(name), &winner, interpolator.traced())?;
     Ok(Some((value, found)))
+}
+
+/// Checks the value of a keld key once interpolated, as every file's literal values
+/// are (type and format).
+fn check_special(found: &Found<'_>, value: &Value) -> Result<(), Error> {
+    let Some(key) = special::lookup(found.key) else {
+        return Ok(());
+    };
+    special::check_value(key, value).map_err(|problem| match problem {
+        special::Problem::Type(what, help) | special::Problem::Invalid(what, help) => {
+            unsupported(found, &what, &help)
+        }
+        special::Problem::Unknown(help) | special::Problem::Misplaced(help) => {
+            unsupported(found, "not allowed", &help)
+        }
+    })
 }
 
 /// The keys for unattended operation (docs/operations.md), resolved and checked.
 fn operations<'a>(
     stack: &'a [Layer<'a>],
     home: Option<&Path>,
-    interpolator: &mut Interpolator<'_>,
+    interpolator: &mut Interpolator<'a>,
+    guard: &Guard<'_>,
 ) -> Result<Operations, Error> {
-    use crate::document::Value;
-
     let mut operations = Operations::default();
-    let mut get = |name: &str| special_value(stack, name, interpolator);
+    let mut get = |name: &str| special_value(stack, name, interpolator, guard);
     let text = |value: &Value| value.scalar_text().unwrap_or_default();
     let duration = |value: &Value| special::duration(&text(value)).unwrap_or_default();
     if let Some((value, found)) = get("_lock")? {
@@ -292,7 +382,12 @@ fn operations<'a>(
         operations.success_exit_codes = setting(&found, codes);
     }
     if let Some((value, found)) = get("_metrics_dir")? {
-        operations.metrics_dir = setting(&found, PathBuf::from(expand_home(&text(&value), home)));
+        let winner = found.last().copied();
+        let dir = match winner {
+            Some(winner) => expand(&text(&value), home, &winner)?,
+            None => text(&value),
+        };
+        operations.metrics_dir = setting(&found, PathBuf::from(dir));
     }
     for (name, slot) in [
         ("_healthchecks", &mut operations.healthchecks),
@@ -317,7 +412,7 @@ fn operations<'a>(
 }
 
 /// A string-valued special key (`_command`, `_workdir`), interpolated.
-fn text_of(interpolator: &mut Interpolator<'_>, found: &Found<'_>) -> Result<String, Error> {
+fn text_of<'a>(interpolator: &mut Interpolator<'a>, found: &Found<'a>) -> Result<String, Error> {
     let value = interpolator.resolve(found.section, found.key, found.definition)?;
     value
         .scalar_text()
@@ -355,22 +450,27 @@ const PRESETS_SHOWN: usize = 20;
 type Rank = (usize, usize, bool);
 
 /// A configured flag after resolution, before command-line overrides.
-struct Configured {
+struct Configured<'a> {
     canonical: String,
     /// `None` when the winning value emits nothing (`false`, `[]`).
     flag: Option<Flag>,
     /// Every definition, highest priority first (the winner included).
     definitions: Vec<Overridden>,
+    /// When the trust check is on and the flag has an effect: the effect, the winning
+    /// definition and the definitions its references led to, judged if the flag is
+    /// not replaced on the command line.
+    judged: Option<(Effect, Found<'a>, Vec<Traced<'a>>)>,
 }
 
-fn config_flags(
-    stack: &[Layer<'_>],
+fn config_flags<'a>(
+    stack: &'a [Layer<'a>],
     command: &str,
     flags: &FlagData<'_>,
     home: Option<&Path>,
-    interpolator: &mut Interpolator<'_>,
+    interpolator: &mut Interpolator<'a>,
     warnings: &mut Vec<Warning>,
-) -> Result<Vec<Configured>, Error> {
+    judge: bool,
+) -> Result<Vec<Configured<'a>>, Error> {
     // (layer, file, long name?) orders the definitions of one flag: a later section
     // wins, then a later file, and within one table of one file the long name wins
     // over its short alias (`repo` over `r`).
@@ -411,13 +511,14 @@ fn config_flags(
             warnings.push(unknown_flag_warning(&key, command, flags, winner.origin()));
         }
         let value = interpolator.resolve(winner.section, &key, winner.definition)?;
-        let flag_value = values::flag_value(&value, kind, home).map_err(|what| {
-            unsupported(
-                winner,
-                what,
-                "use a count from 0 to 100, e.g. `verbose = 2`",
-            )
-        })?;
+        let judged = if judge {
+            trust::flag_effect(flags, Some(command), &key, &value)
+                .map(|effect| (effect, *winner, interpolator.traced().to_vec()))
+        } else {
+            None
+        };
+        let flag_value = values::flag_value(&value, &key, kind, home)
+            .map_err(|problem| flag_problem(winner, problem))?;
         let flag = flag_value.map(|value| Flag {
             key: key.clone(),
             value,
@@ -428,10 +529,11 @@ fn config_flags(
             canonical,
             flag,
             definitions: found.iter().rev().map(Found::overridden).collect(),
+            judged,
         });
     }
     configured.sort_by(|a, b| {
-        let key = |c: &Configured| c.flag.as_ref().map(|flag| flag.key.clone());
+        let key = |c: &Configured<'_>| c.flag.as_ref().map(|flag| flag.key.clone());
         key(a).cmp(&key(b))
     });
     Ok(configured)
@@ -456,11 +558,12 @@ fn unknown_flag_warning(key: &str, command: &str, flags: &FlagData<'_>, origin: 
 /// Command-line flags replace configured flags of the same identity whole, and come
 /// after them in the order given.
 fn apply_cli_flags(
-    configured: Vec<Configured>,
+    configured: Vec<Configured<'_>>,
     cli: &CliArgs,
     command: &str,
     flags: &FlagData<'_>,
-) -> Vec<Flag> {
+    guard: &Guard<'_>,
+) -> Result<Vec<Flag>, Error> {
     let cli_canonical: Vec<String> = cli
         .flags
         .iter()
@@ -472,6 +575,9 @@ fn apply_cli_flags(
         if cli_canonical.contains(&entry.canonical) {
             replaced.insert(&entry.canonical, entry.definitions.clone());
         } else if let Some(flag) = &entry.flag {
+            if let Some((effect, found, traced)) = &entry.judged {
+                guard.found(Some(*effect), found, traced)?;
+            }
             out.push(flag.clone());
         }
     }
@@ -483,14 +589,15 @@ fn apply_cli_flags(
             overridden: replaced.remove(canonical.as_str()).unwrap_or_default(),
         });
     }
-    out
+    Ok(out)
 }
 
 /// `environ` sections: later sections win; `FOO_COMMAND` becomes `FOO` produced by a command.
-fn environment(
-    stack: &[Layer<'_>],
+fn environment<'a>(
+    stack: &'a [Layer<'a>],
     home: Option<&Path>,
-    interpolator: &mut Interpolator<'_>,
+    interpolator: &mut Interpolator<'a>,
+    guard: &Guard<'_>,
 ) -> Result<Vec<EnvVar>, Error> {
     let mut names: Vec<&str> = stack
         .iter()
@@ -508,6 +615,9 @@ fn environment(
             let text = winner.definition.value().scalar_text().ok_or_else(|| {
                 unsupported(winner, "an array", "a _COMMAND value is one shell command")
             })?;
+            if guard.active() {
+                guard.found(trust::environ_effect(name), winner, &[])?;
+            }
             let mut overridden = overridden_by(&found);
             overridden.extend(shadowed.remove(base).unwrap_or_default());
             out.insert(
@@ -528,6 +638,9 @@ fn environment(
             );
         } else {
             let value = interpolator.resolve(winner.section, name, winner.definition)?;
+            if guard.active() {
+                guard.found(trust::environ_effect(name), winner, interpolator.traced())?;
+            }
             let text = value.scalar_text().ok_or_else(|| {
                 unsupported(
                     winner,
@@ -539,7 +652,7 @@ fn environment(
                 name.to_owned(),
                 EnvVar {
                     name: name.to_owned(),
-                    value: EnvValue::Literal(expand_home(&text, home)),
+                    value: EnvValue::Literal(expand(&text, home, winner)?),
                     origin: winner.origin(),
                     overridden: overridden_by(&found),
                 },

@@ -135,6 +135,14 @@ impl fmt::Debug for SourceText {
     }
 }
 
+/// A line of more bytes than this is not quoted whole in a diagnostic: only a window
+/// around the marked place is (a renderer cannot indent a mark by more than 65,535
+/// columns, and nobody reads a line that long).
+pub(crate) const MAX_QUOTED_LINE: usize = 1024;
+
+/// How many bytes of a long line a diagnostic quotes before and after the marked place.
+const QUOTED_AROUND: usize = 120;
+
 impl SourceCode for SourceText {
     fn read_span<'a>(
         &'a self,
@@ -143,18 +151,74 @@ impl SourceCode for SourceText {
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         // Diagnostics read the masked text: the same offsets, no secrets.
-        let inner = self
-            .text()
-            .read_span(span, context_lines_before, context_lines_after)?;
+        let text = self.text();
+        let inner = text.read_span(span, context_lines_before, context_lines_after)?;
+        let quoted = inner.span().offset()..inner.span().offset() + inner.span().len();
+        let long = text
+            .get(quoted)
+            .is_some_and(|quoted| quoted.split('\n').any(|line| line.len() > MAX_QUOTED_LINE));
+        if !long {
+            // The column in characters, as every `path:line:column` keld prints.
+            let column = if inner.column() == 0 {
+                0
+            } else {
+                self.line_column(inner.span().offset()).1 - 1
+            };
+            return Ok(Box::new(MietteSpanContents::new_named(
+                self.name().to_owned(),
+                inner.data(),
+                *inner.span(),
+                inner.line(),
+                column,
+                inner.line_count(),
+            )));
+        }
+        // A long line: quote the marked place with a little of its line around it, and
+        // no other line.
+        // Any offsets, even ones inside a character, give a quote rather than a panic.
+        let start = floor_char_boundary(text, span.offset());
+        let end = ceil_char_boundary(text, span.offset().saturating_add(span.len())).max(start);
+        let line_start = text[..start].rfind('\n').map_or(0, |index| index + 1);
+        let line_end = text[end..]
+            .find('\n')
+            .map_or(text.len(), |index| end + index);
+        // Boundaries of the file's own characters are boundaries in the masked text
+        // too (a masked character is as many `*` as it had bytes).
+        let raw = self.raw_text();
+        let from = if context_lines_before == 0 {
+            floor_char_boundary(raw, start)
+        } else {
+            floor_char_boundary(raw, start.saturating_sub(QUOTED_AROUND).max(line_start))
+        };
+        let to = ceil_char_boundary(raw, (end + QUOTED_AROUND).min(line_end)).max(from);
+        let (line, column) = self.line_column(from);
         Ok(Box::new(MietteSpanContents::new_named(
             self.name().to_owned(),
-            inner.data(),
-            *inner.span(),
-            inner.line(),
-            inner.column(),
-            inner.line_count(),
+            &text.as_bytes()[from..to],
+            (from, to - from).into(),
+            line - 1,
+            column - 1,
+            text[from..to].matches('\n').count(),
         )))
     }
+}
+
+/// The largest character boundary of `text` at or before `offset`.
+fn floor_char_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// The smallest character boundary of `text` at or after `offset`.
+fn ceil_char_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset += 1;
+    }
+    offset
 }
 
 /// A span inside one config file.
@@ -176,8 +240,14 @@ impl Span {
         self.source.location(self.range.start)
     }
 
+    /// The span as a diagnostic marks it: at most [`MAX_QUOTED_LINE`] bytes, so that a
+    /// huge value is marked by its start rather than underlined whole.
     pub(crate) fn miette(&self) -> SourceSpan {
-        (self.range.start, self.range.len()).into()
+        let end = ceil_char_boundary(
+            self.source.raw_text(),
+            self.range.end.min(self.range.start + MAX_QUOTED_LINE),
+        );
+        (self.range.start, end.saturating_sub(self.range.start)).into()
     }
 
     /// The file's own text of the span: for reading values, never for showing.
@@ -193,5 +263,28 @@ impl Span {
     /// Whether the span touches a secret value.
     pub(crate) fn is_secret(&self) -> bool {
         self.source.is_secret(&self.range)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Quoting a long line never panics, whatever the offsets (inside a character,
+    /// past the end), and always keeps the quote short.
+    #[test]
+    fn long_lines_are_quoted_around_any_offset() {
+        let text = format!("[p]\nrepo = \"{}\" junk\nx = 1\n", "é😀".repeat(20_000));
+        let source = SourceText::new(0, "/c.toml".into(), text.clone());
+        for offset in [0, 5, 12, 13, 14, 1_000, 60_001, text.len() - 8, text.len()] {
+            for len in [0, 1, 3, 5_000] {
+                for context in [0, 2] {
+                    if let Ok(contents) = source.read_span(&(offset, len).into(), context, context)
+                    {
+                        assert!(contents.data().len() < 2 * MAX_QUOTED_LINE + 5_000);
+                    }
+                }
+            }
+        }
     }
 }

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use crate::effect::Effect;
 use crate::value::Value;
 
 /// What a key holds.
@@ -13,6 +14,8 @@ pub(crate) enum Kind {
     StringOrStrings,
     /// A string.
     String,
+    /// The name of a restic command (or empty: the command as typed).
+    Command,
     /// An array of strings.
     Strings,
     /// A boolean.
@@ -42,6 +45,9 @@ pub(crate) struct Special {
     pub(crate) name: &'static str,
     pub(crate) kind: Kind,
     pub(crate) place: Place,
+    /// What it decides that a file others can write may not (docs/security.md);
+    /// `None` for the keys such a file may set.
+    pub(crate) effect: Option<Effect>,
     help: &'static str,
 }
 
@@ -51,90 +57,106 @@ pub(crate) const SPECIAL_KEYS: &[Special] = &[
         name: "_arguments",
         kind: Kind::StringOrStrings,
         place: Place::Any,
+        effect: None,
         help: "_arguments is an array of strings, or one string split on whitespace",
     },
     Special {
         name: "_command",
-        kind: Kind::String,
+        kind: Kind::Command,
         place: Place::Any,
-        help: "_command is a restic command name",
+        effect: Some(Effect::Command),
+        help: "_command names the restic command to run, such as \"backup\" or \"forget\" \
+               (`restic help` lists them)",
     },
     Special {
         name: "_healthchecks",
         kind: Kind::Url,
         place: Place::Command,
+        effect: Some(Effect::Reports),
         help: "_healthchecks is a check's URL: \"https://hc-ping.com/<uuid>\"",
     },
     Special {
         name: "_hook_timeout",
         kind: Kind::Duration,
         place: Place::Any,
+        effect: None,
         help: "_hook_timeout is a duration such as \"10m\" or \"1h30m\" (units s, m, h, d, w)",
     },
     Special {
         name: "_lock",
         kind: Kind::Bool,
         place: Place::Any,
+        effect: None,
         help: "_lock is true or false",
     },
     Special {
         name: "_lock_wait",
         kind: Kind::Duration,
         place: Place::Any,
+        effect: None,
         help: "_lock_wait is a duration such as \"0s\", \"10m\" or \"1h30m\" (units s, m, h, d, w)",
     },
     Special {
         name: "_metrics_dir",
         kind: Kind::String,
         place: Place::Any,
+        effect: Some(Effect::Writes),
         help: "_metrics_dir is a directory path string",
     },
     Special {
         name: "_ntfy",
         kind: Kind::Url,
         place: Place::Command,
+        effect: Some(Effect::Reports),
         help: "_ntfy is a topic's URL: \"https://ntfy.sh/<topic>\"",
     },
     Special {
         name: "_post_hooks",
         kind: Kind::Strings,
         place: Place::Any,
+        effect: Some(Effect::RunsCommands),
         help: "hooks are an array of shell commands: [\"cmd one\", \"cmd two\"]",
     },
     Special {
         name: "_pre_hooks",
         kind: Kind::Strings,
         place: Place::Any,
+        effect: Some(Effect::RunsCommands),
         help: "hooks are an array of shell commands: [\"cmd one\", \"cmd two\"]",
     },
     Special {
         name: "_schedule",
         kind: Kind::StringOrStrings,
         place: Place::Schedule,
+        effect: Some(Effect::Schedule),
         help: "_schedule is a systemd calendar expression (\"daily\", \"*-*-* 02:00\") or an array of them",
     },
     Special {
         name: "_schedule_delay",
         kind: Kind::Duration,
         place: Place::Schedule,
+        effect: Some(Effect::Schedule),
         help: "_schedule_delay is a duration such as \"30m\" (units s, m, h, d, w)",
     },
     Special {
         name: "_success_exit_codes",
         kind: Kind::ExitCodes,
         place: Place::Any,
+        effect: Some(Effect::Outcome),
         help: "_success_exit_codes is an array of restic exit codes from 1 to 255, e.g. [3]",
     },
     Special {
         name: "_webhook",
         kind: Kind::Url,
         place: Place::Command,
+        effect: Some(Effect::Reports),
         help: "_webhook is a URL: \"https://example.org/keld\"",
     },
     Special {
         name: "_workdir",
         kind: Kind::String,
         place: Place::Any,
+        effect: Some(Effect::RunsCommands),
         help: "_workdir is a directory path string",
     },
 ];
@@ -231,7 +253,7 @@ fn check_place(key: &Special, section: Section<'_>) -> Result<(), Problem> {
 fn not_kind(kind: Kind) -> &'static str {
     match kind {
         Kind::StringOrStrings => "not a string or an array of strings",
-        Kind::String => "not a string",
+        Kind::String | Kind::Command => "not a string",
         Kind::Strings => "not an array of strings",
         Kind::Bool => "not true or false",
         Kind::Duration => "not a duration string",
@@ -257,6 +279,16 @@ pub(crate) fn check_value(key: &Special, value: &Value) -> Result<(), Problem> {
     let strings = |items: &[Value]| items.iter().all(|item| matches!(item, Value::String(_)));
     match (key.kind, value) {
         (Kind::StringOrStrings, Value::String(_)) | (Kind::String, Value::String(_)) => Ok(()),
+        (Kind::Command, Value::String(text)) => {
+            let known = crate::restic::commands()
+                .iter()
+                .any(|command| command.name == text);
+            if text.is_empty() || known {
+                Ok(())
+            } else {
+                Err(invalid(format!("{text:?} is no restic command")))
+            }
+        }
         (Kind::StringOrStrings | Kind::Strings, Value::Array(items)) if strings(items) => Ok(()),
         (Kind::Bool, Value::Boolean(_)) => Ok(()),
         (Kind::Duration, Value::String(text)) => duration(text)

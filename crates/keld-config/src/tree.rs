@@ -530,6 +530,11 @@ pub(crate) struct Definition<'t> {
 }
 
 impl<'t> Definition<'t> {
+    /// Whether this is the very definition `other` is.
+    pub(crate) fn is(self, other: Definition<'_>) -> bool {
+        std::ptr::eq(self.def, other.def)
+    }
+
     pub(crate) fn source(self) -> &'t SourceText {
         &self.tree.sources[self.def.file as usize]
     }

@@ -58,7 +58,8 @@ fn preset() -> String {
 /// A config with hostile text in every place keld shows: preset and section names,
 /// flags (and a value they override), `_arguments`, environment names and values,
 /// a `_COMMAND`, hooks, `_workdir`, an operations key and an unknown flag (a
-/// warning). Written to a file whose own name is hostile.
+/// warning). Written to a file whose own name is hostile. (A key name with control
+/// characters is refused in every file: see the error test.)
 fn hostile_config(sandbox: &Sandbox) -> std::path::PathBuf {
     let preset = toml_str(&preset());
     let workdir = sandbox.path(&format!("work{ESC}dir"));
@@ -89,8 +90,8 @@ fn hostile_config(sandbox: &Sandbox) -> std::path::PathBuf {
         pre = toml_list(&[log_hook(&hostile("pre"))]),
         post = toml_list(&[format!(": '{}'", hostile("post"))]),
         metrics = toml_str(sandbox.path(&hostile("metrics")).to_str().unwrap()),
-        unknown = toml_str(&format!("unknown{ESC}flag")),
-        name = toml_str(&format!("NA{ESC}ME")),
+        unknown = toml_str("unknown-flag"),
+        name = toml_str("NAME"),
         value = toml_str(&hostile("value")),
         plain = toml_str(&hostile("plain")),
         command = toml_str(&format!("printf '%s' '{}'", hostile("token"))),
@@ -126,13 +127,7 @@ fn show_command_escapes_config_text_in_every_text_form_and_json_is_exact() {
         assert_output_clean(&format!("--show-command {form:?}"), &output);
         let shown = text(&output.stdout);
         // Escaped, not dropped: the values are still there to audit.
-        for needle in [
-            "tag\\x1b[2K",
-            "NA\\x1b[2K",
-            "/arg\\x1b",
-            "pre\\x1b",
-            "\\u202e",
-        ] {
+        for needle in ["tag\\x1b[2K", "/arg\\x1b", "pre\\x1b", "\\u202e"] {
             assert!(shown.contains(needle), "{needle}: {shown}");
         }
         if form == ["--verbose"] {
@@ -175,8 +170,7 @@ fn show_command_escapes_config_text_in_every_text_form_and_json_is_exact() {
         assert!(
             environment
                 .iter()
-                .any(|var| var["name"] == format!("NA{ESC}ME").as_str()
-                    && var["value"] == hostile("value").as_str()),
+                .any(|var| var["name"] == "NAME" && var["value"] == hostile("value").as_str()),
             "{json}"
         );
         assert_eq!(json["pre_hooks"][0], log_hook(&hostile("pre")));
@@ -313,5 +307,21 @@ fn error_messages_and_the_config_lines_they_quote_are_escaped() {
         "{stderr}"
     );
     assert!(stderr.contains("bro\\x1b]0;title\\x07ken.toml"), "{stderr}");
+
+    // A key whose name holds control characters: refused, the name escaped.
+    let named = sandbox.path("named.toml");
+    crate::support::write_private(
+        &named,
+        format!(
+            "[home]\nrepo = \"/r\"\n[home.environ]\n{} = \"x\"\n",
+            toml_str(&format!("NA{ESC}ME{BIDI}"))
+        ),
+    );
+    let output = keld(&sandbox, &named, &["-p", "home", "snapshots"]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert_output_clean("a key name with control characters", &output);
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("named.toml:4"), "{stderr}");
+    assert!(stderr.contains("NA\\u{1b}[2K"), "{stderr}");
     assert!(sandbox.restic_runs().is_empty());
 }

@@ -19,6 +19,7 @@ mod examples;
 mod exit_codes;
 mod hardening;
 mod help_and_dry_run;
+mod hostile_config;
 mod operations;
 mod options;
 mod output;

@@ -221,6 +221,15 @@ fn convert_entry(
         src: source.clone(),
         span: span.miette(),
     };
+    if let Some(reason) = super::key_name_problem(name) {
+        return Err(Error::InvalidKeyName {
+            key: name.to_owned(),
+            reason: reason.to_owned(),
+            at: key.location(),
+            src: source.clone(),
+            span: key.miette(),
+        });
+    }
     let converted = convert_value(value).map_err(|what| {
         let help = if what == "an inline table" {
             "a sub-table is a section of its own: write it as a [section.name] header"

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use super::*;
+use crate::effect::Effect;
 use crate::tree::Table;
 
 /// The tree as text: tables and keys sorted by name, with every header and definition.
@@ -36,7 +37,7 @@ fn dump(tree: &Tree) -> String {
     out
 }
 
-type Outcome = Result<(String, Vec<Option<String>>), usize>;
+type Outcome = Result<(String, Vec<Option<(String, Effect)>>), usize>;
 
 fn sources(texts: &[&str]) -> Vec<SourceText> {
     texts
@@ -53,12 +54,12 @@ fn fast(texts: &[&str]) -> Outcome {
     let mut tree = Tree::default();
     let mut runs = Vec::new();
     for (index, source) in sources(texts).into_iter().enumerate() {
-        let read = parse(&source, true, &mut Buffers::default()).map_err(|()| index)?;
+        let read = parse(&source, &mut Buffers::default()).map_err(|()| index)?;
         let file = u32::try_from(index).unwrap();
         tree.sources.push(source.clone());
         let mut layer = Layer::new(&mut tree, source.raw_text(), file, true);
         layer.apply(&read).ok_or(index)?;
-        runs.push(layer.runs().map(|runs| runs.describe()));
+        runs.push(layer.runs().map(|runs| (runs.describe(), runs.effect)));
     }
     Ok((dump(&tree), runs))
 }
@@ -70,7 +71,7 @@ fn reference(texts: &[&str]) -> Outcome {
     for (index, source) in sources(texts).into_iter().enumerate() {
         let table = legacy::parse(&source).map_err(|_| index)?;
         let found = add_legacy(&mut tree, source, &table, true);
-        runs.push(found.map(|runs| runs.describe()));
+        runs.push(found.map(|runs| (runs.describe(), runs.effect)));
     }
     Ok((dump(&tree), runs))
 }
@@ -82,8 +83,9 @@ fn check(texts: &[&str]) {
     // And through `add_files`, which falls back to the reference parse.
     let mut tree = Tree::default();
     let mut runs = Vec::new();
-    let added = add_files(&mut tree, &sources(texts), true, |_, found| {
-        runs.push(found.map(|found| found.describe()));
+    let judge = vec![true; texts.len()];
+    let added = add_files(&mut tree, &sources(texts), &judge, |_, found| {
+        runs.push(found.map(|found| (found.describe(), found.effect)));
         Ok(())
     })
     .map(|()| runs);
@@ -189,9 +191,71 @@ fn chosen_files() {
             "[home]\npassword-command = \"x\"\n",
             "[home]\nfrom-password-command = \"y\"\n",
         ],
+        // What else a file others can write may not set.
+        &["[home]\ntag = \"a\"\nrepo = \"/r\"\n"],
+        &["[home]\npassword-command = false\nexclude = []\n"],
+        &["[home.backup]\nstdin-from-command = true\n"],
+        &["[home]\no = \"${stash.x}\"\n[stash]\ntag = \"sftp.command=x\"\n"],
+        &["[home]\no = 5\n"],
+        &["[home]\nfrobnicate = 1\n"],
+        &["[home.restore]\nt = \"/\"\n"],
+        &["[home.mount]\nallow-other = true\n"],
+        &["[home.backup]\n_metrics_dir = \"/x\"\n_webhook = \"https://h/\"\n"],
+        &["[home.backup]\n_schedule = \"daily\"\n[home]\n_lock = false\n"],
+        &["[home]\n_success_exit_codes = [3]\n_hook_timeout = \"1m\"\n"],
+        &["[home.environ]\nAWS_ACCESS_KEY_ID = \"x\"\nRCLONE_CONFIG = \"y\"\n"],
+        &["[home.environ]\nRESTIC_REPOSITORY = \"x\"\n"],
+        // Key names that cannot be a flag's or a variable's.
+        &["[home]\n\"password-command=touch /tmp/x\" = true\n"],
+        &["[home]\n'o=sftp.command=x' = true\n"],
+        &["[home]\n\"\" = 1\n"],
+        &["[home]\n'' = 1\n"],
+        &["[home]\n\"a b\" = 1\n"],
+        &["[home]\n\"a\\tb\" = 1\n"],
+        &["[home]\n\"a\\u0001b\" = 1\n"],
+        &["[home]\n\"a\\u007fb\" = 1\n"],
+        &["[home]\n\"x\\u00a0\" = 1\n"],
+        &["[home]\n\"x\\u2028\" = 1\n"],
+        &["[home]\n\"\\u0085\" = 1\n"],
+        &["[home.environ]\n\"A=B\" = \"1\"\n"],
+        &["[home.backup.environ]\n\" PATH\" = \"1\"\n"],
+        &["[home]\nbackup.\"a=b\" = 1\n"],
+        &["[home]\n\"_pre hooks\" = []\n"],
+        &["[home]\n\"\u{e9}t\u{e9}\" = 1\n\"-x-\" = 2\n\"a.b\" = 3\n"],
+        &["[\"home x\"]\ny = 1\n[\"home x\".\"back up\"]\nz = 2\n"],
+        &["[home]\nx = 1\n", "[home]\n\"x=1\" = true\n"],
+        // `_command` names a restic command.
+        &["[home]\n_command = \"--password-command=touch /tmp/x\"\n"],
+        &["[home]\n_command = \"backup --password-command=x\"\n"],
+        &["[home]\n_command = \"nightly\"\n"],
+        &["[home]\n_command = \"\"\n[home.forget]\n_command = \"forget\"\n"],
+        &["[home]\n_command = \"${global.c}\"\n"],
+        &["[home]\n_command = 'self-update'\n"],
+        &["[home]\n_command = [\"backup\"]\n"],
     ];
     for texts in cases {
         check(texts);
+    }
+}
+
+/// Brackets nested tens of thousands deep: both parses refuse the file without
+/// following them (the fast one does not enter a value keld does not take; the
+/// reference one stops at `toml_edit`'s recursion limit).
+#[test]
+fn deeply_nested_files() {
+    let texts = [
+        format!("[home]\nx = {}\n", "[".repeat(70_000)),
+        format!("[home]\nx = {}{}\n", "[".repeat(70_000), "]".repeat(70_000)),
+        format!("[home]\nx = {}\n", "{a=".repeat(100_000)),
+        format!("[home]\nx = [{}\n", "{a=[".repeat(40_000)),
+        format!("[home]\nx = [1, {}]\n", "[".repeat(70_000)),
+        format!("{}\n", "[".repeat(70_000)),
+        format!("[[{}\n", "[".repeat(70_000)),
+        "[home]\nx = [[[[[[[[1]]]]]]]]\n".to_owned(),
+    ];
+    for text in &texts {
+        check(&[text]);
+        assert!(reference(&[text]).is_err());
     }
 }
 
@@ -240,6 +304,10 @@ fn random_files() {
         "_pre_hooks",
         "_arguments",
         "_zz",
+        "_command",
+        "\"a=b\"",
+        "\"\"",
+        "\"a b\"",
         "PATH",
         "X_COMMAND",
         "option",
@@ -270,6 +338,8 @@ fn random_files() {
         "[[1]]",
         "0x10",
         "inf",
+        "\"backup\"",
+        "\"--repo=x\"",
     ];
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     for _ in 0..4000 {
@@ -331,7 +401,7 @@ fn the_first_file_with_a_problem_is_reported() {
     let texts = large_files(&[7, 3, 19]);
     let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
     let mut layered = Vec::new();
-    let error = add_files(&mut Tree::default(), &sources(&texts), false, |index, _| {
+    let error = add_files(&mut Tree::default(), &sources(&texts), &[], |index, _| {
         layered.push(index);
         Ok(())
     })
@@ -344,7 +414,7 @@ fn the_first_file_with_a_problem_is_reported() {
 #[test]
 fn names_written_plainly_are_not_copied() {
     let source = &sources(&["[home]\nx = 1\n\"q\" = 2\n'l' = 3\n\"e\\u0041\" = 4\n"])[0];
-    let read = parse(source, false, &mut Buffers::default()).unwrap();
+    let read = parse(source, &mut Buffers::default()).unwrap();
     let names: Vec<(&str, bool)> = read
         .parts
         .iter()

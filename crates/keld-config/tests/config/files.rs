@@ -59,6 +59,7 @@ fn load_dir(dir: &Path, vars: &[(&str, &str)]) -> Result<Config, Error> {
                 .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
                 .collect(),
             home: None,
+            ..Environment::default()
         },
         LoadOptions {
             config_file: None,

@@ -1,6 +1,7 @@
 //! Integration tests for keld-config: resolution, layering, overrides, diagnostics.
 
 mod catalog;
+mod checks;
 mod diagnostics;
 mod differential;
 mod files;

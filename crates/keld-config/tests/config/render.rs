@@ -30,6 +30,7 @@ pub(crate) fn env(vars: &[(&str, &str)]) -> Environment {
             .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
             .collect(),
         home: Some("/home/ann".into()),
+        ..Environment::default()
     }
 }
 
@@ -164,10 +165,13 @@ pub(crate) fn render(resolved: &ResolvedConfig) -> String {
     out
 }
 
-/// A diagnostic rendered without colour or unicode at a fixed width.
+/// A diagnostic rendered without colour or unicode, lines not wrapped: how miette
+/// wraps depends on textwrap's features, which differ between `cargo test -p
+/// keld-config` and `cargo test --workspace`.
 pub(crate) fn report(error: &Error) -> String {
     let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::none())
         .with_width(100)
+        .with_wrap_lines(false)
         .with_links(false);
     let mut out = String::new();
     handler
