@@ -9,7 +9,8 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use keld_config::{Config, Request, shell};
 use keld_hooks::{
-    Freshness, Invocation, Lister, Record, Row, SnapshotQuery, SnapshotsError, format_age,
+    Freshness, Invocation, Lister, Record, RecordLog, Row, SnapshotQuery, SnapshotsError,
+    format_age,
 };
 use serde_json::{Value, json};
 
@@ -32,7 +33,7 @@ pub(crate) fn status(
     }
     let host = ctx.host();
     let state_dir = host.state_dir().ok_or(CliError::NoStateDir)?;
-    let records = keld_hooks::read_records(&state_dir).map_err(|source| CliError::Records {
+    let records = RecordLog::read(&state_dir).map_err(|source| CliError::Records {
         path: keld_hooks::records_path(&state_dir),
         source,
     })?;
@@ -45,7 +46,7 @@ pub(crate) fn status(
         };
         return Ok(max_age_check(&records, &presets, max_age, now, args.json));
     }
-    let rows = keld_hooks::rows(&records, presets);
+    let rows = records.rows(presets);
     let text = if args.json {
         json_rows(&rows)
     } else {
@@ -55,20 +56,20 @@ pub(crate) fn status(
 }
 
 /// Every preset with a `backup` in the records.
-fn backed_up_presets(records: &[Record]) -> Vec<String> {
+fn backed_up_presets(records: &RecordLog) -> Vec<String> {
     let mut presets: Vec<String> = records
-        .iter()
-        .filter(|record| record.command == "backup")
-        .map(|record| record.preset.clone())
+        .rows(&[])
+        .into_iter()
+        .filter(|row| row.command == "backup")
+        .map(|row| row.preset)
         .collect();
-    presets.sort();
     presets.dedup();
     presets
 }
 
 /// `--max-age`: a line per preset (stale ones on stderr), exit 1 when any is stale.
 fn max_age_check(
-    records: &[Record],
+    records: &RecordLog,
     presets: &[String],
     max_age: Duration,
     now: Timestamp,
@@ -78,7 +79,7 @@ fn max_age_check(
     let mut stale = false;
     let mut shown = Vec::new();
     for preset in presets {
-        let freshness = keld_hooks::freshness(records, preset, max_age, now);
+        let freshness = records.freshness(preset, max_age, now);
         stale |= !matches!(freshness, Freshness::Fresh(_));
         shown.push((preset, freshness));
     }
