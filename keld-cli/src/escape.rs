@@ -12,12 +12,7 @@
 
 use std::borrow::Cow;
 
-use keld_config::shell::{escape_char as escape, is_control};
-
-/// Whether `text` holds a character that must not reach a terminal raw.
-fn has_control(text: &str) -> bool {
-    text.chars().any(is_control)
-}
+use keld_config::shell::{escape_char as escape, has_control};
 
 /// `text` (a message, a line of output) with every control character written as an
 /// escape, except line breaks, which stay.
