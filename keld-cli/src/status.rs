@@ -76,10 +76,14 @@ fn max_age_check(
     json: bool,
 ) -> u8 {
     let limit = keld_config::duration::format(max_age);
+    let newest = records.newest_successes("backup");
     let mut stale = false;
     let mut shown = Vec::new();
     for preset in presets {
-        let freshness = records.freshness(preset, max_age, now);
+        let freshness = match newest.get(preset) {
+            Some(time) => keld_hooks::judge(*time, max_age, now),
+            None => Freshness::Never,
+        };
         stale |= !matches!(freshness, Freshness::Fresh(_));
         shown.push((preset, freshness));
     }

@@ -6,6 +6,7 @@
 //! `flock` on `runs.lock`, so two runs never both rotate and no line is lost.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write as _};
 use std::os::unix::fs::OpenOptionsExt;
@@ -305,11 +306,26 @@ impl RecordLog {
     /// When the newest `success` or `warning` run of `preset` and `command` finished
     /// (the latest finishing time among them, should lines be out of order).
     pub fn newest_success(&self, preset: &str, command: &str) -> Option<Timestamp> {
-        let mut newest: Option<Timestamp> = None;
+        self.newest_successes_of(command, |name| name == preset)
+            .remove(preset)
+    }
+
+    /// [`RecordLog::newest_success`] of every preset that has one with `command`,
+    /// read in one pass over the records.
+    pub fn newest_successes(&self, command: &str) -> BTreeMap<String, Timestamp> {
+        self.newest_successes_of(command, |_| true)
+    }
+
+    fn newest_successes_of(
+        &self,
+        command: &str,
+        wanted: impl Fn(&str) -> bool,
+    ) -> BTreeMap<String, Timestamp> {
+        let mut newest: BTreeMap<String, Timestamp> = BTreeMap::new();
         for (summary, line) in self.summaries() {
-            if summary.preset != preset
-                || summary.command != command
+            if summary.command != command
                 || !summary.result.is_success()
+                || !wanted(&summary.preset)
             {
                 continue;
             }
@@ -318,8 +334,9 @@ impl RecordLog {
             };
             // Only a line that would be the answer is read whole, to be sure it is a
             // record.
-            if newest.is_none_or(|newest| finished > newest) && Self::parse(line).is_some() {
-                newest = Some(finished);
+            let known = newest.get(summary.preset.as_ref()).copied();
+            if known.is_none_or(|known| finished > known) && Self::parse(line).is_some() {
+                newest.insert(summary.preset.into_owned(), finished);
             }
         }
         newest

@@ -377,6 +377,11 @@ mod tests {
                 None,
                 "the only success is half a line"
             );
+            let newest = log.newest_successes("backup");
+            assert_eq!(newest.len(), 2, "{newest:?}");
+            for (preset, time) in &newest {
+                assert_eq!(log.newest_success(preset, "backup"), Some(*time));
+            }
         }
         assert!(RecordLog::default().rows(&[]).is_empty());
     }
