@@ -2,6 +2,7 @@
 //! freshness check for monitoring (`--max-age`), or the newest snapshot asked of
 //! restic (`--repository`). docs/operations.md says what each form prints.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -39,12 +40,14 @@ pub(crate) fn status(
     })?;
     let now = Timestamp::now();
     if let Some(max_age) = args.max_age {
+        // Every preset with a backup in the records, and its newest successful one.
+        let backups = records.newest_successes("backup");
         let presets = if presets.is_empty() {
-            backed_up_presets(&records)
+            backups.keys().cloned().collect()
         } else {
             presets.to_vec()
         };
-        return Ok(max_age_check(&records, &presets, max_age, now, args.json));
+        return Ok(max_age_check(&backups, &presets, max_age, now, args.json));
     }
     let rows = records.rows(presets);
     let text = if args.json {
@@ -55,33 +58,20 @@ pub(crate) fn status(
     crate::write_stdout(text.as_bytes())
 }
 
-/// Every preset with a `backup` in the records.
-fn backed_up_presets(records: &RecordLog) -> Vec<String> {
-    let mut presets: Vec<String> = records
-        .rows(&[])
-        .into_iter()
-        .filter(|row| row.command == "backup")
-        .map(|row| row.preset)
-        .collect();
-    presets.dedup();
-    presets
-}
-
 /// `--max-age`: a line per preset (stale ones on stderr), exit 1 when any is stale.
 fn max_age_check(
-    records: &RecordLog,
+    backups: &BTreeMap<String, Option<Timestamp>>,
     presets: &[String],
     max_age: Duration,
     now: Timestamp,
     json: bool,
 ) -> u8 {
     let limit = keld_config::duration::format(max_age);
-    let newest = records.newest_successes("backup");
     let mut stale = false;
     let mut shown = Vec::new();
     for preset in presets {
-        let freshness = match newest.get(preset) {
-            Some(time) => keld_hooks::judge(*time, max_age, now),
+        let freshness = match backups.get(preset).copied().flatten() {
+            Some(time) => keld_hooks::judge(time, max_age, now),
             None => Freshness::Never,
         };
         stale |= !matches!(freshness, Freshness::Fresh(_));

@@ -308,11 +308,13 @@ impl RecordLog {
     pub fn newest_success(&self, preset: &str, command: &str) -> Option<Timestamp> {
         self.newest_successes_of(command, |name| name == preset)
             .remove(preset)
+            .flatten()
     }
 
-    /// [`RecordLog::newest_success`] of every preset that has one with `command`,
-    /// read in one pass over the records.
-    pub fn newest_successes(&self, command: &str) -> BTreeMap<String, Timestamp> {
+    /// Every preset with a record of `command`, and when its newest `success` or
+    /// `warning` run of it finished ([`RecordLog::newest_success`]; `None` when it
+    /// has none), read in one pass over the records.
+    pub fn newest_successes(&self, command: &str) -> BTreeMap<String, Option<Timestamp>> {
         self.newest_successes_of(command, |_| true)
     }
 
@@ -320,26 +322,30 @@ impl RecordLog {
         &self,
         command: &str,
         wanted: impl Fn(&str) -> bool,
-    ) -> BTreeMap<String, Timestamp> {
-        let mut newest: BTreeMap<String, Timestamp> = BTreeMap::new();
+    ) -> BTreeMap<String, Option<Timestamp>> {
+        let mut found: BTreeMap<String, Option<Timestamp>> = BTreeMap::new();
         for (summary, line) in self.summaries() {
-            if summary.command != command
-                || !summary.result.is_success()
-                || !wanted(&summary.preset)
-            {
+            if summary.command != command || !wanted(&summary.preset) {
                 continue;
             }
-            let Ok(finished) = summary.finished.parse::<Timestamp>() else {
+            let known = found.get(summary.preset.as_ref()).copied();
+            let finished = summary
+                .result
+                .is_success()
+                .then(|| summary.finished.parse::<Timestamp>().ok())
+                .flatten()
+                .filter(|finished| known.flatten().is_none_or(|newest| *finished > newest));
+            // Only a line that would change the answer is read whole, to be sure it
+            // is a record.
+            if (known.is_some() && finished.is_none()) || Self::parse(line).is_none() {
                 continue;
-            };
-            // Only a line that would be the answer is read whole, to be sure it is a
-            // record.
-            let known = newest.get(summary.preset.as_ref()).copied();
-            if known.is_none_or(|known| finished > known) && Self::parse(line).is_some() {
-                newest.insert(summary.preset.into_owned(), finished);
+            }
+            let entry = found.entry(summary.preset.into_owned()).or_default();
+            if finished.is_some() {
+                *entry = finished;
             }
         }
-        newest
+        found
     }
 }
 
