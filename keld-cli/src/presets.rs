@@ -4,10 +4,11 @@
 //! with `--all`); otherwise one line says how the halves combine, so the output grows
 //! with the sections, not their product.
 
+use std::borrow::{Borrow, Cow};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use keld_config::shell::display;
+use keld_config::shell::{display, has_control};
 use keld_config::{PresetInfo, PresetKind, Presets};
 use serde_json::{Value, json};
 
@@ -43,40 +44,53 @@ pub(crate) fn write(
 ) -> io::Result<()> {
     let count = presets.combination_count();
     let spell_out = all || count <= LISTED_COMBINATIONS;
-    let mut listed: Box<dyn Iterator<Item = PresetInfo>> = if spell_out {
-        Box::new(presets.all())
+    if spell_out {
+        write_listed(out, presets.all(), format)
     } else {
-        Box::new(presets.defined().iter().cloned())
-    };
+        write_listed(out, presets.defined().iter(), format)?;
+        if format == Format::Text {
+            writeln!(
+                out,
+                "{count} combinations: each of the {} prefixes with each of the {} suffixes, \
+                 `PREFIX@SUFFIX` (`keld presets --all` lists them)",
+                presets.prefixes().count(),
+                presets.suffixes().count()
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes `listed` as `format` says, each preset as it comes.
+fn write_listed<P: Borrow<PresetInfo>>(
+    out: &mut dyn Write,
+    listed: impl Iterator<Item = P>,
+    format: Format,
+) -> io::Result<()> {
     match format {
         Format::Json => {
             // Streamed, one element at a time, so `--all` stays small in memory.
             out.write_all(b"[")?;
             for (index, preset) in listed.enumerate() {
                 out.write_all(if index == 0 { b"\n  " } else { b",\n  " })?;
-                let element = serde_json::to_string(&to_json(&preset)).map_err(io::Error::other)?;
+                let element =
+                    serde_json::to_string(&to_json(preset.borrow())).map_err(io::Error::other)?;
                 out.write_all(keld_config::terminal::json(element).as_bytes())?;
             }
             out.write_all(b"\n]\n")
         }
         Format::Names | Format::NamesNul => {
             for preset in listed {
-                out.write_all(name_line(&preset.name, format).as_bytes())?;
+                out.write_all(name_line(&preset.borrow().name, format).as_bytes())?;
             }
             Ok(())
         }
         Format::Text => {
-            for preset in listed.by_ref() {
-                out.write_all(block(&preset).as_bytes())?;
-            }
-            if !spell_out {
-                writeln!(
-                    out,
-                    "{count} combinations: each of the {} prefixes with each of the {} suffixes, \
-                     `PREFIX@SUFFIX` (`keld presets --all` lists them)",
-                    presets.prefixes().count(),
-                    presets.suffixes().count()
-                )?;
+            let mut text = String::new();
+            for preset in listed {
+                text.clear();
+                block(&mut text, preset.borrow());
+                out.write_all(text.as_bytes())?;
             }
             Ok(())
         }
@@ -108,36 +122,48 @@ fn kind_name(kind: PresetKind) -> &'static str {
     }
 }
 
-/// One preset with its sections, for people.
-fn block(preset: &PresetInfo) -> String {
-    let mut out = String::new();
+/// One preset with its sections, for people, added to `out`.
+fn block(out: &mut String, preset: &PresetInfo) {
     let note = if preset.runnable {
         ""
     } else {
         ", a half: combine it or run it alone with -p"
     };
-    let _ = writeln!(
-        out,
-        "{} ({}{note})",
-        display(&preset.name),
-        kind_name(preset.kind)
-    );
-    let width = preset
+    out.push_str(&shown(&preset.name));
+    let _ = writeln!(out, " ({}{note})", kind_name(preset.kind));
+    let sections: Vec<Cow<'_, str>> = preset
         .sections
         .iter()
-        .map(|s| display(&s.section).chars().count() + 2)
+        .map(|location| shown(&location.section))
+        .collect();
+    let width = sections
+        .iter()
+        .map(|section| section.chars().count())
         .max()
         .unwrap_or(0);
-    for location in &preset.sections {
-        let header = format!("[{}]", display(&location.section));
-        let _ = writeln!(
-            out,
-            "  {header:<width$}  {}:{}",
-            display(&location.file.display().to_string()),
-            location.line
-        );
+    for (location, section) in preset.sections.iter().zip(&sections) {
+        out.push_str("  [");
+        out.push_str(section);
+        out.push(']');
+        out.extend(std::iter::repeat_n(
+            ' ',
+            width - section.chars().count() + 2,
+        ));
+        match location.file.to_str() {
+            Some(file) => out.push_str(&shown(file)),
+            None => out.push_str(&display(&location.file.display().to_string())),
+        }
+        let _ = writeln!(out, ":{}", location.line);
     }
-    out
+}
+
+/// `text` as [`display`] shows it, copied only when it must be escaped.
+fn shown(text: &str) -> Cow<'_, str> {
+    if has_control(text) {
+        Cow::Owned(display(text))
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 fn to_json(preset: &PresetInfo) -> Value {

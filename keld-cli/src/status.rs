@@ -2,12 +2,14 @@
 //! freshness check for monitoring (`--max-age`), or the newest snapshot asked of
 //! restic (`--repository`). docs/operations.md says what each form prints.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use jiff::Timestamp;
 use keld_config::{Config, Request, shell};
 use keld_hooks::{
-    Freshness, Invocation, Lister, Record, Row, SnapshotQuery, SnapshotsError, format_age,
+    Freshness, Invocation, Lister, Record, RecordLog, Row, SnapshotQuery, SnapshotsError,
+    format_age,
 };
 use serde_json::{Value, json};
 
@@ -30,20 +32,22 @@ pub(crate) fn status(
     }
     let host = ctx.host();
     let state_dir = host.state_dir().ok_or(CliError::NoStateDir)?;
-    let records = keld_hooks::read_records(&state_dir).map_err(|source| CliError::Records {
+    let records = RecordLog::read(&state_dir).map_err(|source| CliError::Records {
         path: keld_hooks::records_path(&state_dir),
         source,
     })?;
     let now = Timestamp::now();
     if let Some(max_age) = args.max_age {
+        // Every preset with a backup in the records, and its newest successful one.
+        let backups = records.newest_successes("backup");
         let presets = if presets.is_empty() {
-            backed_up_presets(&records)
+            backups.keys().cloned().collect()
         } else {
             presets.to_vec()
         };
-        return Ok(max_age_check(&records, &presets, max_age, now, args.json));
+        return Ok(max_age_check(&backups, &presets, max_age, now, args.json));
     }
-    let rows = keld_hooks::rows(&records, presets);
+    let rows = records.rows(presets);
     let text = if args.json {
         json_rows(&rows)
     } else {
@@ -52,21 +56,9 @@ pub(crate) fn status(
     crate::write_stdout(text.as_bytes())
 }
 
-/// Every preset with a `backup` in the records.
-fn backed_up_presets(records: &[Record]) -> Vec<String> {
-    let mut presets: Vec<String> = records
-        .iter()
-        .filter(|record| record.command == "backup")
-        .map(|record| record.preset.clone())
-        .collect();
-    presets.sort();
-    presets.dedup();
-    presets
-}
-
 /// `--max-age`: a line per preset (stale ones on stderr), exit 1 when any is stale.
 fn max_age_check(
-    records: &[Record],
+    backups: &BTreeMap<String, Option<Timestamp>>,
     presets: &[String],
     max_age: Duration,
     now: Timestamp,
@@ -76,7 +68,10 @@ fn max_age_check(
     let mut stale = false;
     let mut shown = Vec::new();
     for preset in presets {
-        let freshness = keld_hooks::freshness(records, preset, max_age, now);
+        let freshness = match backups.get(preset).copied().flatten() {
+            Some(time) => keld_hooks::judge(time, max_age, now),
+            None => Freshness::Never,
+        };
         stale |= !matches!(freshness, Freshness::Fresh(_));
         shown.push((preset, freshness));
     }

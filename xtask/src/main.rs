@@ -23,18 +23,27 @@ glibc, linked statically: no dynamic loader at start-up) and checks it runs.
 bench:
 Measures keld's cost around restic: wrapper overhead against running the same
 restic command directly and through crestic (interleaved in one run), peak RSS
-while supervising, the interactive mode (10,000 snapshots, a 100,000-entry
-tree, the first screen of the real keld on a pseudo-terminal), a restore
-drill against the restic commands it runs, and the keld-config resolution
-benchmark.
+while supervising, the 50-file benchmark config end to end (a run and `keld
+presets`), what the run record and the preset lock add, `keld status` over a
+full history, the interactive mode (10,000 snapshots, a 100,000-entry tree,
+the first screen of the real keld on a pseudo-terminal), a restore drill
+against the restic commands it runs, and the divan benchmarks of keld-config
+(resolution), keld-hooks (records, the lock) and keld-supervise (spawning
+restic).
 
 options:
-  --runs N            timed rounds of (direct, keld, crestic); default 300
+  --runs N            timed rounds of each step; default 300 (at most 100 for
+                      the 50-file config and keld status)
+  --baseline PATH     another keld binary (an earlier build) timed beside
+                      target/dist/keld in every step
   --crestic PATH      the crestic script to run (default: `crestic` from PATH)
   --no-crestic        leave crestic out
+  --no-large          skip the 50-file config
+  --no-records        skip records and the lock
+  --no-status         skip keld status
   --interactive-runs N  runs of each interactive-mode figure; default 20
   --no-interactive    skip the interactive-mode figures
-  --no-config-bench   skip `cargo bench -p keld-config`
+  --no-divan          skip the divan benchmarks (also --no-config-bench)
   --no-dynamic        leave out the plain `cargo build --release` binary
   --drill-runs N      rounds of the drill figure (keld drill against the restic
                       ls + restore it needs, 10,000 files); default 20

@@ -11,52 +11,20 @@ use std::hint::black_box;
 
 use keld_config::{Config, Environment, Request, Source};
 
+mod fixture;
+
 fn main() {
     divan::main();
 }
 
-const FILES: usize = 50;
-/// Plain presets; split halves are added on top so the total is 1,000.
-const PLAIN: usize = 800;
-const PREFIXES: usize = 100;
-const SUFFIXES: usize = 100;
-const COMMANDS: [&str; 3] = ["backup", "forget", "check"];
-
-/// The names of all 1,000 presets.
-fn preset_names() -> Vec<String> {
-    (0..PLAIN)
-        .map(|n| format!("p{n}"))
-        .chain((0..PREFIXES).map(|n| format!("\"what{n}@\"")))
-        .chain((0..SUFFIXES).map(|n| format!("\"@where{n}\"")))
-        .collect()
-}
-
-/// One preset table and three command sections per preset (4,000 sections), spread
-/// over 50 files so that merging and file precedence are exercised.
+/// The 50-file benchmark config (`fixture.rs`), as keld would read it from
+/// `/etc/keld/conf.d`.
 fn sources() -> Vec<Source> {
-    let mut texts = vec![String::new(); FILES];
-    texts[0].push_str("[global]\nrepo = \"/srv/restic\"\nbase = \"/data\"\n[global.environ]\nRESTIC_CACHE_DIR = \"~/.cache/restic\"\n");
-    for (index, name) in preset_names().iter().enumerate() {
-        let table = &mut texts[index % FILES];
-        table.push_str(&format!(
-            "[{name}]\ntag = [\"{index}\", \"t\"]\npassword-file = \"${{global.base}}/pass-{index}\"\n\
-             _workdir = \"~/w{index}\"\n[{name}.environ]\nB2_ACCOUNT_ID = \"id{index}\"\n\
-             B2_ACCOUNT_KEY_COMMAND = \"pass show b2/{index}\"\n"
-        ));
-        for (offset, command) in COMMANDS.iter().enumerate() {
-            let file = &mut texts[(index + offset + 1) % FILES];
-            file.push_str(&format!(
-                "[{name}.{command}]\nexclude = \"\"\"\n*.tmp\n*.cache\n\"\"\"\nhost = \"h{index}\"\n\
-                 one-file-system = true\nverbose = 2\n_arguments = [\"/home/{index}\", \"~/x\"]\n\
-                 _pre_hooks = [\"echo pre {index}\"]\n"
-            ));
-        }
-    }
-    texts
+    fixture::texts(&[])
         .into_iter()
         .enumerate()
         .map(|(n, text)| Source {
-            path: format!("/etc/keld/conf.d/{n:02}.toml").into(),
+            path: format!("/etc/keld/conf.d/{}", fixture::file_name(n)).into(),
             text,
         })
         .collect()

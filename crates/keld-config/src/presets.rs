@@ -109,12 +109,16 @@ impl Presets {
         let suffixes = indices(PresetKind::Suffix);
         // A full split preset's sections come after those of its halves, as a
         // resolution applies them.
-        let by_name: BTreeMap<String, Vec<SectionLocation>> = defined
-            .iter()
-            .map(|info| (info.name.clone(), info.sections.clone()))
+        let splits: Vec<usize> = (0..defined.len())
+            .filter(|&index| defined[index].kind == PresetKind::Split)
             .collect();
-        for info in &mut defined {
-            if info.kind == PresetKind::Split {
+        if !splits.is_empty() {
+            let by_name: BTreeMap<String, Vec<SectionLocation>> = defined
+                .iter()
+                .map(|info| (info.name.clone(), info.sections.clone()))
+                .collect();
+            for index in splits {
+                let info = &mut defined[index];
                 info.sections = chain(&info.name)
                     .iter()
                     .filter_map(|table| by_name.get(table))

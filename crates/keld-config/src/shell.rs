@@ -25,6 +25,21 @@ pub fn is_control(c: char) -> bool {
         || ('\u{2066}'..='\u{2069}').contains(&c)
 }
 
+/// Whether `text` holds a character that [`is_control`]: printable ASCII text, what
+/// names, paths and values nearly always are, is told apart byte by byte, without
+/// the Unicode tables.
+///
+/// ```
+/// use keld_config::shell::has_control;
+/// assert!(!has_control("/etc/keld/conf.d/10-home.toml"));
+/// assert!(!has_control("Zürich"));
+/// assert!(has_control("a\u{1b}[2K"));
+/// assert!(has_control("\u{202e}txt.exe"));
+/// ```
+pub fn has_control(text: &str) -> bool {
+    text.bytes().any(|byte| !(b' '..=b'~').contains(&byte)) && text.chars().any(is_control)
+}
+
 /// How `c` is written inside bash's `$'...'` quotes when it must not appear raw
 /// (`\n`, `\x1b`, `\u202e`), or `None` when it may. `'` and `\` are escaped by
 /// [`quote`] too, but are no control characters, so they are `None` here.
@@ -73,7 +88,7 @@ fn push_escaped(out: &mut String, text: &str) {
 /// treats specially, in single quotes (with `'` written as `'\''`) otherwise, and in
 /// bash's `$'...'` form with escapes when it holds a control character.
 pub fn quote(word: &str) -> String {
-    if word.chars().any(is_control) {
+    if has_control(word) {
         return ansi_c(word);
     }
     let plain = !word.is_empty()
@@ -115,7 +130,7 @@ where
 /// a control character; then in bash's `$'...'` form, so a newline shows as `\n` and
 /// an escape sequence cannot act on the terminal.
 pub fn display(text: &str) -> String {
-    if text.chars().any(is_control) {
+    if has_control(text) {
         ansi_c(text)
     } else {
         text.to_owned()

@@ -97,8 +97,8 @@ pub use program::{
 };
 pub use purpose::Purpose;
 pub use record::{
-    OLD_RECORDS_FILE, ProcessInfo, RECORDS_FILE, ROTATE_AT, Record, append as append_record,
-    format_time, read_all as read_records, records_path,
+    OLD_RECORDS_FILE, ProcessInfo, RECORDS_FILE, ROTATE_AT, Record, RecordLog,
+    append as append_record, format_time, read_all as read_records, records_path,
 };
 pub use recorder::Recorder;
 pub use report::{

@@ -8,8 +8,8 @@
 //! second run prints.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Read as _, Seek as _, Write as _};
-use std::os::unix::fs::OpenOptionsExt;
+use std::io::{self, Read as _};
+use std::os::unix::fs::{FileExt as _, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -144,11 +144,14 @@ pub(crate) fn acquire(
             .open(&path)
             .map_err(io)?;
         match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
-            Ok(mut lock) => {
+            Ok(lock) => {
                 let text = serde_json::to_string(&request.me).unwrap_or_default();
-                lock.set_len(0)
-                    .and_then(|()| lock.rewind())
-                    .and_then(|()| lock.write_all(text.as_bytes()))
+                // Written over the previous holder's text, then cut to its length: a
+                // file truncated to zero first is flushed to disk when it is closed
+                // (ext4 does, so that a file rewritten in place survives a crash), which
+                // made each locked run wait for the disk.
+                lock.write_all_at(text.as_bytes(), 0)
+                    .and_then(|()| lock.set_len(text.len() as u64))
                     .map_err(io)?;
                 return Ok(PresetLock { _lock: lock, path });
             }
@@ -176,4 +179,58 @@ fn read_holder(path: &Path) -> Option<Holder> {
     let mut text = String::new();
     File::open(path).ok()?.read_to_string(&mut text).ok()?;
     serde_json::from_str(&text).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request<'a>(state_dir: &'a Path, command: &str) -> LockRequest<'a> {
+        LockRequest {
+            state_dir,
+            preset: "home@nas",
+            wait: Duration::ZERO,
+            me: Holder {
+                pid: 7,
+                command: command.to_owned(),
+                started: "2026-12-06T02:00:00.000Z".to_owned(),
+            },
+        }
+    }
+
+    #[test]
+    fn the_lock_file_names_only_the_current_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        let long = request(&state, "a-command-word-much-longer-than-the-next-one");
+        let lock = acquire(&long, &mut |_| {}, &|| None).unwrap();
+        let path = lock.path().to_owned();
+        assert_eq!(read_holder(&path), Some(long.me.clone()));
+        drop(lock);
+        // A shorter text replaces a longer one whole: nothing of it is left behind.
+        let short = request(&state, "backup");
+        let lock = acquire(&short, &mut |_| {}, &|| None).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            serde_json::to_string(&short.me).unwrap()
+        );
+        drop(lock);
+    }
+
+    #[test]
+    fn a_held_lock_is_not_taken_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        let first = request(&state, "backup");
+        let _held = acquire(&first, &mut |_| {}, &|| None).unwrap();
+        let second = request(&state, "check");
+        let mut told = None;
+        let error =
+            acquire(&second, &mut |holder| told = holder.cloned(), &|| None).expect_err("held");
+        assert!(
+            matches!(&error, LockError::Held { holder: Some(holder), .. } if *holder == first.me),
+            "{error:?}"
+        );
+        assert_eq!(told, None, "no wait asked for, none announced");
+    }
 }

@@ -5,6 +5,8 @@
 //! `runs.jsonl.1` before the next line is appended; that happens under an exclusive
 //! `flock` on `runs.lock`, so two runs never both rotate and no line is lost.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write as _};
 use std::os::unix::fs::OpenOptionsExt;
@@ -223,20 +225,131 @@ fn private(path: &Path, append: bool) -> io::Result<File> {
 /// `runs.jsonl`). A line that is not a record (a crash mid-write, a hand edit) is
 /// skipped; missing files are no records.
 pub fn read_all(state_dir: &Path) -> io::Result<Vec<Record>> {
-    let mut records = Vec::new();
-    for name in [OLD_RECORDS_FILE, RECORDS_FILE] {
-        let text = match fs::read(state_dir.join(name)) {
-            Ok(text) => text,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
-            Err(error) => return Err(error),
-        };
-        records.extend(
-            text.split(|&byte| byte == b'\n')
-                .filter(|line| !line.is_empty())
-                .filter_map(|line| serde_json::from_slice::<Record>(line).ok()),
-        );
+    Ok(RecordLog::read(state_dir)?.records())
+}
+
+/// The records of a state directory as read from disk (`runs.jsonl.1`, then
+/// `runs.jsonl`), each line parsed only when it is asked for.
+///
+/// A full history holds thousands of records, and most questions need a few: the
+/// newest run and the newest success of each preset and command ([`RecordLog::rows`]),
+/// the newest success of one ([`RecordLog::newest_success`]). Those read each line
+/// for its preset, command, result and finishing time only, without copying
+/// anything, and read a line whole only when it is the answer; a line that is not a
+/// record is skipped wherever it is, exactly as [`read_all`] skips it.
+#[derive(Debug, Clone, Default)]
+pub struct RecordLog {
+    /// The files' contents, oldest first.
+    files: Vec<Vec<u8>>,
+}
+
+/// What a line says about its run, read without copying anything.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Summary<'a> {
+    #[serde(borrow)]
+    pub(crate) preset: Cow<'a, str>,
+    #[serde(borrow)]
+    pub(crate) command: Cow<'a, str>,
+    #[serde(borrow)]
+    pub(crate) finished: Cow<'a, str>,
+    pub(crate) result: RunResult,
+}
+
+impl RecordLog {
+    /// Reads both records files of `state_dir`; missing files hold no records.
+    pub fn read(state_dir: &Path) -> io::Result<Self> {
+        let mut files = Vec::with_capacity(2);
+        for name in [OLD_RECORDS_FILE, RECORDS_FILE] {
+            match fs::read(state_dir.join(name)) {
+                Ok(text) => files.push(text),
+                Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(Self { files })
     }
-    Ok(records)
+
+    /// The non-empty lines that are UTF-8, newest first: a line that is not UTF-8
+    /// is no record (JSON is UTF-8), and a line checked once is not checked again
+    /// for each string in it.
+    fn lines_newest_first(&self) -> impl Iterator<Item = &str> {
+        self.files.iter().rev().flat_map(|text| {
+            let mut end = text.len();
+            memchr::memrchr_iter(b'\n', text)
+                .chain(std::iter::once(usize::MAX))
+                .map(move |newline| {
+                    let start = newline.wrapping_add(1);
+                    let line = &text[start..end];
+                    end = newline.min(text.len());
+                    line
+                })
+                .filter(|line| !line.is_empty())
+                .filter_map(|line| std::str::from_utf8(line).ok())
+        })
+    }
+
+    /// Each line that can be summarised, newest first, with the line itself.
+    pub(crate) fn summaries(&self) -> impl Iterator<Item = (Summary<'_>, &str)> {
+        self.lines_newest_first()
+            .filter_map(|line| Some((serde_json::from_str(line).ok()?, line)))
+    }
+
+    /// The record a line holds, if it is one.
+    pub(crate) fn parse(line: &str) -> Option<Record> {
+        serde_json::from_str(line).ok()
+    }
+
+    /// Every readable record, oldest first.
+    pub fn records(&self) -> Vec<Record> {
+        let mut records: Vec<Record> = self.lines_newest_first().filter_map(Self::parse).collect();
+        records.reverse();
+        records
+    }
+
+    /// When the newest `success` or `warning` run of `preset` and `command` finished
+    /// (the latest finishing time among them, should lines be out of order).
+    pub fn newest_success(&self, preset: &str, command: &str) -> Option<Timestamp> {
+        self.newest_successes_of(command, |name| name == preset)
+            .remove(preset)
+            .flatten()
+    }
+
+    /// Every preset with a record of `command`, and when its newest `success` or
+    /// `warning` run of it finished ([`RecordLog::newest_success`]; `None` when it
+    /// has none), read in one pass over the records.
+    pub fn newest_successes(&self, command: &str) -> BTreeMap<String, Option<Timestamp>> {
+        self.newest_successes_of(command, |_| true)
+    }
+
+    fn newest_successes_of(
+        &self,
+        command: &str,
+        wanted: impl Fn(&str) -> bool,
+    ) -> BTreeMap<String, Option<Timestamp>> {
+        let mut found: BTreeMap<String, Option<Timestamp>> = BTreeMap::new();
+        for (summary, line) in self.summaries() {
+            if summary.command != command || !wanted(&summary.preset) {
+                continue;
+            }
+            let known = found.get(summary.preset.as_ref()).copied();
+            let finished = summary
+                .result
+                .is_success()
+                .then(|| summary.finished.parse::<Timestamp>().ok())
+                .flatten()
+                .filter(|finished| known.flatten().is_none_or(|newest| *finished > newest));
+            // Only a line that would change the answer is read whole, to be sure it
+            // is a record.
+            if (known.is_some() && finished.is_none()) || Self::parse(line).is_none() {
+                continue;
+            }
+            let entry = found.entry(summary.preset.into_owned()).or_default();
+            if finished.is_some() {
+                *entry = finished;
+            }
+        }
+        found
+    }
 }
 
 /// Where the records of `state_dir` are.

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use crate::invocation::Invocation;
 use crate::metrics;
 use crate::purpose::Purpose;
-use crate::record::{self, ProcessInfo, Record};
+use crate::record::{self, ProcessInfo, Record, RecordLog};
 use crate::report::{Event, Observer};
 
 /// Records each finished run and writes its metrics; collects warnings for the
@@ -75,18 +75,14 @@ impl Recorder {
         let recorded = self
             .state_dir
             .as_deref()
-            .and_then(|dir| record::read_all(dir).ok())
-            .unwrap_or_default();
-        recorded
-            .iter()
-            .chain(std::iter::once(latest))
-            .filter(|other| {
-                other.preset == latest.preset
-                    && other.command == latest.command
-                    && other.result.is_success()
-            })
-            .filter_map(Record::finished_at)
-            .max()
+            .and_then(|dir| RecordLog::read(dir).ok())
+            .and_then(|log| log.newest_success(&latest.preset, &latest.command));
+        let latest = latest
+            .result
+            .is_success()
+            .then(|| latest.finished_at())
+            .flatten();
+        recorded.max(latest)
     }
 }
 

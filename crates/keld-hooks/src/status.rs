@@ -1,12 +1,13 @@
 //! What the records say about each preset: its last run, its last success, and
 //! whether that success is fresh enough (`keld status`, docs/operations.md).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use jiff::Timestamp;
 
-use crate::record::Record;
+use crate::record::{Record, RecordLog};
 
 /// One preset and command as the records know it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,26 +26,111 @@ pub struct Row {
 /// [`crate::read_records`] returns them), only for `presets` when any are given,
 /// sorted by preset and command.
 pub fn rows(records: &[Record], presets: &[String]) -> Vec<Row> {
-    let mut rows: BTreeMap<(&str, &str), Row> = BTreeMap::new();
-    for record in records {
-        if !presets.is_empty() && !presets.contains(&record.preset) {
-            continue;
-        }
-        let row = rows
-            .entry((&record.preset, &record.command))
-            .or_insert_with(|| Row {
-                preset: record.preset.clone(),
-                command: record.command.clone(),
-                last: record.clone(),
-                last_success: None,
-            });
-        // Records are appended in finishing order; a later line is a later run.
-        row.last = record.clone();
-        if record.result.is_success() {
-            row.last_success = Some(record.clone());
+    newest_rows(
+        records.iter().rev().map(|record| {
+            let key = (record.preset.as_str(), record.command.as_str());
+            (key, record.result.is_success(), || Some(record.clone()))
+        }),
+        presets,
+    )
+}
+
+impl RecordLog {
+    /// [`rows`] of these records: each line is read whole only when it is a row's
+    /// newest run or newest success.
+    pub fn rows(&self, presets: &[String]) -> Vec<Row> {
+        newest_rows(
+            self.summaries().map(|(summary, line)| {
+                let key = (summary.preset, summary.command);
+                (key, summary.result.is_success(), move || {
+                    RecordLog::parse(line)
+                })
+            }),
+            presets,
+        )
+    }
+
+    /// [`freshness`] of `preset` judged by these records.
+    pub fn freshness(&self, preset: &str, max_age: Duration, now: Timestamp) -> Freshness {
+        match self.newest_success(preset, "backup") {
+            None => Freshness::Never,
+            Some(time) => judge(time, max_age, now),
         }
     }
-    rows.into_values().collect()
+}
+
+/// The rows of records given newest first, each as its preset and command, whether
+/// it is a success, and the record itself (`None` for a line that is not one, which
+/// is then passed over). A record is made only when it is a row's newest run or
+/// newest success: records are appended in finishing order, so a later line is a
+/// later run.
+fn newest_rows<K, F>(
+    newest_first: impl Iterator<Item = (K, bool, F)>,
+    presets: &[String],
+) -> Vec<Row>
+where
+    K: PairKey,
+    F: FnOnce() -> Option<Record>,
+{
+    // preset → command → (newest run, newest success)
+    let mut found: BTreeMap<String, BTreeMap<String, (Record, Option<Record>)>> = BTreeMap::new();
+    for (key, success, record) in newest_first {
+        let (preset, command) = key.pair();
+        if !presets.is_empty() && !presets.iter().any(|wanted| wanted == preset) {
+            continue;
+        }
+        match found
+            .get_mut(preset)
+            .and_then(|commands| commands.get_mut(command))
+        {
+            Some((_, Some(_))) => {}
+            Some((_, newest_success)) => {
+                if success && let Some(record) = record() {
+                    *newest_success = Some(record);
+                }
+            }
+            None => {
+                let Some(record) = record() else {
+                    continue;
+                };
+                let newest_success = success.then(|| record.clone());
+                found
+                    .entry(record.preset.clone())
+                    .or_default()
+                    .insert(record.command.clone(), (record, newest_success));
+            }
+        }
+    }
+    found
+        .into_iter()
+        .flat_map(|(preset, commands)| {
+            commands
+                .into_iter()
+                .map(move |(command, (last, last_success))| Row {
+                    preset: preset.clone(),
+                    command,
+                    last,
+                    last_success,
+                })
+        })
+        .collect()
+}
+
+/// A preset and command, borrowed or not.
+trait PairKey {
+    fn pair(&self) -> (&str, &str);
+}
+
+impl PairKey for (&str, &str) {
+    fn pair(&self) -> (&str, &str) {
+        (self.0, self.1)
+    }
+}
+
+impl PairKey for (Cow<'_, str>, Cow<'_, str>) {
+    fn pair(&self) -> (&str, &str) {
+        (&self.0, &self.1)
+    }
 }
 
 /// How fresh a preset's backups are.
@@ -191,6 +277,130 @@ mod tests {
         assert!(all[1].last_success.is_some(), "a warning counts");
         assert_eq!(all[2].last_success, None, "a skipped run is no success");
         assert_eq!(rows(&records, &["work".to_owned()]).len(), 1);
+    }
+
+    /// A records file of these lines, each ended by a newline unless `last_open`.
+    fn log_of(old: &[Vec<u8>], current: &[Vec<u8>], last_open: bool) -> RecordLog {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |lines: &[Vec<u8>]| {
+            let mut text = lines.join(&b'\n');
+            if !lines.is_empty() && !last_open {
+                text.push(b'\n');
+            }
+            text
+        };
+        std::fs::write(dir.path().join(crate::OLD_RECORDS_FILE), file(old)).unwrap();
+        std::fs::write(dir.path().join(crate::RECORDS_FILE), file(current)).unwrap();
+        RecordLog::read(dir.path()).unwrap()
+    }
+
+    fn line(record: &Record) -> Vec<u8> {
+        serde_json::to_vec(record).unwrap()
+    }
+
+    /// Records with lines that are none among them, where they would be a row's
+    /// newest run or newest success: read lazily, the log gives what reading every
+    /// record gives.
+    #[test]
+    fn the_log_answers_as_every_record_read_would() {
+        let ok = |preset: &str, command: &str, finished: &str, result| {
+            line(&record(preset, command, finished, result))
+        };
+        let mut bad_pid = ok(
+            "home",
+            "backup",
+            "2026-12-03T00:00:00.000Z",
+            RunResult::Success,
+        );
+        let text = String::from_utf8(bad_pid.clone())
+            .unwrap()
+            .replace("\"pid\":1", "\"pid\":-1");
+        bad_pid = text.into_bytes();
+        let old = vec![
+            ok(
+                "home",
+                "backup",
+                "2026-12-01T00:00:00.000Z",
+                RunResult::Success,
+            ),
+            ok(
+                "home",
+                "check",
+                "2026-12-01T01:00:00.000Z",
+                RunResult::Failed,
+            ),
+            b"{\"version\":1,\"preset\":\"gone\"".to_vec(),
+            ok(
+                "work",
+                "backup",
+                "2026-12-01T02:00:00.000Z",
+                RunResult::Warning,
+            ),
+        ];
+        let current = vec![
+            ok(
+                "home",
+                "backup",
+                "2026-12-02T00:00:00.000Z",
+                RunResult::Failed,
+            ),
+            b"\xff\xfe not a record".to_vec(),
+            // Newest for `home backup`, and a success: but not a record.
+            bad_pid,
+            ok(
+                "work",
+                "backup",
+                "2026-12-04T00:00:00.000Z",
+                RunResult::Skipped,
+            ),
+            // Written while the run was cut short: half a line, no newline.
+            ok(
+                "home",
+                "check",
+                "2026-12-05T00:00:00.000Z",
+                RunResult::Success,
+            )[..40]
+                .to_vec(),
+        ];
+        for last_open in [false, true] {
+            let log = log_of(&old, &current, last_open);
+            let records = log.records();
+            assert_eq!(records.len(), 5, "the whole, readable lines");
+            assert_eq!(log.rows(&[]), rows(&records, &[]));
+            let home = ["home".to_owned()];
+            assert_eq!(log.rows(&home), rows(&records, &home));
+            let all = log.rows(&[]);
+            assert_eq!(all.len(), 3);
+            assert_eq!(all[0].last.finished, "2026-12-02T00:00:00.000Z");
+            assert_eq!(
+                all[0].last_success.as_ref().map(|r| r.finished.as_str()),
+                Some("2026-12-01T00:00:00.000Z")
+            );
+            let now: Timestamp = "2026-12-06T00:00:00Z".parse().unwrap();
+            let day = Duration::from_secs(86_400);
+            for preset in ["home", "work", "gone"] {
+                assert_eq!(
+                    log.freshness(preset, 3 * day, now),
+                    freshness(&records, preset, 3 * day, now),
+                    "{preset}"
+                );
+            }
+            assert_eq!(
+                log.newest_success("home", "check"),
+                None,
+                "the only success is half a line"
+            );
+            // Every preset with a backup, the newest success of each as found alone.
+            let backups = log.newest_successes("backup");
+            let presets: Vec<&str> = backups.keys().map(String::as_str).collect();
+            assert_eq!(presets, ["home", "work"]);
+            for (preset, time) in &backups {
+                assert_eq!(log.newest_success(preset, "backup"), *time);
+            }
+            let checks = log.newest_successes("check");
+            assert_eq!(checks.get("home"), Some(&None), "a check, but no success");
+        }
+        assert!(RecordLog::default().rows(&[]).is_empty());
     }
 
     #[test]

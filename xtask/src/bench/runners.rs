@@ -17,6 +17,8 @@ pub(crate) struct Runners {
     pub(crate) keld: PathBuf,
     /// The plain `cargo build --release` binary, for comparison.
     pub(crate) keld_dynamic: Option<PathBuf>,
+    /// Another keld binary to time beside these (`--baseline`).
+    pub(crate) baseline: Option<PathBuf>,
     pub(crate) crestic: Option<PathBuf>,
     base_env: Vec<(OsString, OsString)>,
     keld_config: PathBuf,
@@ -31,6 +33,8 @@ pub(crate) enum Contender {
     Keld,
     /// The same run with the plain (dynamically linked) release build.
     KeldDynamic,
+    /// The same run with the binary given with `--baseline`.
+    Baseline,
     /// `keld --show-command`: keld's own start-up and resolution, running nothing.
     KeldShow,
     Crestic,
@@ -42,6 +46,7 @@ impl Contender {
             Contender::Direct => "restic directly",
             Contender::Keld => "keld",
             Contender::KeldDynamic => "keld, plain `cargo build --release`",
+            Contender::Baseline => "baseline keld (--baseline)",
             Contender::KeldShow => "keld --show-command (runs nothing)",
             Contender::Crestic => "crestic",
         }
@@ -53,6 +58,7 @@ impl Runners {
     pub(crate) fn new(
         keld: PathBuf,
         keld_dynamic: Option<PathBuf>,
+        baseline: Option<PathBuf>,
         crestic: Option<PathBuf>,
         fixture: &Fixture,
     ) -> Result<Self, String> {
@@ -69,6 +75,7 @@ impl Runners {
             argv: Vec::new(),
             keld,
             keld_dynamic,
+            baseline,
             crestic,
             base_env,
             keld_config: fixture.keld_config.clone(),
@@ -122,6 +129,7 @@ impl Runners {
             Contender::Direct => Path::new(&self.argv[0]),
             Contender::Keld | Contender::KeldShow => &self.keld,
             Contender::KeldDynamic => self.keld_dynamic.as_deref().unwrap_or(&self.keld),
+            Contender::Baseline => self.baseline.as_deref().unwrap_or(&self.keld),
             Contender::Crestic => self.crestic.as_deref().unwrap_or(Path::new("crestic")),
         };
         let mut command = Command::new(program);
@@ -135,7 +143,10 @@ impl Runners {
             Contender::Direct => {
                 command.args(&self.argv[1..]).envs(CONFIG_ENV);
             }
-            Contender::Keld | Contender::KeldDynamic | Contender::KeldShow => {
+            Contender::Keld
+            | Contender::KeldDynamic
+            | Contender::Baseline
+            | Contender::KeldShow => {
                 command
                     .env("KELD_EXECUTABLE", &self.restic)
                     .env("KELD_NONINTERACTIVE", "1")
@@ -200,6 +211,7 @@ pub(crate) struct Samples {
     pub(crate) direct: Vec<Duration>,
     pub(crate) keld: Vec<Duration>,
     pub(crate) keld_dynamic: Vec<Duration>,
+    pub(crate) baseline: Vec<Duration>,
     pub(crate) keld_show: Vec<Duration>,
     pub(crate) crestic: Vec<Duration>,
 }
@@ -210,6 +222,9 @@ pub(crate) fn interleave(runners: &Runners, warmup: usize, rounds: usize) -> io:
     let mut contenders = vec![Contender::Direct, Contender::Keld];
     if runners.keld_dynamic.is_some() {
         contenders.push(Contender::KeldDynamic);
+    }
+    if runners.baseline.is_some() {
+        contenders.push(Contender::Baseline);
     }
     if runners.crestic.is_some() {
         contenders.push(Contender::Crestic);
@@ -226,6 +241,7 @@ pub(crate) fn interleave(runners: &Runners, warmup: usize, rounds: usize) -> io:
                 Contender::Direct => samples.direct.push(elapsed),
                 Contender::Keld => samples.keld.push(elapsed),
                 Contender::KeldDynamic => samples.keld_dynamic.push(elapsed),
+                Contender::Baseline => samples.baseline.push(elapsed),
                 Contender::KeldShow => samples.keld_show.push(elapsed),
                 Contender::Crestic => samples.crestic.push(elapsed),
             }
