@@ -2,10 +2,7 @@
 //! run pipeline, and its report rendered as text or JSON (docs/drill.md).
 
 use std::fmt::Write as _;
-use std::path::Path;
 
-use jiff::Timestamp;
-use jiff::tz::TimeZone;
 use keld_config::Config;
 use keld_hooks::{Drill, DrillError, DrillOptions, DrillReport, FileVerdict, Verdict};
 use miette::Diagnostic;
@@ -67,13 +64,13 @@ pub(crate) fn drill(
     }
     if let Some(error) = &report.error {
         error::report(&Failure::of(error, &preset), ctx);
-    } else if report.files.iter().any(|file| file.verdict.fails()) {
-        error::report(&Failure::files(&report), ctx);
+    } else if let Some(message) = report.failed_files() {
+        error::report(&Failure::files(message), ctx);
     }
     let text = if args.json || cli.json {
         json_report(&report)
     } else {
-        text_report(&report)
+        report.text()
     };
     crate::write_stdout(text.as_bytes())?;
     Ok(report.run.exit_code)
@@ -128,92 +125,18 @@ impl Diagnostic for Failure {
 
 impl Failure {
     fn of(error: &DrillError, preset: &str) -> Self {
-        let preset = keld_config::shell::quote(preset);
-        let help = match error {
-            DrillError::NoSnapshot { .. } => format!(
-                "back up first (`keld -p {preset} backup`), or name a snapshot: \
-                 `keld -p {preset} drill SNAPSHOT`"
-            ),
-            DrillError::UnknownSnapshot { .. } => format!(
-                "`keld -p {preset} snapshots` lists the snapshots of this preset's repository"
-            ),
-            DrillError::NothingToDrill { .. } => {
-                "raise --max-size, or drill another snapshot".to_owned()
-            }
-            DrillError::Restic {
-                step: "restore", ..
-            } => format!(
-                "files restic did not give back are `not_restored`; keld exits with restic's \
-                 code. `keld -p {preset} check --read-data` reads every pack of the repository"
-            ),
-            DrillError::Restic { step, .. } => format!(
-                "keld exits with restic's code; `keld -p {preset} {step}` shows the same \
-                 failure"
-            ),
-            DrillError::Run(_) | DrillError::Capture { .. } => {
-                "nothing was restored; fix the preset's restic or its environment".to_owned()
-            }
-            DrillError::Output { .. } => {
-                "keld reads the JSON of restic 0.14 and later; check which restic runs \
-                 (KELD_EXECUTABLE)"
-                    .to_owned()
-            }
-            DrillError::Scratch { .. } => {
-                "set TMPDIR to a directory this user can write".to_owned()
-            }
-            DrillError::Interrupted { .. } => {
-                "the drill's directory was removed; run the drill again".to_owned()
-            }
-        };
         Self {
             message: keld_config::mask_url_passwords(&error.to_string()),
-            help,
+            help: error.help(preset),
         }
     }
 
-    fn files(report: &DrillReport) -> Self {
-        let count = |verdict| report.count(verdict);
+    fn files(message: String) -> Self {
         Self {
-            message: format!(
-                "{} of {} files failed the drill: {} mismatch, {} not_restored",
-                count(Verdict::Mismatch) + count(Verdict::NotRestored),
-                report.files.len(),
-                count(Verdict::Mismatch),
-                count(Verdict::NotRestored)
-            ),
-            help: "`mismatch`: restic gave back other bytes than the live file has, which was \
-                   not modified since the snapshot: suspect the backup or the disk. \
-                   `not_restored`: restic could not give the file back. --json has the details"
-                .to_owned(),
+            message,
+            help: keld_hooks::FAILED_FILES_HELP.to_owned(),
         }
     }
-}
-
-/// One line per file, then the summary.
-fn text_report(report: &DrillReport) -> String {
-    let mut out = String::new();
-    for file in &report.files {
-        let _ = writeln!(out, "{:<7} {}", file.verdict.as_str(), shown(&file.live));
-    }
-    if let Some(snapshot) = &report.snapshot
-        && !report.files.is_empty()
-    {
-        let errors = report.count(Verdict::Unreadable)
-            + report.count(Verdict::Mismatch)
-            + report.count(Verdict::NotRestored);
-        let _ = writeln!(
-            out,
-            "drill {}: {} files from snapshot {} ({}): {} ok, {} changed, {} missing, {errors} errors",
-            keld_config::shell::display(&report.preset),
-            report.files.len(),
-            snapshot.short(),
-            local(&snapshot.time),
-            report.count(Verdict::Ok),
-            report.count(Verdict::Changed),
-            report.count(Verdict::Missing),
-        );
-    }
-    out
 }
 
 /// `--json`: the whole drill as one object, its fields in this order
@@ -330,68 +253,4 @@ fn hex(bytes: &[u8]) -> String {
         let _ = write!(text, "{byte:02x}");
     }
     text
-}
-
-/// A path as one line of text: as it is, unless it holds a control character or bytes
-/// that are not UTF-8; then in bash's `$'...'` form with those escaped.
-fn shown(path: &Path) -> String {
-    let bytes = path.as_os_str().as_encoded_bytes();
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return keld_config::shell::display(text);
-    }
-    let mut out = String::from("$'");
-    for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '\n' => out.push_str("\\n"),
-                '\t' => out.push_str("\\t"),
-                '\r' => out.push_str("\\r"),
-                '\'' => out.push_str("\\'"),
-                '\\' => out.push_str("\\\\"),
-                c if c.is_control() && u32::from(c) < 0x80 => {
-                    let _ = write!(out, "\\x{:02x}", u32::from(c));
-                }
-                c if c.is_control() => {
-                    let _ = write!(out, "\\u{:04x}", u32::from(c));
-                }
-                c => out.push(c),
-            }
-        }
-        for byte in chunk.invalid() {
-            let _ = write!(out, "\\x{byte:02x}");
-        }
-    }
-    out.push('\'');
-    out
-}
-
-/// A snapshot's time in the local time zone, to the minute.
-fn local(time: &str) -> String {
-    time.parse::<Timestamp>().map_or_else(
-        |_| time.to_owned(),
-        |time| {
-            time.to_zoned(TimeZone::system())
-                .strftime("%Y-%m-%d %H:%M")
-                .to_string()
-        },
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use std::ffi::OsStr;
-    use std::os::unix::ffi::OsStrExt;
-
-    use super::*;
-
-    #[test]
-    fn paths_stay_on_one_line() {
-        assert_eq!(shown(Path::new("/home/me/notes.txt")), "/home/me/notes.txt");
-        assert_eq!(shown(Path::new("/a b/c*")), "/a b/c*");
-        assert_eq!(shown(Path::new("/x/new\nline")), r"$'/x/new\nline'");
-        assert_eq!(
-            shown(Path::new(OsStr::from_bytes(b"/x/bad\xff'\\.txt"))),
-            r"$'/x/bad\xff\'\\.txt'"
-        );
-    }
 }

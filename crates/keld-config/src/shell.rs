@@ -117,6 +117,43 @@ pub fn display(text: &str) -> String {
     }
 }
 
+/// A name as bytes (a path, which need not be UTF-8) as it may be shown on one line:
+/// unchanged when it is UTF-8 without control characters, else in bash's `$'...'`
+/// form with each control character ([`escape_char`]), `'`, `\` and each byte that is
+/// not UTF-8 (`\xff`) escaped.
+///
+/// ```
+/// use keld_config::shell::display_bytes;
+/// assert_eq!(display_bytes(b"/home/me/notes.txt"), "/home/me/notes.txt");
+/// assert_eq!(display_bytes(b"/x/new\nline"), r"$'/x/new\nline'");
+/// assert_eq!(display_bytes(b"/x/caf\xe9'\\.txt"), r"$'/x/caf\xe9\'\\.txt'");
+/// assert_eq!(display_bytes("/x/\u{202e}txt".as_bytes()), r"$'/x/\u202etxt'");
+/// ```
+pub fn display_bytes(bytes: &[u8]) -> String {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return display(text);
+    }
+    let mut out = String::with_capacity(bytes.len() + 8);
+    out.push_str("$'");
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\'' => out.push_str("\\'"),
+                '\\' => out.push_str("\\\\"),
+                c => match escape_char(c) {
+                    Some(escaped) => out.push_str(&escaped),
+                    None => out.push(c),
+                },
+            }
+        }
+        for byte in chunk.invalid() {
+            out.push_str(&format!("\\x{byte:02x}"));
+        }
+    }
+    out.push('\'');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
