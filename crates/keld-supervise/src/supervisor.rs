@@ -67,6 +67,12 @@ impl Stopper {
         self.captured.signal_all(signal);
     }
 
+    /// The signal the supervisor received (or was stopped with) and no run has
+    /// accounted for yet, as [`Supervisor::signal_received`] says it.
+    pub fn signal_received(&self) -> Option<i32> {
+        self.watch.signal_received()
+    }
+
     /// SIGKILL to every captured child still running and what it started (one that did
     /// not end at [`Stopper::stop`]'s signal).
     pub fn kill(&self) {
