@@ -2,7 +2,9 @@ Feature: Finding the way through the interactive mode
 
   On a terminal, a bare `keld`, or a command whose values are not all given, opens
   one full-screen session that asks only for what is missing, shows the exact restic
-  command and runs it after confirmation, the same way as if it had been typed.
+  command and runs it after confirmation, the same way as if it had been typed. A
+  bare `keld` starts at the dashboard: each preset's last backup, from keld's run
+  records.
 
   Every scenario runs the real keld binary on a 100×30 pseudo-terminal with a cleared
   environment and a config file given with --config. restic is a stand-in that
@@ -12,18 +14,51 @@ Feature: Finding the way through the interactive mode
   Background:
     Given presets "home" and "work", each with a repository and a password
 
-  Rule: Only the values not yet known are asked
+  Rule: A bare keld starts at the dashboard of each preset's last backup
 
-    Scenario: Bare keld starts at the command menu
+    Scenario: Bare keld starts at the dashboard, the command menu one key away
       When keld starts on a terminal with no arguments
+      Then the screen title is "Backups"
+      And the screen shows "No runs recorded yet"
+      And the row of "home" shows "no backup recorded"
+      And the help bar shows "Enter commands  d drill  c menu"
+      When I press "c"
       Then the screen title is "Command"
       And the screen shows "restore    bring files back from a snapshot"
       And the help bar shows "Enter choose  Esc back  q/Ctrl-C quit"
 
-    Scenario: A command and a preset chosen on the screens run after confirmation
+    Scenario: Each preset's last backup, the stale one marked
+      Given the records say "home" backed up with result "success" 2 hours ago
+      And the records say "work" backed up with result "success" 3 days ago
+      And the records say "work" backed up with result "failed" 1 hour ago
       When keld starts on a terminal with no arguments
-      And I choose "check"
+      Then the row of "home" shows "success  2h ago"
+      And the row of "work" shows "⚠ failed   1h ago"
+      And the row of "work" shows "stale: last success 3d ago"
+      And the row of "home" does not show "stale"
+
+    Scenario: Records that cannot be read are a note, and the screens still work
+      Given the records file cannot be read
+      When keld starts on a terminal with no arguments
+      Then the screen shows "cannot read the run records"
+      When I choose "work"
+      Then the screen shows "for work"
+      When I choose "check"
+      Then the confirmation shows "restic check --repo <root>/repos/work"
+
+    Scenario: Lines of the records that are not records are skipped with a note
+      Given the records say "home" backed up with result "warning" 5 hours ago
+      And the records file holds 2 lines that are not records
+      When keld starts on a terminal with no arguments
+      Then the screen shows "2 lines of <root>/home/.local/state/keld/runs.jsonl are not run"
+      And the row of "home" shows "warning  5h ago"
+
+  Rule: Only the values not yet known are asked
+
+    Scenario: A preset chosen on the dashboard and a command run after confirmation
+      When keld starts on a terminal with no arguments
       And I choose "work"
+      And I choose "check"
       Then the confirmation shows "restic check --repo <root>/repos/work"
       And the confirmation lists the variable "RESTIC_PASSWORD" without its value
       When I press Enter
@@ -48,6 +83,7 @@ Feature: Finding the way through the interactive mode
     Scenario: With one preset nothing but the command is asked
       Given only the preset "home"
       When keld starts on a terminal with no arguments
+      And I press "c"
       And I choose "unlock"
       Then the confirmation shows "restic unlock --repo <root>/repos/home"
 
@@ -61,6 +97,7 @@ Feature: Finding the way through the interactive mode
 
     Scenario: Esc goes back one screen and keeps the answer
       When keld starts on a terminal with no arguments
+      And I press "c"
       And I choose "forget"
       Then the screen title is "Preset"
       And the screen shows "keld › forget"
@@ -69,6 +106,8 @@ Feature: Finding the way through the interactive mode
       And the cursor is on "forget"
       And the screen does not show "keld › forget"
       When I press Esc
+      Then the screen title is "Backups"
+      When I press Esc
       Then keld exits with code 130
       And restic never ran
       And the terminal is back to normal
@@ -76,10 +115,10 @@ Feature: Finding the way through the interactive mode
     Scenario: q leaves, and ? lists the keys of the screen first
       When keld starts on a terminal with no arguments
       And I press "?"
-      Then the screen shows "Keys: Command"
+      Then the screen shows "Keys: Backups"
       And the screen shows "leave without running anything"
       When I press "q"
-      Then the screen title is "Command"
+      Then the screen title is "Backups"
       When I press "q"
       Then keld exits with code 130
       And restic never ran
@@ -87,8 +126,8 @@ Feature: Finding the way through the interactive mode
 
     Scenario: Ctrl-C leaves from the confirmation without running anything
       When keld starts on a terminal with no arguments
-      And I choose "prune"
       And I choose "home"
+      And I choose "prune"
       Then the confirmation shows "restic prune"
       When I press Ctrl-C
       Then keld exits with code 130

@@ -139,3 +139,21 @@ Feature: Restoring files chosen on the screens
     When I press "q"
     Then keld exits with code 130
     And the terminal is back to normal
+
+  Scenario: The dashboard shows the backup keld made, and a drill from it finds the files as they are
+    When keld starts on a terminal with no arguments
+    Then the screen title is "Backups"
+    And the row of "home" shows "success"
+    And the row of "away" shows "no backup recorded"
+    When I move to "home"
+    And I press "d"
+    Then the screen shows "3 ok, 0 changed, 0 missing, 0 errors"
+    And the screen shows "ok      <root>/source/notes.txt"
+    And the screen shows "ok      <root>/source/photo.jpg"
+    And no drill directory is left behind
+    When I press Esc
+    Then the screen title is "Backups"
+    And the records hold a drill of "home" with result "success"
+    When I press "q"
+    Then keld exits with code 130
+    And the terminal is back to normal

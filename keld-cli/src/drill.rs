@@ -64,13 +64,13 @@ pub(crate) fn drill(
     }
     if let Some(error) = &report.error {
         error::report(&Failure::of(error, &preset), ctx);
-    } else if report.files.iter().any(|file| file.verdict.fails()) {
-        error::report(&Failure::files(&report), ctx);
+    } else if let Some(message) = report.failed_files() {
+        error::report(&Failure::files(message), ctx);
     }
     let text = if args.json || cli.json {
         json_report(&report)
     } else {
-        text_report(&report)
+        report.text()
     };
     crate::write_stdout(text.as_bytes())?;
     Ok(report.run.exit_code)
@@ -125,80 +125,18 @@ impl Diagnostic for Failure {
 
 impl Failure {
     fn of(error: &DrillError, preset: &str) -> Self {
-        let preset = keld_config::shell::quote(preset);
-        let help = match error {
-            DrillError::NoSnapshot { .. } => format!(
-                "back up first (`keld -p {preset} backup`), or name a snapshot: \
-                 `keld -p {preset} drill SNAPSHOT`"
-            ),
-            DrillError::UnknownSnapshot { .. } => format!(
-                "`keld -p {preset} snapshots` lists the snapshots of this preset's repository"
-            ),
-            DrillError::NothingToDrill { .. } => {
-                "raise --max-size, or drill another snapshot".to_owned()
-            }
-            DrillError::Restic {
-                step: "restore", ..
-            } => format!(
-                "files restic did not give back are `not_restored`; keld exits with restic's \
-                 code. `keld -p {preset} check --read-data` reads every pack of the repository"
-            ),
-            DrillError::Restic { step, .. } => format!(
-                "keld exits with restic's code; `keld -p {preset} {step}` shows the same \
-                 failure"
-            ),
-            DrillError::Run(_) | DrillError::Capture { .. } => {
-                "nothing was restored; fix the preset's restic or its environment".to_owned()
-            }
-            DrillError::Output { .. } => {
-                "keld reads the JSON of restic 0.14 and later; check which restic runs \
-                 (KELD_EXECUTABLE)"
-                    .to_owned()
-            }
-            DrillError::Scratch { .. } => {
-                "set TMPDIR to a directory this user can write".to_owned()
-            }
-            DrillError::Interrupted { .. } => {
-                "the drill's directory was removed; run the drill again".to_owned()
-            }
-        };
         Self {
             message: keld_config::mask_url_passwords(&error.to_string()),
-            help,
+            help: error.help(preset),
         }
     }
 
-    fn files(report: &DrillReport) -> Self {
-        let count = |verdict| report.count(verdict);
+    fn files(message: String) -> Self {
         Self {
-            message: format!(
-                "{} of {} files failed the drill: {} mismatch, {} not_restored",
-                count(Verdict::Mismatch) + count(Verdict::NotRestored),
-                report.files.len(),
-                count(Verdict::Mismatch),
-                count(Verdict::NotRestored)
-            ),
-            help: "`mismatch`: restic gave back other bytes than the live file has, which was \
-                   not modified since the snapshot: suspect the backup or the disk. \
-                   `not_restored`: restic could not give the file back. --json has the details"
-                .to_owned(),
+            message,
+            help: keld_hooks::FAILED_FILES_HELP.to_owned(),
         }
     }
-}
-
-/// One line per file, then the summary.
-fn text_report(report: &DrillReport) -> String {
-    let mut out = String::new();
-    for line in report
-        .files
-        .iter()
-        .map(FileVerdict::line)
-        .chain(report.summary())
-    {
-        out.push_str(&line);
-        out.push('\n');
-    }
-    out
 }
 
 /// `--json`: the whole drill as one object, its fields in this order

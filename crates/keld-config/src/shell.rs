@@ -145,6 +145,9 @@ pub fn display(text: &str) -> String {
 /// use keld_config::shell::display_bytes;
 /// assert_eq!(display_bytes(b"/home/me/notes.txt"), "/home/me/notes.txt");
 /// assert_eq!(display_bytes(b"/x/bad\xff'.txt"), r"$'/x/bad\xff\'.txt'");
+/// assert_eq!(display_bytes(b"/x/new\nline"), r"$'/x/new\nline'");
+/// assert_eq!(display_bytes(b"/x/caf\xe9'\\.txt"), r"$'/x/caf\xe9\'\\.txt'");
+/// assert_eq!(display_bytes("/x/\u{202e}txt".as_bytes()), r"$'/x/\u202etxt'");
 /// ```
 pub fn display_bytes(bytes: &[u8]) -> String {
     if let Ok(text) = std::str::from_utf8(bytes) {

@@ -182,6 +182,43 @@ pub struct FileVerdict {
     pub detail: Option<String>,
 }
 
+impl FileVerdict {
+    /// The line `keld drill` prints for it: the verdict padded to seven characters,
+    /// then the live path on one line (a control character or a byte that is not
+    /// UTF-8 escaped in bash's `$'...'` form).
+    pub fn line(&self) -> String {
+        format!(
+            "{:<7} {}",
+            self.verdict.as_str(),
+            keld_config::shell::display_bytes(self.live.as_os_str().as_encoded_bytes())
+        )
+    }
+}
+
+/// Where a drill is ([`Drill::run_with_progress`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DrillProgress {
+    /// Asking restic for the newest snapshot of the preset's backups.
+    FindingSnapshot,
+    /// Listing the snapshot's files (`restic ls`).
+    Listing {
+        /// The snapshot: its first eight characters, as given or found.
+        snapshot: String,
+    },
+    /// Restoring the sample into the private directory (`restic restore`).
+    Restoring {
+        /// How many files.
+        files: usize,
+    },
+    /// Comparing the restored files with the live ones.
+    Comparing {
+        /// Files compared so far.
+        done: usize,
+        /// Files to compare.
+        total: usize,
+    },
+}
+
 /// Why a drill ended without judging its sample.
 #[derive(Debug, thiserror::Error)]
 pub enum DrillError {
@@ -270,6 +307,43 @@ impl DrillError {
     }
 }
 
+impl DrillError {
+    /// What to do about it, for `preset` (the help under keld's message).
+    pub fn help(&self, preset: &str) -> String {
+        let preset = keld_config::shell::quote(preset);
+        match self {
+            Self::NoSnapshot { .. } => format!(
+                "back up first (`keld -p {preset} backup`), or name a snapshot: \
+                 `keld -p {preset} drill SNAPSHOT`"
+            ),
+            Self::UnknownSnapshot { .. } => format!(
+                "`keld -p {preset} snapshots` lists the snapshots of this preset's repository"
+            ),
+            Self::NothingToDrill { .. } => "raise --max-size, or drill another snapshot".to_owned(),
+            Self::Restic {
+                step: "restore", ..
+            } => format!(
+                "files restic did not give back are `not_restored`; keld exits with restic's \
+                 code. `keld -p {preset} check --read-data` reads every pack of the repository"
+            ),
+            Self::Restic { step, .. } => format!(
+                "keld exits with restic's code; `keld -p {preset} {step}` shows the same \
+                 failure"
+            ),
+            Self::Run(_) | Self::Capture { .. } => {
+                "nothing was restored; fix the preset's restic or its environment".to_owned()
+            }
+            Self::Output { .. } => "keld reads the JSON of restic 0.14 and later; check which \
+                                    restic runs (KELD_EXECUTABLE)"
+                .to_owned(),
+            Self::Scratch { .. } => "set TMPDIR to a directory this user can write".to_owned(),
+            Self::Interrupted { .. } => {
+                "the drill's directory was removed; run the drill again".to_owned()
+            }
+        }
+    }
+}
+
 fn query_text(query: &SnapshotQuery) -> String {
     keld_config::shell::join(query.args())
 }
@@ -315,23 +389,25 @@ pub struct DrillReport {
     pub warnings: Vec<String>,
 }
 
-impl FileVerdict {
-    /// The file's line in a drill's text: `ok      /home/me/notes.txt`, the path
-    /// on one line whatever it holds ([`keld_config::shell::display_bytes`]).
-    pub fn line(&self) -> String {
-        format!(
-            "{:<7} {}",
-            self.verdict.as_str(),
-            keld_config::shell::display_bytes(self.live.as_os_str().as_encoded_bytes())
-        )
-    }
-}
+/// What to do about files that failed a drill (the help under
+/// [`DrillReport::failed_files`]).
+pub const FAILED_FILES_HELP: &str = "`mismatch`: restic gave back other bytes than the live \
+    file has, which was not modified since the snapshot: suspect the backup or the disk. \
+    `not_restored`: restic could not give the file back. --json has the details";
 
 impl DrillReport {
-    /// The last line of a drill's text: `drill home@nas: 20 files from snapshot
-    /// 1a2b3c4d (2026-12-05 02:00): 17 ok, 2 changed, 1 missing, 0 errors`, where the
-    /// errors are the files `unreadable`, `mismatch` or `not_restored`; `None` before
-    /// a snapshot was found or when no file was judged.
+    /// How many files got `verdict`.
+    pub fn count(&self, verdict: Verdict) -> usize {
+        self.files
+            .iter()
+            .filter(|file| file.verdict == verdict)
+            .count()
+    }
+
+    /// The summary line `keld drill` prints after the files, or `None` when the drill
+    /// judged no file: `drill home@nas: 20 files from snapshot 1a2b3c4d (2026-12-05
+    /// 02:00): 17 ok, 2 changed, 1 missing, 0 errors`, the snapshot's time in the
+    /// local time zone; `errors` counts `unreadable`, `mismatch` and `not_restored`.
     pub fn summary(&self) -> Option<String> {
         let snapshot = self.snapshot.as_ref().filter(|_| !self.files.is_empty())?;
         let errors = self.count(Verdict::Unreadable)
@@ -341,20 +417,43 @@ impl DrillReport {
             "drill {}: {} files from snapshot {} ({}): {} ok, {} changed, {} missing, {errors} errors",
             keld_config::shell::display(&self.preset),
             self.files.len(),
-            snapshot.short(),
-            crate::status::local_minute(&snapshot.time),
+            keld_config::shell::display(snapshot.short()),
+            keld_config::shell::display(&crate::status::local_minute(&snapshot.time)),
             self.count(Verdict::Ok),
             self.count(Verdict::Changed),
             self.count(Verdict::Missing),
         ))
     }
 
-    /// How many files got `verdict`.
-    pub fn count(&self, verdict: Verdict) -> usize {
-        self.files
-            .iter()
-            .filter(|file| file.verdict == verdict)
-            .count()
+    /// What `keld drill` prints on standard output: a line per file
+    /// ([`FileVerdict::line`]), then the [`DrillReport::summary`].
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        for file in &self.files {
+            out.push_str(&file.line());
+            out.push('\n');
+        }
+        if let Some(summary) = self.summary() {
+            out.push_str(&summary);
+            out.push('\n');
+        }
+        out
+    }
+
+    /// `2 of 20 files failed the drill: 1 mismatch, 1 not_restored` when a file is
+    /// `mismatch` or `not_restored` (what to do: [`FAILED_FILES_HELP`]).
+    pub fn failed_files(&self) -> Option<String> {
+        let (mismatch, not_restored) = (
+            self.count(Verdict::Mismatch),
+            self.count(Verdict::NotRestored),
+        );
+        (mismatch + not_restored > 0).then(|| {
+            format!(
+                "{} of {} files failed the drill: {mismatch} mismatch, {not_restored} not_restored",
+                mismatch + not_restored,
+                self.files.len(),
+            )
+        })
     }
 }
 
@@ -453,11 +552,26 @@ impl Drill {
         options: &DrillOptions,
         observer: &mut dyn Observer,
     ) -> DrillReport {
+        self.run_with_progress(runner, host, options, observer, &mut |_| {})
+    }
+
+    /// [`Drill::run`], telling `progress` where the drill is before each step and
+    /// after each file compared (for a screen that shows it).
+    pub fn run_with_progress(
+        &self,
+        runner: &Runner,
+        host: &Host,
+        options: &DrillOptions,
+        observer: &mut dyn Observer,
+        progress: &mut dyn FnMut(&DrillProgress),
+    ) -> DrillReport {
         let started = SystemTime::now();
         observer.on_event(&self.invocation, &Event::Started);
         let seed = options.seed.unwrap_or_else(random_seed);
         let mut found = Found::default();
-        let error = self.steps(runner, host, options, seed, &mut found).err();
+        let error = self
+            .steps(runner, host, options, seed, &mut found, progress)
+            .err();
         let signal = runner.end_of_run_signal();
         let error = match (error, signal) {
             // A restic step a signal ended is an interruption, not a failure of restic.
@@ -524,6 +638,7 @@ impl Drill {
         options: &DrillOptions,
         seed: u64,
         found: &mut Found,
+        progress: &mut dyn FnMut(&DrillProgress),
     ) -> Result<(), DrillError> {
         let mut environs = Environs::default();
         let mut step = Steps {
@@ -534,6 +649,7 @@ impl Drill {
         let id = match &options.snapshot {
             Some(id) => id.clone(),
             None => {
+                progress(&DrillProgress::FindingSnapshot);
                 let args: Vec<OsString> = self.query.args().into_iter().map(Into::into).collect();
                 let output = step.run(&self.snapshots, "snapshots", &args, found)?;
                 let newest = newest_in(&output).map_err(|error| DrillError::Output {
@@ -550,6 +666,9 @@ impl Drill {
                 }
             }
         };
+        progress(&DrillProgress::Listing {
+            snapshot: id.chars().take(8).collect(),
+        });
         let output = step.run(&self.ls, "ls", &["--json".into(), id.clone().into()], found)?;
         // restic 0.14 lists nothing, successfully, for a snapshot it does not know.
         let listing = Listing::parse(&output, options.max_size)?
@@ -593,6 +712,9 @@ impl Drill {
             args.extend(["--include".into(), pattern.into()]);
         }
         args.push(listing.snapshot.id.clone().into());
+        progress(&DrillProgress::Restoring {
+            files: chosen.len(),
+        });
         let restored = step.run(&self.restore, "restore", &args, found);
         let restore_failure = match restored {
             Ok(_) => None,
@@ -605,7 +727,9 @@ impl Drill {
         // restic restores the modes the files had; the drill must read what it
         // restored, and remove it.
         make_traversable(scratch.path());
-        for file in chosen {
+        let total = chosen.len();
+        for (done, file) in chosen.into_iter().enumerate() {
+            progress(&DrillProgress::Comparing { done, total });
             if let Some(signal) = runner.signal_received() {
                 return Err(DrillError::Interrupted { signal });
             }
@@ -1593,5 +1717,74 @@ mod tests {
         assert!(is_within("/home/me/a", "/home/me/"));
         assert!(!is_within("/home/meg/a", "/home/me"));
         assert!(is_within("/a", "/"));
+    }
+
+    fn file(live: &[u8], verdict: Verdict) -> FileVerdict {
+        FileVerdict {
+            path: restic_lossy(live),
+            live: PathBuf::from(os(live)),
+            size: 1,
+            verdict,
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn lines_and_the_summary_stay_one_line_each() {
+        assert_eq!(file(b"/x/a.txt", Verdict::Ok).line(), "ok      /x/a.txt");
+        assert_eq!(
+            file(b"/x/new\nline\xff", Verdict::Mismatch).line(),
+            r"mismatch $'/x/new\nline\xff'"
+        );
+        assert_eq!(
+            file("/x/\u{1b}]0;t\u{7}\u{202e}".as_bytes(), Verdict::Changed).line(),
+            r"changed $'/x/\x1b]0;t\x07\u202e'"
+        );
+        let report = DrillReport {
+            run: RunReport {
+                exit_code: 1,
+                result: RunResult::Failed,
+                restic: None,
+                skipped_by: None,
+                failed_post_hooks: 0,
+                first_hook_failure: None,
+                error: None,
+                failure: None,
+                signal: None,
+                started: SystemTime::UNIX_EPOCH,
+                finished: SystemTime::UNIX_EPOCH,
+            },
+            preset: "home\u{1b}[2K".to_owned(),
+            snapshot: Some(Snapshot {
+                id: "1a2b3c4d5e6f".to_owned(),
+                short_id: "1a2b3c4d".to_owned(),
+                time: "not a time".to_owned(),
+                hostname: "h".to_owned(),
+                paths: Vec::new(),
+                tags: Vec::new(),
+            }),
+            seed: 1,
+            sample: 20,
+            max_size: DEFAULT_MAX_SIZE,
+            listed: 2,
+            eligible: 2,
+            files: vec![
+                file(b"/x/a", Verdict::Ok),
+                file(b"/x/b", Verdict::NotRestored),
+            ],
+            error: None,
+            warnings: Vec::new(),
+        };
+        assert_eq!(
+            report.summary().as_deref(),
+            Some(
+                r"drill $'home\x1b[2K': 2 files from snapshot 1a2b3c4d (not a time): 1 ok, 0 changed, 0 missing, 1 errors"
+            )
+        );
+        assert_eq!(report.text().lines().count(), 3);
+        assert_eq!(
+            report.failed_files().as_deref(),
+            Some("1 of 2 files failed the drill: 0 mismatch, 1 not_restored")
+        );
     }
 }

@@ -81,12 +81,14 @@ mod state;
 mod status;
 
 pub use drill::{
-    DEFAULT_MAX_SIZE, DEFAULT_SAMPLE, Drill, DrillError, DrillOptions, DrillReport, FileVerdict,
-    SizeError, Verdict, format_size, include_pattern, parse_size, restic_lossy, sample,
+    DEFAULT_MAX_SIZE, DEFAULT_SAMPLE, Drill, DrillError, DrillOptions, DrillProgress, DrillReport,
+    FAILED_FILES_HELP, FileVerdict, SizeError, Verdict, format_size, include_pattern, parse_size,
+    restic_lossy, sample,
 };
 pub use environ::{EnvCommandError, EnvEntry, EnvSource, OUTPUT_LIMIT, STDERR_QUOTE_LIMIT};
 pub use files::write_atomically;
 pub use invocation::{Host, Invocation, Operations, Pings};
+pub use keld_supervise::Stopper;
 pub use listing::{Lister, ListingError};
 pub use lock::{Holder, LockError, PresetLock, file_name_part};
 pub use metrics::{metrics_path, render as render_metrics};
@@ -97,8 +99,9 @@ pub use program::{
 };
 pub use purpose::Purpose;
 pub use record::{
-    OLD_RECORDS_FILE, ProcessInfo, RECORDS_FILE, ROTATE_AT, Record, RecordLog,
-    append as append_record, format_time, read_all as read_records, records_path,
+    OLD_RECORDS_FILE, ProcessInfo, RECORDS_FILE, ROTATE_AT, Record, RecordLog, RecordsRead,
+    append as append_record, format_time, read_all as read_records,
+    read_counted as read_records_counted, records_path,
 };
 pub use recorder::Recorder;
 pub use report::{

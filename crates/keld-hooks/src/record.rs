@@ -306,6 +306,25 @@ impl RecordLog {
         records
     }
 
+    /// Every readable record, oldest first, and how many lines are not records (a
+    /// crash mid-write, a hand edit, bytes that are not UTF-8), for a reader that says
+    /// so (the interactive mode's dashboard). Blank lines are neither.
+    pub fn records_counted(&self) -> RecordsRead {
+        let mut read = RecordsRead::default();
+        for text in &self.files {
+            for line in text.split(|&byte| byte == b'\n') {
+                if line.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                match serde_json::from_slice::<Record>(line) {
+                    Ok(record) => read.records.push(record),
+                    Err(_) => read.skipped += 1,
+                }
+            }
+        }
+        read
+    }
+
     /// When the newest `success` or `warning` run of `preset` and `command` finished
     /// (the latest finishing time among them, should lines be out of order).
     pub fn newest_success(&self, preset: &str, command: &str) -> Option<Timestamp> {
@@ -352,7 +371,56 @@ impl RecordLog {
     }
 }
 
+/// What [`read_counted`] found in the records files.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordsRead {
+    /// Every readable record, oldest first.
+    pub records: Vec<Record>,
+    /// Lines that are not records (a crash mid-write, a hand edit), skipped.
+    pub skipped: usize,
+}
+
+/// [`read_all`], also counting the lines that are not records
+/// ([`RecordLog::records_counted`]).
+pub fn read_counted(state_dir: &Path) -> io::Result<RecordsRead> {
+    Ok(RecordLog::read(state_dir)?.records_counted())
+}
+
 /// Where the records of `state_dir` are.
 pub fn records_path(state_dir: &Path) -> PathBuf {
     state_dir.join(RECORDS_FILE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LINE: &str = r#"{"version":1,"preset":"home","command":"backup","alias":"backup","host":"h","user":"u","pid":1,"started":"2026-12-06T02:00:00.000Z","finished":"2026-12-06T02:00:01.000Z","duration_ms":1000,"result":"success","exit_code":0,"restic_exit_code":0,"restic_status":"success","signal":null,"error":null,"keld_version":"0.1.0"}"#;
+
+    #[test]
+    fn lines_that_are_not_records_are_counted_and_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(read_counted(dir.path()).unwrap(), RecordsRead::default());
+        fs::write(
+            dir.path().join(OLD_RECORDS_FILE),
+            format!("{LINE}\n{{\"version\":1,\"pres\n"),
+        )
+        .unwrap();
+        fs::write(
+            dir.path().join(RECORDS_FILE),
+            format!("not json\n\n{LINE}\n\u{1b}[2J\n"),
+        )
+        .unwrap();
+        let read = read_counted(dir.path()).unwrap();
+        assert_eq!(read.records.len(), 2);
+        assert_eq!(read.skipped, 3);
+        assert_eq!(read_all(dir.path()).unwrap(), read.records);
+    }
+
+    #[test]
+    fn an_unreadable_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join(RECORDS_FILE)).unwrap();
+        assert!(read_counted(dir.path()).is_err());
+    }
 }

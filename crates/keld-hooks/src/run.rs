@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use keld_status::{Outcome, RunResult};
 
 use keld_supervise::{
-    CaptureError, Captured, ChildCommand, RunError as ChildError, Stdin, SuperviseError,
+    CaptureError, Captured, ChildCommand, RunError as ChildError, Stdin, Stopper, SuperviseError,
     Supervisor, Timeout, env_set,
 };
 
@@ -42,6 +42,13 @@ impl Runner {
     /// The signal keld received and no run has accounted for yet, if any.
     pub fn signal_received(&self) -> Option<i32> {
         self.supervisor.signal_received()
+    }
+
+    /// A handle that stops this runner's run (or drill) from another thread, as that
+    /// signal from another process would: restic gets it, nothing more starts, and
+    /// the run ends as interrupted (a drill removes its directory).
+    pub fn stopper(&self) -> Stopper {
+        self.supervisor.stopper()
     }
 
     /// Run `invocation` from start to end and say how it ended.

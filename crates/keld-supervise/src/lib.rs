@@ -19,6 +19,8 @@
 //!   captured child is listed in a [`Children`] registry from its start until it is
 //!   reaped, so a signal, or [`Children::stop_all`], reaches it and its whole process
 //!   tree, and never a process that reused its pid.
+//! * [`Supervisor::stopper`] hands out a [`Stopper`]: another thread stops the
+//!   supervisor's work with it exactly as a signal from another process would.
 //! * Starting a child costs little: on Linux it is created the way `posix_spawn` does
 //!   it (`clone` with `CLONE_VM | CLONE_VFORK`, no page tables copied) and still
 //!   receives the death signal, and signals are forwarded by the signal handler
@@ -63,5 +65,5 @@ pub use children::Children;
 pub use env::{lookup as env_lookup, set as env_set};
 pub use path::{DEFAULT_PATH, NotFound, find_program};
 pub use signals::{CAUGHT_SIGNALS, CAUGHT_SIGNALS_KEPT, CaughtSignal, SignalSource};
-pub use supervisor::{Ran, Supervisor};
+pub use supervisor::{Ran, Stopper, Supervisor};
 pub use timeout::Timeout;

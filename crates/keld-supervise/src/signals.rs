@@ -203,6 +203,22 @@ impl Watch {
         self.busy.fetch_sub(1, SeqCst);
     }
 
+    /// Record `signal` as if another process had sent it to this one, and pass it to
+    /// the child [`crate::Supervisor::run`] waits for, if one runs. Not for a signal
+    /// handler: the caller passes it to captured children itself.
+    pub(crate) fn raise(&self, signal: i32) {
+        self.busy.fetch_add(1, SeqCst);
+        let child = self.child.load(SeqCst);
+        let forwarded_to = if child > 0 && forward(Pid::from_raw(child), signal) {
+            child
+        } else {
+            TO_CAPTURED
+        };
+        let me = nix::unistd::getpid().as_raw();
+        self.record(signal, SignalSource::Process(me), forwarded_to);
+        self.busy.fetch_sub(1, SeqCst);
+    }
+
     /// Keep a caught signal for [`Watch::take`] (async-signal-safe).
     fn record(&self, signal: i32, source: SignalSource, forwarded_to: i32) {
         self.newest.store(signal, SeqCst);

@@ -45,6 +45,41 @@ pub struct Supervisor {
     _one_thread: PhantomData<Cell<()>>,
 }
 
+/// Stops a [`Supervisor`]'s work from any thread, the way a terminating signal from
+/// another process would: [`Supervisor::signal_received`] then names the signal (so
+/// no further child starts and the caller winds down as after a real signal), and the
+/// running child gets the signal, a captured one with everything it started.
+///
+/// Made by [`Supervisor::stopper`]; it is `Send` and `Sync` and may outlive the
+/// supervisor (it then stops nothing).
+#[derive(Debug, Clone)]
+pub struct Stopper {
+    watch: Arc<Watch>,
+    captured: Arc<Children>,
+}
+
+impl Stopper {
+    /// Stop as if another process had sent `signal` (SIGINT, SIGTERM, ...).
+    pub fn stop(&self, signal: i32) {
+        // Recorded first: a captured child about to start either sees the signal or
+        // is listed, and then receives it below.
+        self.watch.raise(signal);
+        self.captured.signal_all(signal);
+    }
+
+    /// The signal the supervisor received (or was stopped with) and no run has
+    /// accounted for yet, as [`Supervisor::signal_received`] says it.
+    pub fn signal_received(&self) -> Option<i32> {
+        self.watch.signal_received()
+    }
+
+    /// SIGKILL to every captured child still running and what it started (one that did
+    /// not end at [`Stopper::stop`]'s signal).
+    pub fn kill(&self) {
+        self.captured.signal_all(nix::libc::SIGKILL);
+    }
+}
+
 /// How a child run by [`Supervisor::run_with`] ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ran {
@@ -198,6 +233,14 @@ impl Supervisor {
         // cannot do: a thread does it, only while a captured child may run.
         let _forwarder = Forwarder::start(&self.watch, &self.captured).map_err(CaptureError::Io)?;
         capture_unless(command, limit, &self.captured, &|| self.signal_received())
+    }
+
+    /// A handle that stops this supervisor's work from another thread.
+    pub fn stopper(&self) -> Stopper {
+        Stopper {
+            watch: Arc::clone(&self.watch),
+            captured: Arc::clone(&self.captured),
+        }
     }
 
     /// The signal received since the last [`Supervisor::take_caught`], if any (the

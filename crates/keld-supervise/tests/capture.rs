@@ -118,3 +118,35 @@ fn under_a_supervisor_captures_work_as_alone() {
     let captured = supervisor.capture(&shell("echo hi"), Some(10)).unwrap();
     assert_eq!(captured.stdout, b"hi\n");
 }
+
+#[test]
+fn a_stopper_ends_a_captured_child_and_every_later_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let ready = dir.path().join("ready");
+    let (stoppers, stopper) = std::sync::mpsc::channel();
+    let supervised = std::thread::spawn(move || {
+        let supervisor = Supervisor::install().unwrap();
+        stoppers.send(supervisor.stopper()).unwrap();
+        let script = format!("touch '{}'; exec sleep 30", ready.display());
+        let first = supervisor.capture(&shell(&script), None);
+        let second = supervisor.capture(&shell("true"), None);
+        (first, second, supervisor.signal_received())
+    });
+    let stopper = stopper.recv().unwrap();
+    let started = Instant::now();
+    while !dir.path().join("ready").exists() {
+        assert!(started.elapsed() < Duration::from_secs(60), "never started");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    stopper.stop(nix::libc::SIGTERM);
+    let (first, second, received) = supervised.join().unwrap();
+    assert_eq!(
+        first.unwrap().outcome,
+        Outcome::Signaled(nix::libc::SIGTERM)
+    );
+    assert!(
+        matches!(second, Err(CaptureError::Interrupted { signal }) if signal == nix::libc::SIGTERM),
+        "{second:?}"
+    );
+    assert_eq!(received, Some(nix::libc::SIGTERM));
+}

@@ -92,6 +92,7 @@ fn restore_setup() -> Setup {
         }),
         home: None,
         cwd: "/".into(),
+        dashboard: false,
     }
 }
 

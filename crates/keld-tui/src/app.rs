@@ -12,7 +12,11 @@
 use std::cell::Cell;
 use std::path::Path;
 
+use keld_hooks::DrillProgress;
+
+use crate::dashboard::{Records, Status};
 use crate::diff::Diff;
+use crate::drill::DrillOutcome;
 use crate::field::{TextField, expand_tilde};
 use crate::forget::ForgetPlan;
 use crate::protocol::{
@@ -80,6 +84,24 @@ pub(crate) enum PlanState {
     Failed(String),
 }
 
+/// The drill screen's states.
+#[derive(Debug)]
+pub(crate) enum DrillState {
+    NotStarted,
+    /// Waiting for the drill: where it is, once it says.
+    Running {
+        ticket: u64,
+        progress: Option<DrillProgress>,
+    },
+    /// Its verdicts, one line per file, in a list.
+    Done {
+        outcome: Box<DrillOutcome>,
+        picker: Picker,
+    },
+    /// It could not start.
+    Failed(String),
+}
+
 /// Whether this restic can be asked how to treat existing files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum OverwriteSupport {
@@ -94,6 +116,18 @@ pub struct App {
     screen: ScreenId,
     /// Visible screens before the current one, for Esc.
     history: Vec<ScreenId>,
+    /// The presets the dashboard lists, in order.
+    pub(crate) dashboard_presets: Vec<String>,
+    /// What the run records say about each of them (all unknown until read).
+    pub(crate) statuses: Vec<Status>,
+    /// The run records as last read; `None` until the first answer.
+    pub(crate) records: Option<Result<Records, String>>,
+    /// The ticket of the records asked for and not answered yet.
+    records_ticket: Option<u64>,
+    pub(crate) dashboard_picker: Picker,
+    /// The preset was chosen on the dashboard: the preset picker is not shown.
+    preset_from_dashboard: bool,
+    pub(crate) drill: DrillState,
     pub(crate) command_picker: Picker,
     pub(crate) preset_picker: Picker,
     /// Indexes into `setup.presets` of the presets offered for the command.
@@ -144,6 +178,12 @@ pub struct App {
 impl App {
     /// Start at the first screen whose value is not known yet.
     pub fn new(setup: Setup) -> Self {
+        let dashboard_presets: Vec<String> = setup
+            .presets
+            .iter()
+            .filter(|entry| !entry.repository_only && !entry.combines)
+            .map(|entry| entry.name.clone())
+            .collect();
         let mut app = Self {
             command: setup.command.clone(),
             preset: setup.preset.clone(),
@@ -152,6 +192,13 @@ impl App {
             setup,
             screen: ScreenId::Command,
             history: Vec::new(),
+            statuses: vec![Status::default(); dashboard_presets.len()],
+            dashboard_picker: Picker::new(dashboard_presets.len()),
+            dashboard_presets,
+            records: None,
+            records_ticket: None,
+            preset_from_dashboard: false,
+            drill: DrillState::NotStarted,
             command_picker: Picker::new(COMMANDS.len()),
             preset_picker: Picker::new(0),
             offered: Vec::new(),
@@ -183,11 +230,11 @@ impl App {
             spinner: 0,
         };
         app.offer_presets();
-        let first = if app.visible(ScreenId::Command) {
-            ScreenId::Command
-        } else {
-            app.next_visible(ScreenId::Command)
-        };
+        let first = ScreenId::ORDER
+            .iter()
+            .copied()
+            .find(|&screen| app.visible(screen))
+            .unwrap_or(ScreenId::Confirm);
         app.enter(first);
         app
     }
@@ -222,6 +269,13 @@ impl App {
         self.preset.as_deref()
     }
 
+    /// The preset chosen on the dashboard, if the choice goes on with one.
+    pub(crate) fn dashboard_preset(&self) -> Option<&str> {
+        self.preset
+            .as_deref()
+            .filter(|_| self.preset_from_dashboard)
+    }
+
     /// The presets the preset picker offers, in order.
     pub(crate) fn offered_presets(&self) -> impl ExactSizeIterator<Item = &PresetEntry> {
         self.offered.iter().map(|&i| &self.setup.presets[i])
@@ -248,6 +302,11 @@ impl App {
     /// Whether the choice restores.
     pub(crate) fn restoring(&self) -> bool {
         self.command.as_deref() == Some("restore")
+    }
+
+    /// Whether the choice is a drill: it runs in the session, nothing is confirmed.
+    pub(crate) fn drilling(&self) -> bool {
+        self.command.as_deref() == Some("drill")
     }
 
     /// Whether the overwrite question is waiting for `restic version`.
@@ -294,6 +353,8 @@ impl App {
             ScreenId::Overwrite => self.overwrite_waiting(),
             ScreenId::Diff => matches!(self.diff, DiffState::Loading),
             ScreenId::Confirm => matches!(self.plan, PlanState::Loading(_)),
+            ScreenId::Dashboard => self.records.is_none(),
+            ScreenId::Drill => matches!(self.drill, DrillState::Running { .. }),
             ScreenId::Command | ScreenId::Preset | ScreenId::Target => false,
         }
     }
@@ -406,15 +467,19 @@ impl App {
     fn visible(&self, screen: ScreenId) -> bool {
         let restore = self.restoring();
         match screen {
+            ScreenId::Dashboard => self.setup.dashboard,
             ScreenId::Command => self.setup.command.is_none(),
-            ScreenId::Preset => self.setup.preset.is_none() && self.offered.len() > 1,
+            ScreenId::Preset => {
+                self.setup.preset.is_none() && !self.preset_from_dashboard && self.offered.len() > 1
+            }
+            ScreenId::Drill => self.drilling(),
             ScreenId::Snapshots => (restore && self.setup.snapshot.is_none()) || self.browsing(),
             ScreenId::Tree => restore,
             ScreenId::Target => restore && self.setup.target.is_none(),
             ScreenId::Overwrite => {
                 restore && self.overwrite_support != OverwriteSupport::Known(false)
             }
-            ScreenId::Confirm => !self.browsing(),
+            ScreenId::Confirm => !self.browsing() && !self.drilling(),
             // Reached only from the snapshot list.
             ScreenId::Diff => false,
         }
@@ -448,6 +513,10 @@ impl App {
                 self.screen = previous;
                 self.preview = None;
                 self.armed = false;
+                if previous == ScreenId::Dashboard {
+                    // A run or a drill may have been recorded meanwhile.
+                    self.read_records();
+                }
             }
             None => self.exit = Some(Exit::Cancelled),
         }
@@ -483,6 +552,20 @@ impl App {
                 }
             }
             ScreenId::Tree => self.list_snapshot(),
+            ScreenId::Dashboard => self.read_records(),
+            ScreenId::Drill => {
+                if !matches!(self.drill, DrillState::Running { .. }) {
+                    let ticket = self.ticket();
+                    self.drill = DrillState::Running {
+                        ticket,
+                        progress: None,
+                    };
+                    self.requests.push(Request::Drill {
+                        ticket,
+                        preset: self.preset.clone(),
+                    });
+                }
+            }
             ScreenId::Confirm => {
                 self.confirm_scroll.set(0);
                 self.confirm_seen.set(true);
@@ -504,6 +587,32 @@ impl App {
             | ScreenId::Target
             | ScreenId::Overwrite
             | ScreenId::Diff => {}
+        }
+    }
+
+    /// Ask for the run records again (what is shown stays until they arrive).
+    fn read_records(&mut self) {
+        let ticket = self.ticket();
+        self.records_ticket = Some(ticket);
+        self.requests.push(Request::Records { ticket });
+    }
+
+    /// Leave the dashboard for the command menu (`command` `None`) or straight for
+    /// `command`'s next screen, with the preset at `index` chosen (or none).
+    fn leave_dashboard(&mut self, index: Option<usize>, command: Option<&str>) {
+        self.preset = index.and_then(|index| self.dashboard_presets.get(index).cloned());
+        self.preset_from_dashboard = self.preset.is_some();
+        match command {
+            None => {
+                self.offer_presets();
+                self.go(ScreenId::Command);
+            }
+            Some(command) => {
+                self.command = Some(command.to_owned());
+                self.offer_presets();
+                let next = self.next_visible(ScreenId::Command);
+                self.go(next);
+            }
         }
     }
 
@@ -556,6 +665,9 @@ impl App {
 #[cfg(test)]
 #[path = "app_flow_tests.rs"]
 mod flow_tests;
+#[cfg(test)]
+#[path = "app_runs_tests.rs"]
+pub(crate) mod runs_tests;
 #[cfg(test)]
 #[path = "app_tests.rs"]
 pub(crate) mod tests;

@@ -1,6 +1,7 @@
 //! What the answers to background requests do to the screens.
 
-use super::{App, DiffState, OverwriteSupport, PlanState, SnapshotsState, TreeState};
+use super::{App, DiffState, DrillState, OverwriteSupport, PlanState, SnapshotsState, TreeState};
+use crate::dashboard::{Records, Status, recorded_combinations, statuses};
 use crate::field::TextField;
 use crate::protocol::Msg;
 use crate::restic_version::supports_overwrite;
@@ -93,6 +94,61 @@ impl App {
                     Err(error) => PlanState::Failed(error),
                 };
             }
+            Msg::Records { ticket, result } => {
+                if self.records_ticket != Some(ticket) {
+                    return;
+                }
+                self.records_ticket = None;
+                match &result {
+                    Ok(records) => self.show_records(records),
+                    Err(_) => self.statuses = vec![Status::default(); self.dashboard_presets.len()],
+                }
+                self.records = Some(result);
+            }
+            Msg::DrillProgress { ticket, progress } => {
+                if let DrillState::Running {
+                    ticket: awaited,
+                    progress: shown,
+                } = &mut self.drill
+                    && *awaited == ticket
+                {
+                    *shown = Some(progress);
+                }
+            }
+            Msg::Drill { ticket, result } => {
+                if !matches!(self.drill, DrillState::Running { ticket: t, .. } if t == ticket) {
+                    return;
+                }
+                self.drill = match result {
+                    Ok(outcome) => DrillState::Done {
+                        picker: Picker::new(outcome.files.len()),
+                        outcome: Box::new(outcome),
+                    },
+                    Err(error) => DrillState::Failed(error),
+                };
+            }
         }
+    }
+
+    /// The dashboard's statuses from `records`; with prefix halves standing in for
+    /// their combinations, the combinations the records name are listed too.
+    fn show_records(&mut self, records: &Records) {
+        let prefixes: Vec<&str> = self
+            .setup
+            .presets
+            .iter()
+            .filter(|entry| entry.combines)
+            .map(|entry| entry.name.as_str())
+            .collect();
+        let more = recorded_combinations(records, &prefixes, &self.dashboard_presets);
+        if !more.is_empty() {
+            let current = self.dashboard_picker.current();
+            self.dashboard_presets.extend(more);
+            self.dashboard_picker = Picker::new(self.dashboard_presets.len());
+            if let Some(index) = current {
+                self.dashboard_picker.select(index);
+            }
+        }
+        self.statuses = statuses(records, &self.dashboard_presets);
     }
 }

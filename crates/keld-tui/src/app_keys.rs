@@ -4,7 +4,7 @@
 //! the current screen, `q` leaves. Where text is typed (a field, a filter, a search)
 //! every printable key is text, so `q` and `?` are typed there.
 
-use super::{App, DiffState, PlanState, SnapshotsState, TreeState};
+use super::{App, DiffState, DrillState, PlanState, SnapshotsState, TreeState};
 use crate::field::{FieldEvent, TextField, complete_path};
 use crate::fuzzy::filter_labels;
 use crate::key::Key;
@@ -30,6 +30,8 @@ impl App {
         }
         self.notice = None;
         match self.screen {
+            ScreenId::Dashboard => self.dashboard_key(key),
+            ScreenId::Drill => self.drill_key(key),
             ScreenId::Command => self.command_key(key),
             ScreenId::Preset => self.preset_key(key),
             ScreenId::Snapshots => self.snapshots_key(key),
@@ -48,6 +50,58 @@ impl App {
             Key::Char('q') => self.exit = Some(Exit::Cancelled),
             Key::Esc => self.back(),
             _ => {}
+        }
+    }
+
+    fn dashboard_key(&mut self, key: Key) {
+        let labels: Vec<&str> = self.dashboard_presets.iter().map(String::as_str).collect();
+        let event = self
+            .dashboard_picker
+            .key(key, &|filter| filter_labels(&labels, filter));
+        match event {
+            PickerEvent::Stay => {}
+            PickerEvent::Back => self.back(),
+            PickerEvent::Chosen(index) => self.leave_dashboard(Some(index), None),
+            PickerEvent::Other(Key::Char('c')) => self.leave_dashboard(None, None),
+            PickerEvent::Other(Key::Char('d')) => match self.dashboard_picker.current() {
+                Some(index) => self.leave_dashboard(Some(index), Some("drill")),
+                None => self.notice = Some("No preset here to drill.".into()),
+            },
+            PickerEvent::Other(key) => self.common_key(key),
+        }
+    }
+
+    fn drill_key(&mut self, key: Key) {
+        let event = match &mut self.drill {
+            DrillState::Running { .. } => {
+                if matches!(key, Key::Esc | Key::Char('q')) {
+                    self.notice = Some(
+                        "The drill is running: wait for its verdicts, or Ctrl-C stops it (its \
+                         directory is removed) and leaves."
+                            .into(),
+                    );
+                } else {
+                    self.common_key(key);
+                }
+                return;
+            }
+            DrillState::NotStarted | DrillState::Failed(_) => {
+                self.common_key(key);
+                return;
+            }
+            DrillState::Done { outcome, picker } => {
+                let lines: Vec<&str> = outcome
+                    .files
+                    .iter()
+                    .map(|(_, line)| line.as_str())
+                    .collect();
+                picker.key(key, &|filter| filter_labels(&lines, filter))
+            }
+        };
+        match event {
+            PickerEvent::Stay | PickerEvent::Chosen(_) => {}
+            PickerEvent::Back => self.back(),
+            PickerEvent::Other(key) => self.common_key(key),
         }
     }
 

@@ -43,7 +43,10 @@
 #![forbid(unsafe_code)]
 
 mod app;
+mod dashboard;
 mod diff;
+mod drill;
+mod drills;
 mod field;
 mod forget;
 mod fuzzy;
@@ -52,6 +55,7 @@ mod palette;
 mod protocol;
 mod resolution;
 mod restic_version;
+mod safe;
 mod session;
 mod snapshots;
 mod terminal;
@@ -62,7 +66,9 @@ mod widgets;
 mod worker;
 
 pub use app::App;
+pub use dashboard::{Records, STALE_AFTER, read_records};
 pub use diff::{Diff, DiffError, parse_diff};
+pub use drill::DrillOutcome;
 pub use forget::{ForgetGroup, ForgetPlan, parse_forget};
 pub use key::Key;
 pub use palette::{Background, Palette};

@@ -4,19 +4,28 @@
 
 use std::path::PathBuf;
 
+use keld_hooks::DrillProgress;
+
+use crate::dashboard::Records;
 use crate::diff::Diff;
+use crate::drill::DrillOutcome;
 use crate::forget::ForgetPlan;
 use crate::snapshots::Snapshot;
 use crate::tree::FileTree;
 
-/// The commands offered on the first screen, with a one-line description: those
+/// The commands offered on the command menu, with a one-line description: those
 /// that run with what the config and these screens supply. `snapshots` chosen here
-/// stays in the session: the list, a snapshot's files, and `restic diff` of two.
-pub(crate) const COMMANDS: [(&str, &str); 8] = [
+/// stays in the session: the list, a snapshot's files, and `restic diff` of two;
+/// `drill` runs in the session too (keld's restore drill, docs/drill.md).
+pub(crate) const COMMANDS: [(&str, &str); 9] = [
     ("backup", "save files into the repository"),
     ("restore", "bring files back from a snapshot"),
     ("snapshots", "list, browse and compare the snapshots"),
     ("check", "verify the repository"),
+    (
+        "drill",
+        "restore a sample and compare it with the live files",
+    ),
     ("forget", "remove snapshots by policy"),
     ("prune", "free space no snapshot uses"),
     ("stats", "show repository statistics"),
@@ -109,6 +118,10 @@ pub struct Setup {
     pub home: Option<PathBuf>,
     /// keld's working directory, which relative paths are completed from.
     pub cwd: PathBuf,
+    /// Start at the dashboard (each preset's last backup, from the run records): a
+    /// bare `keld`. Without it the first screen is the first one whose value is not
+    /// known.
+    pub dashboard: bool,
 }
 
 /// Background work the session must start.
@@ -153,6 +166,19 @@ pub enum Request {
         /// The preset whose policy and repository are used.
         preset: Option<String>,
     },
+    /// The run records in keld's state directory (`runs.jsonl`).
+    Records {
+        /// Matches the answer to the request.
+        ticket: u64,
+    },
+    /// A restore drill of the preset (keld-hooks' `Drill`, as `keld drill` runs it):
+    /// answered with [`Msg::DrillProgress`] on the way and [`Msg::Drill`] at its end.
+    Drill {
+        /// Matches the answers to the request.
+        ticket: u64,
+        /// The preset to drill.
+        preset: Option<String>,
+    },
 }
 
 /// The answer to a [`Request`].
@@ -192,6 +218,27 @@ pub enum Msg {
         ticket: u64,
         /// The plan, or a message for the screen.
         result: Result<ForgetPlan, String>,
+    },
+    /// The run records, or why they cannot be read.
+    Records {
+        /// The request's ticket.
+        ticket: u64,
+        /// The records, or a message for the screen.
+        result: Result<Records, String>,
+    },
+    /// Where a drill is.
+    DrillProgress {
+        /// The request's ticket.
+        ticket: u64,
+        /// The step it is at.
+        progress: DrillProgress,
+    },
+    /// How a drill went, or why it could not start.
+    Drill {
+        /// The request's ticket.
+        ticket: u64,
+        /// The drill's outcome, or a message for the screen.
+        result: Result<DrillOutcome, String>,
     },
 }
 

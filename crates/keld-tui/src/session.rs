@@ -19,11 +19,12 @@ use keld_hooks::{Host, Invocation};
 use miette::Diagnostic;
 use thiserror::Error;
 
+use crate::drills::Drills;
 use crate::palette::{Palette, detect_background};
 use crate::protocol::{Choice, Exit, PresetEntry, Preview, PreviewFn, Setup};
 use crate::resolution::{arguments_meant_for_command, describe};
 use crate::terminal::{Ended, run_session};
-use crate::worker::{ConfigRestic, Restic, Worker, restic_worker};
+use crate::worker::{ConfigRestic, Restic, Worker, restic_worker, session_worker};
 
 /// Exit code when the user leaves without running anything (Esc on the first
 /// screen, Ctrl-C): 128 + SIGINT, as a shell reports an interrupted command.
@@ -41,7 +42,8 @@ const STOP_SIGNALS: [i32; 4] = [
     signal_hook::consts::SIGTERM,
 ];
 
-/// How long the end of a session waits for background restic runs to stop.
+/// How long the end of a session waits for background restic runs (and a drill's)
+/// to stop before they are killed.
 const BACKGROUND_PATIENCE: Duration = Duration::from_secs(3);
 
 /// What the command line and the config already answer; each known value skips its
@@ -179,6 +181,8 @@ pub struct SessionContext {
 /// restored, and keld then exits with 128 + the signal's number.
 pub fn ask(context: &SessionContext, known: Known) -> Result<Asked, SessionError> {
     let setup = Setup {
+        // A bare `keld` starts at the dashboard.
+        dashboard: known.command.is_none() && known.preset.is_none(),
         command: known.command,
         presets: preset_entries(&context.config, &context.env),
         preset: known.preset,
@@ -194,11 +198,23 @@ pub fn ask(context: &SessionContext, known: Known) -> Result<Asked, SessionError
         context.host.clone(),
         !context.show_command,
     ));
-    let worker = restic_worker(Arc::clone(&restic) as Arc<dyn Restic>);
+    let drills = Arc::new(Drills::new(
+        Arc::clone(&context.config),
+        context.env.clone(),
+        context.host.clone(),
+        context.show_command,
+    ));
+    let worker = session_worker(
+        restic_worker(Arc::clone(&restic) as Arc<dyn Restic>),
+        context.host.state_dir(),
+        Arc::clone(&drills),
+    );
     let palette = Palette::for_background(detect_background(&context.env.vars));
     run(setup, palette, &worker, || {
-        // A listing nobody waits for any more must not keep the repository locked.
+        // A listing nobody waits for any more must not keep the repository locked,
+        // and a drill must not leave its directory behind.
         restic.lister().children().stop_all(BACKGROUND_PATIENCE);
+        drills.stop(BACKGROUND_PATIENCE);
     })
 }
 
@@ -299,7 +315,7 @@ fn repository_of(resolved: &ResolvedConfig) -> Option<String> {
                     other => other.display(),
                 })
         })?;
-    Some(keld_config::mask_url_passwords(&shown))
+    Some(crate::safe::one_line(&keld_config::mask_url_passwords(&shown)).into_owned())
 }
 
 /// What the confirmation should say before a command runs with `_arguments` it was

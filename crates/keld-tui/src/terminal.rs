@@ -39,6 +39,7 @@ use crate::app::App;
 use crate::key::Key;
 use crate::palette::Palette;
 use crate::protocol::{Exit, Msg, Setup};
+use crate::safe::SafeBackend;
 use crate::worker::Worker;
 
 /// How often the spinner turns.
@@ -248,7 +249,8 @@ pub(crate) fn run_session(
     let resized = Arc::new(AtomicBool::new(false));
     let winch = signal_hook::flag::register(signal_hook::consts::SIGWINCH, Arc::clone(&resized))?;
     let mut guard = TerminalGuard::enter()?;
-    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    // Every cell passes the last check for control characters on its way out.
+    let mut terminal = Terminal::new(SafeBackend::new(CrosstermBackend::new(io::stdout())))?;
     let result = event_loop(
         &mut terminal,
         setup,
@@ -276,7 +278,7 @@ pub(crate) fn run_session(
 
 #[allow(clippy::too_many_arguments)]
 fn event_loop(
-    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    terminal: &mut Terminal<SafeBackend<CrosstermBackend<Stdout>>>,
     setup: Setup,
     palette: &Palette,
     worker: &Worker,
@@ -301,9 +303,12 @@ fn event_loop(
             let waker = wake.writer.try_clone()?;
             std::thread::spawn(move || {
                 // The session may have ended; then nobody listens and that is fine.
-                if sender.send(worker(request)).is_ok() {
-                    let _ = (&waker).write(&[1]);
-                }
+                let send = |msg: Msg| {
+                    if sender.send(msg).is_ok() {
+                        let _ = (&waker).write(&[1]);
+                    }
+                };
+                send(worker(request, &send));
             });
         }
         if resized.swap(false, Ordering::SeqCst) {

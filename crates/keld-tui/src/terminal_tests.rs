@@ -68,7 +68,7 @@ fn session_in_pty() {
         }),
         ..crate::app::tests::setup(&["home", "work"])
     };
-    let worker: Worker = Arc::new(move |request| match request {
+    let worker: Worker = Arc::new(move |request, _| match request {
         Request::Snapshots { ticket, .. } => {
             if slow {
                 // A repository far away: the screen must not wait for it.

@@ -18,6 +18,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::app::App;
 use crate::palette::Palette;
+use crate::safe::{name, one_line};
 use crate::units::human_size;
 use crate::widgets::ScreenId;
 
@@ -25,6 +26,8 @@ use crate::widgets::ScreenId;
 mod keys;
 #[path = "view_lists.rs"]
 mod lists;
+#[path = "view_runs.rs"]
+mod runs;
 #[path = "view_screens.rs"]
 mod screens;
 
@@ -56,7 +59,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, palette: &Palette) {
     screens::draw_body(frame, body, app, palette);
     if let Some(text) = app.notice() {
         frame.render_widget(
-            Line::styled(clip(text, notice.width.into()), palette.strong),
+            Line::styled(clip(&one_line(text), notice.width.into()), palette.strong),
             notice,
         );
     }
@@ -69,6 +72,8 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, palette: &Palette) {
 /// The heading of the current screen.
 pub(crate) fn title_of(app: &App) -> &'static str {
     match app.screen() {
+        ScreenId::Dashboard => "Backups",
+        ScreenId::Drill => "Restore drill",
         ScreenId::Command => "Command",
         ScreenId::Preset => "Preset",
         ScreenId::Snapshots if app.browsing() => "Snapshots",
@@ -86,18 +91,18 @@ pub(crate) fn title_of(app: &App) -> &'static str {
 fn breadcrumb(app: &App) -> String {
     let mut parts = vec!["keld".to_owned()];
     if app.answered(ScreenId::Command) {
-        parts.extend(app.command().map(str::to_owned));
+        parts.extend(app.command().map(|command| name(command).into_owned()));
     }
     if app.answered(ScreenId::Preset) {
-        parts.extend(app.preset().map(str::to_owned));
+        parts.extend(app.preset().map(|preset| name(preset).into_owned()));
     }
     if let (ScreenId::Diff, Some((from, to))) = (app.screen(), app.compared()) {
-        parts.push(format!("{} → {}", short(from), short(to)));
+        parts.push(format!("{} → {}", name(short(from)), name(short(to))));
     } else if app.answered(ScreenId::Snapshots)
         && (app.restoring() || app.browsing())
         && let Some(snapshot) = app.snapshot()
     {
-        parts.push(short(snapshot).to_owned());
+        parts.push(name(short(snapshot)).into_owned());
     }
     parts.join(" › ")
 }

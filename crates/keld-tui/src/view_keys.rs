@@ -1,6 +1,6 @@
 //! The keys each screen takes: a short list for the help bar, the full one for `?`.
 
-use crate::app::{App, DiffState, SnapshotsState, TreeState};
+use crate::app::{App, DiffState, DrillState, SnapshotsState, TreeState};
 use crate::widgets::{Picker, ScreenId};
 
 type Keys = Vec<(&'static str, &'static str)>;
@@ -52,6 +52,34 @@ fn field(submit: &'static str) -> Keys {
 pub(crate) fn help_keys(app: &App) -> Keys {
     let waiting = vec![MORE, BACK, QUIT];
     match app.screen() {
+        ScreenId::Dashboard if app.dashboard_picker.filtering() => {
+            list(&app.dashboard_picker, "commands")
+        }
+        ScreenId::Dashboard if app.dashboard_presets.is_empty() => {
+            vec![("c", "commands"), MORE, QUIT]
+        }
+        ScreenId::Dashboard => {
+            let mut keys = vec![
+                ("↑↓", "move"),
+                ("Enter", "commands"),
+                ("d", "drill"),
+                ("c", "menu"),
+                ("/", "filter"),
+                MORE,
+            ];
+            if !app.dashboard_picker.filter().is_empty() {
+                keys.push(("Esc", "clear filter"));
+            }
+            keys.push(QUIT);
+            keys
+        }
+        ScreenId::Drill => match &app.drill {
+            DrillState::Running { .. } => vec![MORE, ("Ctrl-C", "stop the drill and quit")],
+            DrillState::Done { outcome, .. } if outcome.files.is_empty() => waiting,
+            DrillState::Done { picker, .. } if picker.filtering() => list(picker, "keep"),
+            DrillState::Done { .. } => vec![("↑↓/jk", "move"), ("/", "filter"), MORE, BACK, QUIT],
+            DrillState::NotStarted | DrillState::Failed(_) => waiting,
+        },
         ScreenId::Command => list(&app.command_picker, "choose"),
         ScreenId::Preset => list(&app.preset_picker, "choose"),
         ScreenId::Snapshots => match &app.snapshots {
@@ -171,6 +199,25 @@ pub(crate) fn all_keys(app: &App) -> Keys {
     ];
     let mut keys: Keys = Vec::new();
     match app.screen() {
+        ScreenId::Dashboard => {
+            keys.extend(moving);
+            keys.extend(filter);
+            keys.push(("Enter", "the command menu for this preset"));
+            keys.push(("d", "a restore drill of this preset"));
+            keys.push(("c", "the command menu (the preset is asked after)"));
+        }
+        ScreenId::Drill => match &app.drill {
+            DrillState::Running { .. } => {
+                keys.push(("Ctrl-C", "stop the drill (its directory is removed), leave"));
+                keys.push(("?", "these keys"));
+                return keys;
+            }
+            DrillState::Done { .. } => {
+                keys.extend(moving);
+                keys.extend(filter);
+            }
+            DrillState::NotStarted | DrillState::Failed(_) => {}
+        },
         ScreenId::Command | ScreenId::Preset | ScreenId::Overwrite => {
             keys.extend(moving);
             keys.extend(filter);

@@ -10,6 +10,7 @@ use super::{caption, cell, clip, draw_rows, human_size, loading, position};
 use crate::app::{App, DiffState, SnapshotsState};
 use crate::field::TextField;
 use crate::palette::Palette;
+use crate::safe::{lines as safe_lines, name, one_line};
 use crate::snapshots::Snapshot;
 use crate::widgets::Picker;
 
@@ -52,9 +53,10 @@ pub(super) fn draw_choices(
     area: Rect,
     picker: &Picker,
     choices: &[(&'static str, &'static str)],
+    about: Vec<Span<'_>>,
     palette: &Palette,
 ) {
-    let area = list_caption(frame, area, picker, choices.len(), Vec::new(), palette);
+    let area = list_caption(frame, area, picker, choices.len(), about, palette);
     draw_rows(
         frame,
         area,
@@ -77,15 +79,19 @@ pub(super) fn draw_presets(frame: &mut Frame<'_>, area: Rect, app: &App, palette
     let presets: Vec<_> = app.offered_presets().collect();
     let about = match app.expanded_prefix() {
         Some(prefix) => vec![Span::styled(
-            format!("{prefix} with each destination (Esc: all presets)"),
+            format!("{} with each destination (Esc: all presets)", name(prefix)),
             palette.faint,
         )],
         None => vec![Span::styled("Preset and its repository", palette.faint)],
     };
     let area = list_caption(frame, area, picker, presets.len(), about, palette);
-    let name_width = presets
+    let names: Vec<String> = presets
         .iter()
-        .map(|preset| preset.name.width())
+        .map(|preset| name(&preset.name).into_owned())
+        .collect();
+    let name_width = names
+        .iter()
+        .map(|name| name.width())
         .max()
         .unwrap_or(0)
         .clamp(4, 24);
@@ -97,16 +103,19 @@ pub(super) fn draw_presets(frame: &mut Frame<'_>, area: Rect, app: &App, palette
         &picker.scroll,
         palette,
         |i, width| {
-            let preset = presets[picker.matches()[i]];
+            let index = picker.matches()[i];
+            let preset = presets[index];
             let repository = match (&preset.repository, preset.repository_only) {
                 _ if preset.combines => "… Enter lists it with every destination".to_owned(),
-                (Some(repository), true) => format!("{repository} (the whole repository)"),
-                (Some(repository), false) => repository.clone(),
+                (Some(repository), true) => {
+                    format!("{} (the whole repository)", one_line(repository))
+                }
+                (Some(repository), false) => one_line(repository).into_owned(),
                 (None, _) => "no repository set".to_owned(),
             };
             let name_width = name_width.min(width);
             vec![
-                Span::raw(cell(&preset.name, name_width)),
+                Span::raw(cell(&names[index], name_width)),
                 Span::raw(" "),
                 Span::styled(
                     clip(&repository, width.saturating_sub(name_width + 1)),
@@ -163,7 +172,7 @@ pub(super) fn draw_snapshots(frame: &mut Frame<'_>, area: Rect, app: &App, palet
         }
         SnapshotsState::Failed { error, field } => {
             let mut lines = vec![Line::raw("restic could not list the snapshots:")];
-            lines.extend(error.lines().map(|line| Line::raw(format!("  {line}"))));
+            lines.extend(safe_lines(error).map(|line| Line::raw(format!("  {line}"))));
             match field {
                 Some(field) => manual_id(frame, area, lines, field, palette),
                 None => {
@@ -269,13 +278,20 @@ impl Columns {
             16..=18 => time.get(..16).unwrap_or(&time),
             _ => time.get(..10).unwrap_or(&time),
         };
+        let shown = |words: &[String], separator: &str| {
+            words
+                .iter()
+                .map(|word| name(word).into_owned())
+                .collect::<Vec<_>>()
+                .join(separator)
+        };
         self.join(
-            &snapshot.short_id,
+            &name(&snapshot.short_id),
             time,
-            &snapshot.hostname,
+            &name(&snapshot.hostname),
             &format!("{size:>width$}", width = self.size),
-            &snapshot.tags.join(","),
-            &snapshot.paths.join(" "),
+            &shown(&snapshot.tags, ","),
+            &shown(&snapshot.paths, " "),
         )
     }
 }
@@ -338,7 +354,7 @@ pub(super) fn draw_diff(frame: &mut Frame<'_>, area: Rect, app: &App, palette: &
         }
         DiffState::Failed(error) => {
             let mut lines = vec![Line::raw("restic could not compare the snapshots:")];
-            lines.extend(error.lines().map(|line| Line::raw(format!("  {line}"))));
+            lines.extend(safe_lines(error).map(|line| Line::raw(format!("  {line}"))));
             frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
             return;
         }
@@ -365,15 +381,15 @@ pub(super) fn draw_diff(frame: &mut Frame<'_>, area: Rect, app: &App, palette: &
         |i, width| {
             let (path, modifier) = &diff.changes[picker.matches()[i]];
             vec![
-                Span::styled(format!("{modifier:<2}"), palette.mark),
-                Span::raw(clip(path, width.saturating_sub(2))),
+                Span::styled(format!("{:<2}", one_line(modifier)), palette.mark),
+                Span::raw(clip(&name(path), width.saturating_sub(2))),
             ]
         },
     );
     let lines: Vec<Line<'_>> = diff
         .totals
         .iter()
-        .map(|line| Line::styled(clip(line, bottom.width.into()), palette.faint))
+        .map(|line| Line::styled(clip(&one_line(line), bottom.width.into()), palette.faint))
         .collect();
     frame.render_widget(Paragraph::new(lines), bottom);
 }

@@ -8,10 +8,12 @@ use ratatui::widgets::{Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 use super::lists::{draw_choices, draw_diff, draw_presets, draw_snapshots, field_spans};
+use super::runs::{draw_dashboard, draw_drill};
 use super::{caption, cell, clip, draw_rows, human_size, loading, position};
 use crate::app::{App, PlanState, TreeState};
 use crate::palette::Palette;
 use crate::protocol::{COMMANDS, OVERWRITE_POLICIES};
+use crate::safe::{lines as safe_lines, name, one_line};
 use crate::snapshots::format_minutes;
 use crate::tree::{Check, FileTree, NodeKind, Selection};
 use crate::widgets::ScreenId;
@@ -20,7 +22,16 @@ use keld_config::shell as quote;
 /// Draw the current screen into `area`.
 pub(super) fn draw_body(frame: &mut Frame<'_>, area: Rect, app: &App, palette: &Palette) {
     match app.screen() {
-        ScreenId::Command => draw_choices(frame, area, &app.command_picker, &COMMANDS, palette),
+        ScreenId::Dashboard => draw_dashboard(frame, area, app, palette),
+        ScreenId::Drill => draw_drill(frame, area, app, palette),
+        ScreenId::Command => {
+            let about = app
+                .dashboard_preset()
+                .map(|preset| Span::styled(format!("for {}", name(preset)), palette.faint))
+                .into_iter()
+                .collect();
+            draw_choices(frame, area, &app.command_picker, &COMMANDS, about, palette);
+        }
         ScreenId::Preset => draw_presets(frame, area, app, palette),
         ScreenId::Snapshots => draw_snapshots(frame, area, app, palette),
         ScreenId::Tree => draw_tree(frame, area, app, palette),
@@ -41,7 +52,7 @@ fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &App, palette: &Palette) {
         ),
         TreeState::Failed { error, restorable } => {
             let mut lines = vec![Line::raw("restic could not list the snapshot's files:")];
-            lines.extend(error.lines().map(|line| Line::raw(format!("  {line}"))));
+            lines.extend(safe_lines(error).map(|line| Line::raw(format!("  {line}"))));
             lines.push(Line::raw(""));
             lines.push(Line::raw(if *restorable && app.restoring() {
                 "Enter restores the whole snapshot; Esc goes back."
@@ -140,7 +151,7 @@ fn draw_file_tree(
             let name = format!(
                 "{}{arrow} {}{suffix}",
                 "  ".repeat(view.depth.into()),
-                view.name
+                name(view.name)
             );
             spans.push(Span::raw(cell(&name, name_width)));
             spans.push(Span::styled(details, palette.faint));
@@ -149,7 +160,7 @@ fn draw_file_tree(
     );
     if let Some(node) = tree.current() {
         let (_, size, mtime) = tree.details(node);
-        let mut text = tree.path(node);
+        let mut text = name(&tree.path(node)).into_owned();
         if let Some(size) = size {
             text.push_str(&format!("  {}", human_size(size)));
         }
@@ -211,7 +222,7 @@ fn draw_target(frame: &mut Frame<'_>, area: Rect, app: &App, palette: &Palette) 
         lines.push(Line::raw(
             app.completions
                 .iter()
-                .map(|name| format!("{name}/"))
+                .map(|completion| format!("{}/", name(completion)))
                 .collect::<Vec<_>>()
                 .join("  "),
         ));
@@ -242,6 +253,7 @@ fn draw_overwrite(frame: &mut Frame<'_>, area: Rect, app: &App, palette: &Palett
         rows,
         &app.overwrite_picker,
         &OVERWRITE_POLICIES,
+        Vec::new(),
         palette,
     );
 }
@@ -284,7 +296,10 @@ fn draw_confirm(frame: &mut Frame<'_>, area: Rect, app: &App, palette: &Palette)
                 ));
             }
             for warning in &preview.warnings {
-                lines.push(Line::styled(format!("⚠ {warning}"), palette.strong));
+                lines.push(Line::styled(
+                    format!("⚠ {}", one_line(warning)),
+                    palette.strong,
+                ));
             }
             lines.push(Line::raw("keld will run:"));
             lines.extend(
@@ -303,14 +318,14 @@ fn draw_confirm(frame: &mut Frame<'_>, area: Rect, app: &App, palette: &Palette)
                     preview
                         .env_names
                         .iter()
-                        .map(|name| Line::raw(format!("  {name}"))),
+                        .map(|variable| Line::raw(format!("  {}", name(variable)))),
                 );
             }
             plan_lines(app, &mut lines);
         }
         Some(Err(error)) => {
             lines.push(Line::raw("This choice does not resolve:"));
-            lines.extend(error.lines().map(|line| Line::raw(format!("  {line}"))));
+            lines.extend(safe_lines(error).map(|line| Line::raw(format!("  {line}"))));
         }
         None => {}
     }
@@ -357,7 +372,7 @@ fn plan_lines(app: &App, lines: &mut Vec<Line<'_>>) {
         PlanState::Failed(error) => {
             lines.push(Line::raw(""));
             lines.push(Line::raw("restic's dry run failed:"));
-            lines.extend(error.lines().map(|line| Line::raw(format!("  {line}"))));
+            lines.extend(safe_lines(error).map(|line| Line::raw(format!("  {line}"))));
         }
         PlanState::Loaded(plan) => {
             let (keep, remove) = plan.counts();
@@ -368,12 +383,17 @@ fn plan_lines(app: &App, lines: &mut Vec<Line<'_>>) {
             )));
             for group in &plan.groups {
                 for snapshot in &group.remove {
+                    let paths: Vec<String> = snapshot
+                        .paths
+                        .iter()
+                        .map(|path| name(path).into_owned())
+                        .collect();
                     lines.push(Line::raw(format!(
                         "  - {}  {}  {}  {}",
-                        snapshot.short_id,
+                        name(&snapshot.short_id),
                         snapshot.display_time(),
-                        snapshot.hostname,
-                        snapshot.paths.join(" ")
+                        name(&snapshot.hostname),
+                        paths.join(" ")
                     )));
                 }
             }

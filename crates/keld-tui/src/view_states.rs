@@ -2,10 +2,17 @@
 //! reviewed snapshots in `view_snapshots/`, the draw-at-every-size test and the
 //! screenshots in docs/interactive.md all come from this list.
 
+use keld_hooks::{DrillProgress, Verdict};
+
 use crate::app::App;
+use crate::app::runs_tests::{
+    PRESETS, answer_records, dashboard, dashboard_setup, drill_ticket, sample_drill,
+};
 use crate::app::tests::{
     RESTIC_014, RESTIC_017, answer, press, restore_setup, sample_snapshots, setup, type_text,
 };
+use crate::dashboard::tests::{record, records};
+use crate::drill::DrillOutcome;
 use crate::key::Key;
 use crate::protocol::{Msg, Preview, Request, Setup};
 use crate::snapshots::{parse_snapshots, sample_json};
@@ -68,10 +75,161 @@ fn confirm_of(command: &str, preset: &str, preview: Preview) -> App {
     })
 }
 
+/// The sample dashboard, `d` pressed on `home@nas`, the drill answered with `result`.
+fn drilled(result: Result<DrillOutcome, String>) -> App {
+    let mut app = dashboard();
+    press(&mut app, &[Key::Char('d')]);
+    let ticket = drill_ticket(&mut app);
+    app.message(Msg::Drill { ticket, result });
+    app
+}
+
+/// Names, paths and messages that would act on the terminal if written raw: an
+/// escape sequence that retitles the window, a C1 control, a bidirectional override,
+/// a line separator.
+pub(crate) const HOSTILE_PRESETS: [&str; 4] = [
+    "evil\u{1b}]0;owned\u{7}",
+    "rtl\u{202e}txt.exe",
+    "c1\u{9b}2J",
+    "line\u{2028}sep",
+];
+
+/// The dashboard of [`HOSTILE_PRESETS`], their records failing with hostile messages,
+/// the cursor on the first.
+pub(crate) fn hostile_dashboard() -> App {
+    let mut app = App::new(dashboard_setup(&HOSTILE_PRESETS));
+    let mut list: Vec<_> = HOSTILE_PRESETS
+        .iter()
+        .map(|preset| record(preset, "backup", 30, "failed"))
+        .collect();
+    list[0].error = Some("restic: \u{1b}[2J\u{1b}[31mFatal\u{9b}0m: \u{202e}gnorw\nsecond".into());
+    let mut read = records(&list);
+    read.skipped = 1;
+    read.file = "/state/\u{1b}[1mruns.jsonl".into();
+    answer_records(&mut app, &Ok(read));
+    app
+}
+
+/// A drill whose lines, summary, error and warnings hold control characters.
+pub(crate) fn hostile_drill() -> App {
+    drilled(Ok(DrillOutcome {
+        preset: HOSTILE_PRESETS[0].into(),
+        files: vec![
+            (Verdict::Ok, "ok      /x/\u{1b}]0;owned\u{7}".into()),
+            (Verdict::Mismatch, "mismatch /x/\u{202e}fdp.exe".into()),
+        ],
+        summary: Some("drill \u{9b}2J: 2 files".into()),
+        error: Some((
+            "restic restore failed: \u{1b}[2K\nline\u{2028}two".into(),
+            "help \u{202e}".into(),
+        )),
+        failed_files: Some("1 of 2 files failed the drill\u{1b}[0m".into()),
+        exit_code: 1,
+        result: "failed",
+        warnings: vec!["ping to \u{1b}]8;;http://x\u{7} failed".into()],
+    }))
+}
+
 type Build = fn() -> App;
 
 /// Every state, by the name of its snapshot.
 pub(crate) const STATES: &[(&str, Build)] = &[
+    ("dashboard_loading", || App::new(dashboard_setup(&PRESETS))),
+    ("dashboard", || {
+        let mut app = dashboard();
+        press(&mut app, &[Key::Down]);
+        app
+    }),
+    ("dashboard_drilled", || {
+        // The cursor on the preset whose last drill is recorded.
+        dashboard()
+    }),
+    ("dashboard_no_runs", || {
+        let mut app = App::new(dashboard_setup(&PRESETS));
+        answer_records(&mut app, &Ok(records(&[])));
+        app
+    }),
+    ("dashboard_no_presets", || {
+        let mut app = App::new(dashboard_setup(&[]));
+        answer_records(&mut app, &Ok(records(&[])));
+        app
+    }),
+    ("dashboard_unreadable", || {
+        let mut app = App::new(dashboard_setup(&PRESETS));
+        let error = "cannot read the run records in /home/ann/.local/state/keld: Permission \
+                     denied (os error 13)";
+        answer_records(&mut app, &Err(error.into()));
+        app
+    }),
+    ("dashboard_skipped_lines", || {
+        let mut app = App::new(dashboard_setup(&PRESETS));
+        let mut read = crate::app::runs_tests::sample_records();
+        read.skipped = 3;
+        answer_records(&mut app, &Ok(read));
+        app
+    }),
+    ("dashboard_hostile", hostile_dashboard),
+    ("dashboard_keys", || {
+        let mut app = dashboard();
+        press(&mut app, &[Key::Char('?')]);
+        app
+    }),
+    ("command_menu_for_preset", || {
+        let mut app = dashboard();
+        press(&mut app, &[Key::Down, Key::Enter]);
+        app
+    }),
+    ("drill_running", || {
+        let mut app = dashboard();
+        press(&mut app, &[Key::Char('d')]);
+        let ticket = drill_ticket(&mut app);
+        app.message(Msg::DrillProgress {
+            ticket,
+            progress: DrillProgress::Comparing { done: 3, total: 20 },
+        });
+        app
+    }),
+    ("drill_done", || drilled(Ok(sample_drill()))),
+    ("drill_failed_files", || {
+        let mut outcome = sample_drill();
+        outcome.files[1] = (Verdict::Mismatch, "mismatch /home/me/thesis.tex".into());
+        outcome.files[3] = (Verdict::NotRestored, "not_restored /home/me/a.txt".into());
+        outcome.summary = Some(
+            "drill home@nas: 5 files from snapshot 1a2b3c4d (2026-12-05 02:00): 2 ok, 1 \
+             changed, 0 missing, 2 errors"
+                .into(),
+        );
+        outcome.failed_files =
+            Some("2 of 5 files failed the drill: 1 mismatch, 1 not_restored".into());
+        outcome.exit_code = 1;
+        outcome.result = "failed";
+        drilled(Ok(outcome))
+    }),
+    ("drill_no_snapshot", || {
+        drilled(Ok(DrillOutcome {
+            files: Vec::new(),
+            summary: None,
+            error: Some((
+                "no snapshot of this preset's backups (restic snapshots --host laptop --path \
+                 /home/me)"
+                    .into(),
+                "back up first (`keld -p home@nas backup`), or name a snapshot: `keld -p \
+                 home@nas drill SNAPSHOT`"
+                    .into(),
+            )),
+            exit_code: 1,
+            result: "failed",
+            ..sample_drill()
+        }))
+    }),
+    ("drill_could_not_start", || {
+        drilled(Err(
+            "keld was started with --show-command, which runs nothing: a drill runs restic, \
+             so none is started"
+                .into(),
+        ))
+    }),
+    ("drill_hostile", hostile_drill),
     ("command_menu", || App::new(setup(&["home", "work"]))),
     ("command_menu_filtered", || {
         let mut app = App::new(setup(&["home", "work"]));

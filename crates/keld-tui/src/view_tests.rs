@@ -54,6 +54,8 @@ fn narrow_screens() {
         ("narrow_snapshots", "snapshots_loaded", 40, 12),
         ("narrow_tree", "tree_partial_selection", 40, 12),
         ("narrow_confirmation", "confirmation", 40, 10),
+        ("narrow_dashboard", "dashboard", 40, 10),
+        ("narrow_drill", "drill_failed_files", 40, 10),
     ] {
         let app = state_named(state);
         let text = terminal(&app, Background::Dark, width, height)
@@ -296,4 +298,67 @@ fn docs_screenshots_are_the_screens() {
              KELD_UPDATE_DOCS=1 cargo test -p keld-tui docs_screenshots"
         );
     }
+}
+
+/// Every state with names, paths, records and restic's messages that hold control
+/// characters: the screens show them escaped, and not one cell holds a control
+/// character (before the terminal's own last check, `safe::SafeBackend`).
+#[test]
+fn control_characters_are_shown_escaped_never_raw() {
+    use crate::safe::has_control;
+    use crate::view::states::{hostile_dashboard, hostile_drill};
+
+    for (app, expected) in [
+        (
+            hostile_dashboard(),
+            &[
+                r"$'evil\x1b]0;owned\x07'",
+                r"$'rtl\u202etxt.exe'",
+                r"$'c1\u009b2J'",
+                r"$'line\u2028sep'",
+                r"restic: \x1b[2J\x1b[31mFatal\u009b0m: \u202egnorw\nsecond",
+                r"/state/\x1b[1mruns.jsonl",
+            ][..],
+        ),
+        (
+            hostile_drill(),
+            &[
+                r"ok      /x/\x1b]0;owned\x07",
+                r"mismatch /x/\u202efdp.exe",
+                r"drill \u009b2J: 2 files",
+                r"restic restore failed: \x1b[2K",
+                r"line\u2028two",
+                r"1 of 2 files failed the drill\x1b[0m",
+                r"ping to \x1b]8;;http://x\x07 failed",
+            ][..],
+        ),
+    ] {
+        for (width, height) in [(160, 30), (80, 18), (40, 10)] {
+            let terminal = terminal(&app, Background::Dark, width, height);
+            let buffer = terminal.backend().buffer();
+            for cell in &buffer.content {
+                assert!(
+                    !has_control(cell.symbol()),
+                    "{:?} at {width}x{height}",
+                    cell.symbol()
+                );
+            }
+        }
+        let text: String = terminal(&app, Background::Dark, 160, 30)
+            .backend()
+            .to_string();
+        for shown in expected {
+            assert!(text.contains(shown), "{shown} is not on\n{text}");
+        }
+    }
+    // The breadcrumb and the command menu's caption escape the name too.
+    let mut app = hostile_dashboard();
+    crate::app::tests::press(&mut app, &[Key::Enter, Key::Enter]);
+    let text = terminal(&app, Background::Dark, 160, 30)
+        .backend()
+        .to_string();
+    assert!(
+        text.contains(r"keld › backup › $'evil\x1b]0;owned\x07'"),
+        "{text}"
+    );
 }

@@ -8,14 +8,18 @@ use crate::key::Key;
 
 /// The screens of the interactive session.
 ///
-/// The command menu is the first screen today; a dashboard of each preset's last
-/// run would come before it (docs/interactive.md, "The first screen").
+/// A bare `keld` starts at the dashboard; the command menu follows it
+/// (docs/interactive.md, "The first screen").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScreenId {
+    /// Each preset's last backup, from the run records.
+    Dashboard,
     /// The command menu.
     Command,
     /// The preset picker.
     Preset,
+    /// A restore drill of the chosen preset: its progress, then its verdicts.
+    Drill,
     /// The snapshot list.
     Snapshots,
     /// A snapshot's file tree: files to restore, or files to look at.
@@ -32,9 +36,11 @@ pub enum ScreenId {
 
 impl ScreenId {
     /// The screens a command may visit, in order.
-    pub(crate) const ORDER: [Self; 8] = [
+    pub(crate) const ORDER: [Self; 10] = [
+        Self::Dashboard,
         Self::Command,
         Self::Preset,
+        Self::Drill,
         Self::Snapshots,
         Self::Tree,
         Self::Diff,

@@ -1,22 +1,29 @@
-//! The background work the session asks for, done by running restic.
+//! The background work the session asks for, done by running restic, reading the
+//! run records and running drills.
 //!
-//! Each request runs one short restic command with its output captured and stdin
+//! Each listing runs one short restic command with its output captured and stdin
 //! closed (so restic never waits for a password prompt), and parses the answer on
-//! the worker thread so a 100,000-line listing never stalls the screen.
+//! the worker thread so a 100,000-line listing never stalls the screen. The run
+//! records are read and summed up on a worker thread too; a drill waits on one for
+//! the thread that runs it ([`crate::drills`]).
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use keld_config::{Config, Environment, Request as ConfigRequest};
 use keld_hooks::{Host, Invocation, Lister};
 
+use crate::dashboard::read_records;
 use crate::diff::parse_diff;
+use crate::drills::Drills;
 use crate::forget::parse_forget;
 use crate::protocol::{Msg, Request};
 use crate::snapshots::parse_snapshots;
 use crate::tree::FileTree;
 
-/// Does one piece of background work (runs on its own thread).
-pub type Worker = Arc<dyn Fn(Request) -> Msg + Send + Sync>;
+/// Does one piece of background work (runs on its own thread) and returns the answer;
+/// answers on the way (a drill's progress) go to the function it is given.
+pub type Worker = Arc<dyn Fn(Request, &dyn Fn(Msg)) -> Msg + Send + Sync>;
 
 /// What the session needs from restic: the standard output of `restic COMMAND` with
 /// the preset's configured flags, and `extra` arguments appended; the error is a
@@ -97,9 +104,35 @@ impl Restic for ConfigRestic {
     }
 }
 
-/// A [`Worker`] that answers requests with `restic`.
+/// The session's [`Worker`]: the run records from `state_dir`, drills from `drills`,
+/// everything else from `restic`.
+pub(crate) fn session_worker(
+    restic: Worker,
+    state_dir: Option<PathBuf>,
+    drills: Arc<Drills>,
+) -> Worker {
+    Arc::new(move |request, progress| match request {
+        Request::Records { ticket } => Msg::Records {
+            ticket,
+            result: read_records(state_dir.as_deref(), jiff::Timestamp::now()),
+        },
+        Request::Drill { ticket, preset } => Msg::Drill {
+            ticket,
+            result: drills.run(preset.as_deref(), &|step| {
+                progress(Msg::DrillProgress {
+                    ticket,
+                    progress: step,
+                });
+            }),
+        },
+        other => restic(other, progress),
+    })
+}
+
+/// A [`Worker`] that answers requests with `restic` (it reads no run records and runs
+/// no drill: those requests get an error).
 pub fn restic_worker(restic: Arc<dyn Restic>) -> Worker {
-    Arc::new(move |request| match request {
+    Arc::new(move |request, _| match request {
         Request::Snapshots { ticket, preset } => {
             let result = restic
                 .output(preset.as_deref(), "snapshots", &["--json"])
@@ -141,6 +174,14 @@ pub fn restic_worker(restic: Arc<dyn Restic>) -> Worker {
                 .and_then(|out| parse_forget(&out).map_err(|err| err.to_string()));
             Msg::ForgetPlan { ticket, result }
         }
+        Request::Records { ticket } => Msg::Records {
+            ticket,
+            result: Err("no run records here".to_owned()),
+        },
+        Request::Drill { ticket, .. } => Msg::Drill {
+            ticket,
+            result: Err("no drill runs here".to_owned()),
+        },
     })
 }
 
@@ -158,6 +199,11 @@ mod tests {
     use keld_config::Source;
 
     use super::*;
+
+    /// `worker`'s answer to `request`.
+    fn ask(worker: &Worker, request: Request) -> Msg {
+        worker(request, &|_| {})
+    }
 
     /// The config's one preset with a repository in `dir`, as TOML.
     fn config(dir: &Path) -> Arc<Config> {
@@ -233,10 +279,13 @@ mod tests {
         let worker = restic_worker(Arc::clone(&restic) as Arc<dyn Restic>);
 
         // Before `init`: restic fails, and the message says why.
-        let Msg::Snapshots { ticket: 1, result } = worker(Request::Snapshots {
-            ticket: 1,
-            preset: None,
-        }) else {
+        let Msg::Snapshots { ticket: 1, result } = ask(
+            &worker,
+            Request::Snapshots {
+                ticket: 1,
+                preset: None,
+            },
+        ) else {
             panic!("wrong answer");
         };
         let error = result.expect_err("no repository yet");
@@ -244,10 +293,13 @@ mod tests {
         assert!(!error.contains("correct horse"), "no secret in errors");
 
         real_restic(dir.path(), &["init"]);
-        let Msg::Snapshots { result, .. } = worker(Request::Snapshots {
-            ticket: 2,
-            preset: None,
-        }) else {
+        let Msg::Snapshots { result, .. } = ask(
+            &worker,
+            Request::Snapshots {
+                ticket: 2,
+                preset: None,
+            },
+        ) else {
             panic!("wrong answer");
         };
         assert_eq!(result, Ok(Vec::new()), "an empty repository");
@@ -256,21 +308,27 @@ mod tests {
             dir.path(),
             &["backup", "--tag", "t1", &source.to_string_lossy()],
         );
-        let Msg::Snapshots { result, .. } = worker(Request::Snapshots {
-            ticket: 3,
-            preset: Some("home".into()),
-        }) else {
+        let Msg::Snapshots { result, .. } = ask(
+            &worker,
+            Request::Snapshots {
+                ticket: 3,
+                preset: Some("home".into()),
+            },
+        ) else {
             panic!("wrong answer");
         };
         let snapshots = result.expect("one snapshot");
         assert_eq!(snapshots.len(), 1);
         assert_eq!(snapshots[0].tags, ["t1"]);
 
-        let Msg::Listing { result, .. } = worker(Request::Listing {
-            ticket: 4,
-            preset: None,
-            snapshot: snapshots[0].id.clone(),
-        }) else {
+        let Msg::Listing { result, .. } = ask(
+            &worker,
+            Request::Listing {
+                ticket: 4,
+                preset: None,
+                snapshot: snapshots[0].id.clone(),
+            },
+        ) else {
             panic!("wrong answer");
         };
         let mut tree = result.expect("a listing");
@@ -280,7 +338,8 @@ mod tests {
         tree.toggle_all();
         assert_eq!(tree.selection(), crate::tree::Selection::Everything);
 
-        let Msg::ResticVersion { result, .. } = worker(Request::ResticVersion { ticket: 5 }) else {
+        let Msg::ResticVersion { result, .. } = ask(&worker, Request::ResticVersion { ticket: 5 })
+        else {
             panic!("wrong answer");
         };
         let version = result.expect("restic version");
@@ -317,10 +376,13 @@ mod tests {
         let worker = restic_worker(Arc::clone(&restic) as Arc<dyn Restic>);
         let started = Instant::now();
         let answer = std::thread::spawn(move || {
-            worker(Request::Snapshots {
-                ticket: 1,
-                preset: None,
-            })
+            ask(
+                &worker,
+                Request::Snapshots {
+                    ticket: 1,
+                    preset: None,
+                },
+            )
         });
         while restic.lister().children().count() == 0 {
             assert!(started.elapsed() < Duration::from_secs(20), "never started");

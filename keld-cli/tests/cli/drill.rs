@@ -448,3 +448,60 @@ fn a_scheduled_drill_pings_its_healthcheck() {
         seen[3].1
     );
 }
+
+/// A drill started on the dashboard (`d`) while restic restores: Ctrl-C on the screen
+/// stops it as SIGINT would, SIGTERM from another process as it would `keld drill`;
+/// either way restic gets the one signal, the private directory is removed, the
+/// drill is recorded as interrupted and the terminal is given back.
+#[test]
+fn an_interactive_drill_stopped_while_restoring_removes_its_directory() {
+    use crate::support::pty::Terminal;
+
+    for (stop, code, signal, got) in [
+        ("Ctrl-C", 130, 2, "restic restore got INT"),
+        ("SIGTERM", 143, 15, "restic restore got TERM"),
+    ] {
+        let mut sandbox = drill_sandbox("");
+        sandbox.set_env("FAKE_RESTIC_WAIT", "restore");
+        let mut command = sandbox.keld(&[]);
+        command
+            .env("TMPDIR", sandbox.path("tmp"))
+            .env("TERM", "xterm-256color");
+        let mut terminal = Terminal::spawn(&command, 30, 100);
+        terminal.wait_for("no backup recorded");
+        terminal.send("d");
+        assert!(
+            wait_for_file(&sandbox.path("restic.ready"), Duration::from_secs(60)),
+            "{stop}: restic never restored: {}",
+            terminal.screen()
+        );
+        terminal.wait_for("Restoring 1 files");
+        assert_eq!(fs::read_dir(sandbox.path("tmp")).unwrap().count(), 1);
+        if stop == "Ctrl-C" {
+            terminal.send("\x03");
+        } else {
+            terminal.signal(rexpect::process::Signal::SIGTERM);
+        }
+        assert_eq!(
+            terminal.wait_exit(),
+            code,
+            "{stop}: {}",
+            terminal.transcript()
+        );
+        assert!(!terminal.on_alternate_screen(), "{stop}");
+        let signals: Vec<String> = sandbox
+            .log_lines()
+            .into_iter()
+            .filter(|line| line.starts_with("restic restore got"))
+            .collect();
+        assert_eq!(signals, [got], "{stop}");
+        assert!(
+            fs::read_dir(sandbox.path("tmp")).unwrap().next().is_none(),
+            "{stop}: the directory is gone"
+        );
+        let record = records(&sandbox).pop().expect("the drill was recorded");
+        assert_eq!(record["command"], "drill", "{stop}");
+        assert_eq!(record["result"], "interrupted", "{stop}");
+        assert_eq!(record["signal"], signal, "{stop}");
+    }
+}

@@ -1,6 +1,7 @@
 //! keld on a pseudo-terminal, outside the interactive mode's screens (those are
 //! `features/navigation.feature` and `features/restore_flow.feature`).
 
+use std::fs;
 use std::time::Duration;
 
 use crate::TWO_PRESETS;
@@ -47,16 +48,39 @@ fn on_a_terminal_with_keld_noninteractive_a_missing_preset_is_the_same_error() {
 }
 
 #[test]
-fn the_command_menu_is_on_the_screen_within_5_seconds() {
+fn the_dashboard_is_on_the_screen_within_5_seconds_with_full_records_files() {
     let sandbox = Sandbox::new();
     sandbox.write_user_config(TWO_PRESETS);
+    // Both records files as large as keld lets them grow (1 MiB, then rotated): the
+    // first screen does not wait for them.
+    let state = sandbox.home().join(".local/state/keld");
+    fs::create_dir_all(&state).expect("state directory");
+    let line = |preset: &str, result: &str| {
+        format!(
+            r#"{{"version":1,"preset":"{preset}","command":"backup","alias":"backup","host":"h","user":"u","pid":1,"started":"2026-12-06T02:00:00.000Z","finished":"2026-12-06T02:14:03.456Z","duration_ms":843333,"result":"{result}","exit_code":0,"restic_exit_code":0,"restic_status":"success","signal":null,"error":null,"keld_version":"0.1.0"}}"#
+        ) + "\n"
+    };
+    let full = |last: &str| {
+        let mut text = String::new();
+        while text.len() < 1024 * 1024 {
+            text.push_str(&line("work", "failed"));
+        }
+        text.push_str(last);
+        text
+    };
+    fs::write(state.join("runs.jsonl.1"), full("")).expect("rotated records");
+    fs::write(state.join("runs.jsonl"), full(&line("home", "success"))).expect("records");
     let mut terminal = Terminal::spawn(sandbox.keld(&[]).env("TERM", "xterm-256color"), 30, 100);
-    let first = terminal.time_to("Command");
+    let first = terminal.time_to("Backups");
     println!("first screen after {first:?}");
     assert!(
         first < Duration::from_secs(5),
         "the first screen took {first:?}"
     );
+    let screen = terminal.wait_until("the records read", |screen| {
+        screen.contains("⚠ failed") && screen.contains("success")
+    });
+    assert!(screen.contains("stale: never succeeded"), "{screen}");
     terminal.send("\x1b");
     assert_eq!(terminal.wait_exit(), 130, "{}", terminal.transcript());
     assert!(

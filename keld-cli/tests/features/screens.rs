@@ -130,6 +130,66 @@ fn password_from_command(world: &mut KeldWorld, name: String) {
     world.set(&header, "RESTIC_PASSWORD_FILE_COMMAND", &toml_str(&script));
 }
 
+/// The records file keld writes in the sandbox (no `XDG_STATE_HOME` there).
+fn records_file(world: &KeldWorld) -> PathBuf {
+    world.sandbox.home().join(".local/state/keld/runs.jsonl")
+}
+
+/// Append `lines` to the records file, made as keld makes it.
+fn append_records(world: &KeldWorld, lines: &str) {
+    use std::io::Write as _;
+    use std::os::unix::fs::DirBuilderExt as _;
+
+    let file = records_file(world);
+    let dir = file.parent().expect("a directory");
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .expect("make the state directory");
+    fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&file)
+        .and_then(|mut out| out.write_all(lines.as_bytes()))
+        .expect("append to the records");
+}
+
+#[given(
+    regex = r#"^the records say "(\S+)" backed up with result "(\w+)" (\d+) (hours?|days?) ago$"#
+)]
+fn records_say(world: &mut KeldWorld, preset: String, result: String, count: i64, unit: String) {
+    let hours = if unit.starts_with("day") {
+        count * 24
+    } else {
+        count
+    };
+    let finished = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(hours);
+    let record = serde_json::json!({
+        "version": 1, "preset": preset, "command": "backup", "alias": "backup",
+        "host": "h", "user": "u", "pid": 1,
+        "started": keld_hooks::format_time(finished - jiff::SignedDuration::from_secs(30)),
+        "finished": keld_hooks::format_time(finished),
+        "duration_ms": 30_000, "result": result,
+        "exit_code": u8::from(result == "failed"),
+        "restic_exit_code": u8::from(result == "failed"),
+        "restic_status": if result == "failed" { "fatal" } else { "success" },
+        "signal": null, "error": null, "keld_version": "0.1.0",
+    });
+    append_records(world, &format!("{record}\n"));
+}
+
+#[given("the records file cannot be read")]
+fn records_unreadable(world: &mut KeldWorld) {
+    // A directory where the file should be: reading it fails, whoever runs the test.
+    fs::create_dir_all(records_file(world)).expect("make a directory");
+}
+
+#[given(regex = r"^the records file holds (\d+) lines that are not records$")]
+fn records_with_junk(world: &mut KeldWorld, count: usize) {
+    append_records(world, &"{\"version\":1,\"pres\n".repeat(count));
+}
+
 // ---------------------------------------------------------------- actions
 
 #[when("keld starts on a terminal with no arguments")]
@@ -153,6 +213,11 @@ fn run_without_terminal(world: &mut KeldWorld, args: String) {
 fn choose(world: &mut KeldWorld, text: String) {
     world.move_to(&text);
     world.terminal().send("\r");
+}
+
+#[when(regex = r#"^I move to "(.+)"$"#)]
+fn move_to(world: &mut KeldWorld, text: String) {
+    world.move_to(&text);
 }
 
 #[when("I choose the snapshot")]
@@ -248,6 +313,43 @@ fn screen_shows(world: &mut KeldWorld, text: String) {
 fn screen_does_not_show(world: &mut KeldWorld, text: String) {
     let screen = world.terminal().screen();
     assert!(!screen.contains(&text), "{screen}");
+}
+
+/// The dashboard's row of `preset` (a line whose first word after the cursor mark is
+/// the preset), once the run records are read.
+fn preset_row(screen: &str, preset: &str) -> Option<String> {
+    if screen.contains("Reading the run records") {
+        return None;
+    }
+    screen
+        .lines()
+        .find(|line| {
+            line.trim_start_matches(['›', ' '])
+                .split_whitespace()
+                .next()
+                == Some(preset)
+        })
+        .map(str::to_owned)
+}
+
+#[then(regex = r#"^the row of "(\S+)" shows "(.+)"$"#)]
+fn row_shows(world: &mut KeldWorld, preset: String, text: String) {
+    world
+        .terminal()
+        .wait_until(&format!("the row of {preset} with {text}"), |screen| {
+            preset_row(screen, &preset).is_some_and(|row| row.contains(&text))
+        });
+}
+
+#[then(regex = r#"^the row of "(\S+)" does not show "(.+)"$"#)]
+fn row_does_not_show(world: &mut KeldWorld, preset: String, text: String) {
+    let screen = world
+        .terminal()
+        .wait_until(&format!("the row of {preset}"), |screen| {
+            preset_row(screen, &preset).is_some()
+        });
+    let row = preset_row(&screen, &preset).unwrap_or_default();
+    assert!(!row.contains(&text), "{row}");
 }
 
 #[then("the screen shows the snapshot")]
@@ -412,6 +514,38 @@ fn restic_is_listing(world: &mut KeldWorld) {
 fn log_shows(world: &mut KeldWorld, line: String) {
     let lines = world.sandbox.log_lines();
     assert!(lines.contains(&line), "{lines:?}");
+}
+
+#[then("no drill directory is left behind")]
+fn no_drill_directory(world: &mut KeldWorld) {
+    let left: Vec<String> = fs::read_dir(world.sandbox.path("tmp"))
+        .expect("keld's TMPDIR")
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| name.starts_with("keld-drill-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[then(regex = r#"^the records hold a drill of "(\S+)" with result "(\w+)"$"#)]
+fn records_hold_drill(world: &mut KeldWorld, preset: String, result: String) {
+    let text = fs::read_to_string(records_file(world)).expect("the records");
+    let drills: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a record"))
+        .filter(|record: &serde_json::Value| record["command"] == "drill")
+        .collect();
+    assert!(
+        drills.iter().any(
+            |record| record["preset"] == preset.as_str() && record["result"] == result.as_str()
+        ),
+        "{drills:?}"
+    );
 }
 
 #[then(regex = r#"^"(.+)" holds "(.+)" as it was backed up$"#)]

@@ -127,6 +127,10 @@ impl KeldWorld {
     pub(crate) fn keld(&mut self, args: &[&str]) -> Command {
         self.write_config();
         let mut command = self.sandbox.keld(args);
+        // A drill's private directory goes here, where a scenario can look for it.
+        let tmp = self.sandbox.path("tmp");
+        std::fs::create_dir_all(&tmp).expect("make TMPDIR");
+        command.env("TMPDIR", tmp);
         if self.real_restic {
             command.env("KELD_EXECUTABLE", restic::program());
         } else {

@@ -4,6 +4,7 @@
 
 mod demo;
 mod drill;
+mod interactive;
 
 use std::ffi::OsStr;
 use std::fs;
