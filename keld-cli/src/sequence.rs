@@ -158,7 +158,7 @@ fn show_each(
         }
     }
     let text = if form.json {
-        crate::escape::json_text(&documents)
+        crate::json::pretty(&documents)
     } else {
         blocks.join("\n")
     };

@@ -115,7 +115,7 @@ fn freshness_json(preset: &str, freshness: &Freshness) -> Value {
 }
 
 fn pretty(value: &impl serde::Serialize) -> String {
-    crate::escape::json_text(value)
+    crate::json::pretty(value)
 }
 
 fn json_rows(rows: &[Row]) -> String {

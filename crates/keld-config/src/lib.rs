@@ -89,13 +89,13 @@ mod overrides;
 mod presets;
 mod redact;
 mod redacted;
-mod resolve;
 mod resolved;
 pub mod restic;
 mod secure;
 pub mod shell;
 mod source;
 mod special;
+mod stack;
 pub mod terminal;
 mod tree;
 mod trust;
@@ -412,7 +412,7 @@ impl Config {
         env: &Environment,
         flags: &FlagData<'_>,
     ) -> Result<ResolvedConfig, Error> {
-        resolve::resolve(
+        stack::resolve(
             self.root.root(),
             &self.files,
             &self.doubts,

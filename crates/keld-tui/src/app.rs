@@ -16,7 +16,7 @@ use keld_hooks::DrillProgress;
 
 use crate::dashboard::{Records, Status};
 use crate::diff::Diff;
-use crate::drill::DrillOutcome;
+use crate::drill_outcome::DrillOutcome;
 use crate::field::{TextField, expand_tilde};
 use crate::forget::ForgetPlan;
 use crate::protocol::{

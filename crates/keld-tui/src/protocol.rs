@@ -8,7 +8,7 @@ use keld_hooks::DrillProgress;
 
 use crate::dashboard::Records;
 use crate::diff::Diff;
-use crate::drill::DrillOutcome;
+use crate::drill_outcome::DrillOutcome;
 use crate::forget::ForgetPlan;
 use crate::snapshots::Snapshot;
 use crate::tree::FileTree;

@@ -19,7 +19,7 @@ use keld_hooks::{Host, Invocation};
 use miette::Diagnostic;
 use thiserror::Error;
 
-use crate::drills::Drills;
+use crate::drill_runner::Drills;
 use crate::palette::{Palette, detect_background};
 use crate::protocol::{Choice, Exit, PresetEntry, Preview, PreviewFn, Setup};
 use crate::resolution::{arguments_meant_for_command, describe};

@@ -12,7 +12,7 @@ use crate::app::tests::{
     RESTIC_014, RESTIC_017, answer, press, restore_setup, sample_snapshots, setup, type_text,
 };
 use crate::dashboard::tests::{record, records};
-use crate::drill::DrillOutcome;
+use crate::drill_outcome::DrillOutcome;
 use crate::key::Key;
 use crate::protocol::{Msg, Preview, Request, Setup};
 use crate::snapshots::{parse_snapshots, sample_json};

@@ -15,7 +15,7 @@ use keld_hooks::{Host, Invocation, Lister};
 
 use crate::dashboard::read_records;
 use crate::diff::parse_diff;
-use crate::drills::Drills;
+use crate::drill_runner::Drills;
 use crate::forget::parse_forget;
 use crate::protocol::{Msg, Request};
 use crate::snapshots::parse_snapshots;

@@ -3,7 +3,7 @@
 //! The top-level keys are the same with and without `--verbose`; `--verbose` adds one
 //! `provenance` object, so a script written against the short form keeps working.
 //! Values are exact; every control character is a JSON escape, those `serde_json`
-//! leaves raw included ([`crate::escape::json`]).
+//! leaves raw included ([`keld_config::terminal::json`]).
 
 use keld_config::{Origin, Overridden, REDACTED, RedactedSetting, ShownValue};
 use serde_json::{Value, json};
@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::View;
 
 pub(super) fn render(view: &View, verbose: bool) -> String {
-    crate::escape::json_text(&document(view, verbose))
+    crate::json::pretty(&document(view, verbose))
 }
 
 /// The JSON document of one resolution.

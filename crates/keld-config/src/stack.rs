@@ -605,13 +605,16 @@ fn environment<'a>(
         .collect();
     names.sort_unstable();
     names.dedup();
-    let bases: Vec<&str> = names.iter().filter_map(|name| is_command(name)).collect();
+    let bases: Vec<&str> = names
+        .iter()
+        .filter_map(|name| command_variable_base(name))
+        .collect();
     let mut out: BTreeMap<String, EnvVar> = BTreeMap::new();
     let mut shadowed: BTreeMap<String, Vec<Overridden>> = BTreeMap::new();
     for name in names {
         let found = definitions(stack, name);
         let Some(winner) = found.last() else { continue };
-        if let Some(base) = is_command(name) {
+        if let Some(base) = command_variable_base(name) {
             let text = winner.definition.value().scalar_text().ok_or_else(|| {
                 unsupported(winner, "an array", "a _COMMAND value is one shell command")
             })?;
@@ -668,7 +671,7 @@ fn render_list(items: &[String]) -> String {
 }
 
 /// `FOO` for a `FOO_COMMAND` keld runs; `None` for other names and restic's own.
-fn is_command(name: &str) -> Option<&str> {
+fn command_variable_base(name: &str) -> Option<&str> {
     name.strip_suffix("_COMMAND")
         .filter(|base| !base.is_empty() && !RESTIC_COMMAND_VARS.contains(&name))
 }

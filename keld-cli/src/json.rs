@@ -4,7 +4,7 @@
 
 /// `value` as pretty JSON ending in a newline, escaped by [`keld_config::terminal::json`]: what every
 /// `--json` form of keld prints.
-pub(crate) fn json_text(value: &impl serde::Serialize) -> String {
+pub(crate) fn pretty(value: &impl serde::Serialize) -> String {
     let mut text = serde_json::to_string_pretty(value)
         .map(keld_config::terminal::json)
         .unwrap_or_else(|err| serde_json::json!({ "error": err.to_string() }).to_string());

@@ -22,7 +22,7 @@ use keld_hooks::{
     Recorder, Runner, Stopper,
 };
 
-use crate::drill::DrillOutcome;
+use crate::drill_outcome::DrillOutcome;
 
 /// What a drill needs from the session.
 struct Context {
