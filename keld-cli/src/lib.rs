@@ -5,7 +5,8 @@
 //! 1. [`main`] takes one snapshot of the process (environment, terminals) and passes it
 //!    down; nothing below reads the process environment again.
 //! 2. clap parses keld's own options. The first word that is not one of keld's own
-//!    subcommands (`presets`, `completions`, `man`, `status`, `drill`) is COMMAND;
+//!    subcommands (`presets`, `completions`, `man`, `status`, `schedule`,
+//!    `unschedule`, `drill`) is COMMAND;
 //!    it and every later token go to the config library untouched.
 //! 3. `keld-config` loads the layered config files and resolves the preset, COMMAND
 //!    and arguments into one restic invocation with provenance. On a terminal, a
@@ -26,6 +27,8 @@
 //!     keld_cli::main()
 //! }
 //! ```
+
+#![forbid(unsafe_code)]
 
 mod cli;
 mod completions;

@@ -823,7 +823,6 @@ impl<'a> Layer<'a> {
                 special::Kind::StringOrStrings => {
                     return matches!(shape, Shape::String | Shape::Strings);
                 }
-                special::Kind::String => return shape == Shape::String,
                 special::Kind::Strings => return shape == Shape::Strings,
                 _ => {}
             }

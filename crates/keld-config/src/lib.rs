@@ -67,6 +67,7 @@
 //! # Ok::<(), keld_config::Error>(())
 //! ```
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;

@@ -12,8 +12,9 @@ use crate::value::Value;
 pub(crate) enum Kind {
     /// A string, or an array of strings.
     StringOrStrings,
-    /// A string.
-    String,
+    /// A directory: a string that is not empty (an empty path would be the current
+    /// directory, which is never what a config means).
+    Dir,
     /// The name of a restic command (or empty: the command as typed).
     Command,
     /// An array of strings.
@@ -22,6 +23,8 @@ pub(crate) enum Kind {
     Bool,
     /// A duration: `90s`, `1h30m`.
     Duration,
+    /// A duration longer than zero: a limit that a zero would make fail every time.
+    Timeout,
     /// An array of restic exit codes, 1 to 255.
     ExitCodes,
     /// An `http://` or `https://` URL.
@@ -77,10 +80,11 @@ pub(crate) const SPECIAL_KEYS: &[Special] = &[
     },
     Special {
         name: "_hook_timeout",
-        kind: Kind::Duration,
+        kind: Kind::Timeout,
         place: Place::Any,
         effect: None,
-        help: "_hook_timeout is a duration such as \"10m\" or \"1h30m\" (units s, m, h, d, w)",
+        help: "_hook_timeout is a duration longer than zero such as \"10m\" or \"1h30m\" (units s, \
+               m, h, d, w)",
     },
     Special {
         name: "_lock",
@@ -98,7 +102,7 @@ pub(crate) const SPECIAL_KEYS: &[Special] = &[
     },
     Special {
         name: "_metrics_dir",
-        kind: Kind::String,
+        kind: Kind::Dir,
         place: Place::Any,
         effect: Some(Effect::Writes),
         help: "_metrics_dir is a directory path string",
@@ -154,7 +158,7 @@ pub(crate) const SPECIAL_KEYS: &[Special] = &[
     },
     Special {
         name: "_workdir",
-        kind: Kind::String,
+        kind: Kind::Dir,
         place: Place::Any,
         effect: Some(Effect::RunsCommands),
         help: "_workdir is a directory path string",
@@ -253,10 +257,10 @@ fn check_place(key: &Special, section: Section<'_>) -> Result<(), Problem> {
 fn not_kind(kind: Kind) -> &'static str {
     match kind {
         Kind::StringOrStrings => "not a string or an array of strings",
-        Kind::String | Kind::Command => "not a string",
+        Kind::Command | Kind::Dir => "not a string",
         Kind::Strings => "not an array of strings",
         Kind::Bool => "not true or false",
-        Kind::Duration => "not a duration string",
+        Kind::Duration | Kind::Timeout => "not a duration string",
         Kind::ExitCodes => "not an array of exit codes",
         Kind::Url => "not a URL string",
     }
@@ -278,7 +282,7 @@ pub(crate) fn check_value(key: &Special, value: &Value) -> Result<(), Problem> {
     let invalid = |what: String| Problem::Invalid(what, key.help.to_owned());
     let strings = |items: &[Value]| items.iter().all(|item| matches!(item, Value::String(_)));
     match (key.kind, value) {
-        (Kind::StringOrStrings, Value::String(_)) | (Kind::String, Value::String(_)) => Ok(()),
+        (Kind::StringOrStrings, Value::String(_)) => Ok(()),
         (Kind::Command, Value::String(text)) => {
             let known = crate::restic::commands()
                 .iter()
@@ -290,10 +294,21 @@ pub(crate) fn check_value(key: &Special, value: &Value) -> Result<(), Problem> {
             }
         }
         (Kind::StringOrStrings | Kind::Strings, Value::Array(items)) if strings(items) => Ok(()),
+        (Kind::Dir, Value::String(text)) if text.is_empty() => {
+            Err(invalid("an empty path names no directory".to_owned()))
+        }
+        (Kind::Dir, Value::String(_)) => Ok(()),
         (Kind::Bool, Value::Boolean(_)) => Ok(()),
         (Kind::Duration, Value::String(text)) => duration(text)
             .map(|_| ())
             .map_err(|error| invalid(format!("{text:?} is no duration: {error}"))),
+        (Kind::Timeout, Value::String(text)) => match duration(text) {
+            Ok(limit) if limit.is_zero() => {
+                Err(invalid(format!("{text:?} would stop every hook at once")))
+            }
+            Ok(_) => Ok(()),
+            Err(error) => Err(invalid(format!("{text:?} is no duration: {error}"))),
+        },
         (Kind::ExitCodes, Value::Array(items)) => {
             for item in items {
                 match item {
@@ -397,6 +412,23 @@ mod tests {
             "https://a b/",
         ] {
             assert!(check_value(hc, &string(bad)).is_err(), "{bad}");
+        }
+        // A zero wait is "do not wait"; a zero hook limit would stop every hook.
+        assert!(check_value(wait, &string("0s")).is_ok());
+        let timeout = lookup("_hook_timeout").unwrap();
+        assert!(check_value(timeout, &string("90s")).is_ok());
+        assert!(matches!(
+            check_value(timeout, &string("0s")),
+            Err(Problem::Invalid(..))
+        ));
+        // An empty directory is the current directory: never meant.
+        for name in ["_metrics_dir", "_workdir"] {
+            let dir = lookup(name).unwrap();
+            assert!(check_value(dir, &string("/var/lib/node_exporter")).is_ok());
+            assert!(
+                matches!(check_value(dir, &string("")), Err(Problem::Invalid(..))),
+                "{name}"
+            );
         }
     }
 

@@ -44,7 +44,10 @@ pub struct EnvEntry {
     pub source: EnvSource,
 }
 
-/// A `_COMMAND` failed; nothing else ran. Never contains the command's output.
+/// A `_COMMAND` failed; nothing else ran. The message quotes the start of a failed
+/// command's standard error, for the person at the terminal, and never its standard
+/// output (the value); [`EnvCommandError::summary`] leaves the standard error out too,
+/// for what is kept or sent elsewhere (run records, pings).
 #[derive(Debug, thiserror::Error)]
 pub enum EnvCommandError {
     /// `sh` could not be started or its output could not be read.
@@ -109,6 +112,28 @@ pub enum EnvCommandError {
 }
 
 impl EnvCommandError {
+    /// The message without anything the command printed: what a run record and a
+    /// ping say (a password manager's complaint stays on the terminal).
+    ///
+    /// ```
+    /// use keld_hooks::EnvCommandError;
+    /// use keld_status::Outcome;
+    ///
+    /// let error = EnvCommandError::Failed {
+    ///     name: "TOKEN".into(),
+    ///     outcome: Outcome::Exited(4),
+    ///     stderr: "vault: token abc123 expired".into(),
+    /// };
+    /// assert!(error.to_string().contains("abc123"));
+    /// assert_eq!(error.summary(), "TOKEN_COMMAND failed: exit status 4");
+    /// ```
+    pub fn summary(&self) -> String {
+        match self {
+            Self::Failed { name, outcome, .. } => format!("{name}_COMMAND failed: {outcome}"),
+            other => other.to_string(),
+        }
+    }
+
     /// The name of the variable whose command failed.
     pub fn name(&self) -> &str {
         match self {

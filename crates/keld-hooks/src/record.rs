@@ -18,7 +18,7 @@ use nix::fcntl::{Flock, FlockArg};
 use serde::{Deserialize, Serialize};
 
 use crate::invocation::Invocation;
-use crate::report::RunReport;
+use crate::report::{RunError, RunReport};
 use crate::state::{self, StateError};
 
 /// The records file in the state directory.
@@ -153,9 +153,12 @@ impl Record {
 
 impl RunReport {
     /// keld's own message for this run: the error that ended it, else the first hook
-    /// that failed, else why it failed anyway (a drill); URL passwords masked.
+    /// that failed, else why it failed anyway (a drill); URL passwords masked, and
+    /// nothing a failed `_COMMAND` printed
+    /// ([`EnvCommandError::summary`](crate::EnvCommandError::summary)).
     pub fn error_message(&self) -> Option<String> {
         let message = match &self.error {
+            Some(RunError::EnvCommand(error)) => error.summary(),
             Some(error) => error.to_string(),
             None => self
                 .first_hook_failure

@@ -146,6 +146,39 @@ fn every_run_is_one_private_line_and_no_secret_reaches_the_state_directory() {
     }
 }
 
+#[test]
+fn a_failed_commands_output_stays_out_of_the_record() {
+    let world = World::new();
+    let mut options = world.options("home");
+    options.environ = vec![EnvEntry {
+        name: "TOKEN".into(),
+        source: EnvSource::Command(
+            "echo stdout-s3cret; echo 'vault: token stderr-s3cret expired' >&2; exit 4".into(),
+        ),
+    }];
+    let mut recorder = world.recorder();
+    let report = run_report(&options, &mut recorder);
+    assert_eq!(report.exit_code, 1);
+    // The terminal's message quotes the command's complaint ...
+    let shown = report
+        .error
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(shown.contains("stderr-s3cret"), "{shown}");
+    // ... the record (and so every ping, which sends it) does not.
+    let records = world.records();
+    assert_eq!(records.len(), 1);
+    assert_eq!(
+        records[0].error.as_deref(),
+        Some("TOKEN_COMMAND failed: exit status 4")
+    );
+    for entry in walk(&world.state()) {
+        let text = String::from_utf8_lossy(&fs::read(&entry).unwrap()).into_owned();
+        assert!(!text.contains("s3cret"), "{}: {text}", entry.display());
+    }
+}
+
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for entry in fs::read_dir(dir).unwrap() {

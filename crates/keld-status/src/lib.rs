@@ -26,6 +26,7 @@
 //! assert_eq!(RunResult::of(&RunFacts { exit_code: 1, ..RunFacts::default() }), RunResult::Failed);
 //! ```
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 use std::fmt;
 use std::str::FromStr;

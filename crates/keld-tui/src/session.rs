@@ -131,12 +131,15 @@ pub fn known_at_start(
     known
 }
 
-/// The snapshot (first of `_arguments`) and target (`target`) a resolved `restore`
-/// has from the config.
+/// The snapshot (first of `_arguments`, when they are set for `restore` itself) and
+/// target (`target`) a resolved `restore` has from the config. `_arguments` of a
+/// preset or prefix section are the backup's paths (docs/configuration.md), never a
+/// snapshot id: the snapshot is then asked for.
 fn restore_values(resolved: &ResolvedConfig) -> (Option<String>, Option<String>) {
     let snapshot = resolved
         .arguments
         .as_ref()
+        .filter(|_| arguments_meant_for_command(resolved))
         .and_then(|arguments| arguments.value.first().cloned());
     let target = resolved
         .flags

@@ -142,6 +142,25 @@ fn a_known_preset_brings_its_configured_restore_values() {
 }
 
 #[test]
+fn backup_paths_in_a_preset_or_prefix_section_are_no_snapshot() {
+    // The layout docs/configuration.md shows: the paths in the prefix section.
+    let config = config(
+        "[\"data@\"]\n_arguments = [\"/srv/data\"]\n[\"@local\"]\nrepo = \"/r\"\n\
+         [plain]\nrepo = \"/r\"\n_arguments = [\"/home\"]\n",
+    );
+    let env = Environment::default();
+    for preset in ["data@local", "plain"] {
+        let known = known_at_start(&config, Some("restore".into()), Some(preset.into()), &env);
+        assert_eq!(known.snapshot, None, "{preset}: the snapshot is asked for");
+        assert_eq!(
+            restore_gaps(&resolve(&config, preset, "restore", &[])).map(|known| known.snapshot),
+            Some(None),
+            "{preset}"
+        );
+    }
+}
+
+#[test]
 fn a_choice_becomes_the_request_typed_on_the_command_line() {
     let chosen = choice("home", "restore", &["abc", "--target", "/t"]);
     assert_eq!(

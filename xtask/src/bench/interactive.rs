@@ -192,8 +192,9 @@ fn place(root: &Path) -> Result<PathBuf, String> {
     Ok(dir)
 }
 
-/// The real `keld` started on a terminal: the command menu, and a restore's snapshot
-/// screen while restic has not answered. Runs alternate, after two untimed rounds.
+/// The real `keld` started on a terminal: the dashboard (its first frame, while the
+/// run records are read), and a restore's snapshot screen while restic has not
+/// answered. Runs alternate, after two untimed rounds.
 fn first_screens(root: &Path, keld: &Path, runs: usize) -> Result<Vec<Figure>, String> {
     if !keld.exists() {
         return Err(format!("{} does not exist", keld.display()));
@@ -202,7 +203,7 @@ fn first_screens(root: &Path, keld: &Path, runs: usize) -> Result<Vec<Figure>, S
     let mut menu = Vec::with_capacity(runs);
     let mut restore = Vec::with_capacity(runs);
     for round in 0..runs + 2 {
-        let to_menu = time_to_screen(&dir, keld, &[], "Command")?;
+        let to_menu = time_to_screen(&dir, keld, &[], "Backups")?;
         let to_restore = time_to_screen(
             &dir,
             keld,
@@ -215,7 +216,7 @@ fn first_screens(root: &Path, keld: &Path, runs: usize) -> Result<Vec<Figure>, S
         }
     }
     Ok(vec![
-        summarize("first_screen_menu", &menu),
+        summarize("first_screen_dashboard", &menu),
         summarize("first_screen_restore", &restore),
     ])
 }
@@ -299,7 +300,12 @@ fn time_to_screen(dir: &Path, keld: &Path, args: &[&str], text: &str) -> Result<
             ));
         }
         let mut fds = [PollFd::new(pty.master.as_fd(), PollFlags::POLLIN)];
-        let _ = poll(&mut fds, PollTimeout::from(50_u16));
+        // Read only what is there: a blocking read of an idle screen would wait past
+        // the patience for ever.
+        let ready = poll(&mut fds, PollTimeout::from(50_u16)).is_ok_and(|count| count > 0);
+        if !ready {
+            continue;
+        }
         let Ok(read @ 1..) = nix::unistd::read(&pty.master, &mut buffer) else {
             continue;
         };
@@ -378,8 +384,8 @@ pub(crate) fn report(figures: &[Figure], notes: &[String]) {
 
 fn describe_screen(name: &str) -> String {
     match name {
-        "first_screen_menu" => {
-            format!("`keld` started → command menu on a {WIDTH}x{HEIGHT} terminal")
+        "first_screen_dashboard" => {
+            format!("`keld` started → dashboard on a {WIDTH}x{HEIGHT} terminal")
         }
         "first_screen_restore" => {
             "`keld -p home restore` started → snapshot screen, restic not yet answered".to_owned()

@@ -5,6 +5,7 @@
 mod demo;
 mod drill;
 mod interactive;
+mod status;
 
 use std::ffi::OsStr;
 use std::fs;
