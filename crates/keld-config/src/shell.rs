@@ -16,11 +16,14 @@
 //! ```
 
 /// Whether `c` must never reach a terminal raw: C0 and C1 control characters, DEL,
-/// and the Unicode controls that reorder or hide text (bidirectional embeddings,
-/// overrides and isolates, line and paragraph separators).
+/// and the Unicode controls that reorder or hide text (bidirectional marks,
+/// embeddings, overrides and isolates, line and paragraph separators).
 pub fn is_control(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}')
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{061c}'
+        )
         || ('\u{202a}'..='\u{202e}').contains(&c)
         || ('\u{2066}'..='\u{2069}').contains(&c)
 }

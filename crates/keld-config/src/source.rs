@@ -19,6 +19,12 @@ use crate::redact::{self, Masked};
 /// without quoting a secret. The masked text has the same length and line breaks, so
 /// every span still points at the same place.
 ///
+/// A diagnostic quotes it with control characters (escape sequences, bidirectional
+/// overrides: [`crate::shell::is_control`]) as `?`, one for each of their bytes, so the
+/// lines around a mistake can never act on the terminal; line breaks and tabs stay,
+/// for the renderer lays them out. The message above a quote names the value with
+/// its control characters escaped (`\x1b`).
+///
 /// The masked copy and the table of line starts are made the first time they are
 /// needed: most files of a large config are parsed and checked, but never quoted.
 #[derive(Clone)]
@@ -33,6 +39,9 @@ struct Inner {
     name: OnceLock<String>,
     /// The text as shown: secret values masked, computed once per file when first needed.
     masked: OnceLock<Masked>,
+    /// The text as a diagnostic quotes it: masked, control characters made `?`;
+    /// `None` when that is the masked text.
+    quoted: OnceLock<Option<String>>,
     /// Byte offsets where lines start, computed when first needed.
     line_starts: OnceLock<Vec<usize>>,
 }
@@ -45,6 +54,7 @@ impl SourceText {
             text,
             name: OnceLock::new(),
             masked: OnceLock::new(),
+            quoted: OnceLock::new(),
             line_starts: OnceLock::new(),
         }))
     }
@@ -85,6 +95,17 @@ impl SourceText {
     /// (same length and lines as the file).
     pub fn text(&self) -> &str {
         self.masked().text.as_deref().unwrap_or(&self.0.text)
+    }
+
+    /// The text a diagnostic quotes: [`SourceText::text`] with every byte of a control
+    /// character but a line break or a tab written `?` (the same length and lines).
+    fn quoted_text(&self) -> &str {
+        let shown = self.text();
+        self.0
+            .quoted
+            .get_or_init(|| neutralized(shown))
+            .as_deref()
+            .unwrap_or(shown)
     }
 
     /// The file's own text, secrets included: for parsing, never for showing.
@@ -150,8 +171,9 @@ impl SourceCode for SourceText {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        // Diagnostics read the masked text: the same offsets, no secrets.
-        let text = self.text();
+        // Diagnostics read the masked text with control characters made harmless: the
+        // same offsets, no secrets, nothing that acts on a terminal.
+        let text = self.quoted_text();
         let inner = text.read_span(span, context_lines_before, context_lines_after)?;
         let quoted = inner.span().offset()..inner.span().offset() + inner.span().len();
         let long = text
@@ -179,9 +201,15 @@ impl SourceCode for SourceText {
         let start = floor_char_boundary(text, span.offset());
         let end = ceil_char_boundary(text, span.offset().saturating_add(span.len())).max(start);
         let line_start = text[..start].rfind('\n').map_or(0, |index| index + 1);
+        // The line ends before its `\n`, or its `\r\n`.
         let line_end = text[end..]
             .find('\n')
             .map_or(text.len(), |index| end + index);
+        let line_end = if line_end > end && text[..line_end].ends_with('\r') {
+            line_end - 1
+        } else {
+            line_end
+        };
         // Boundaries of the file's own characters are boundaries in the masked text
         // too (a masked character is as many `*` as it had bytes).
         let raw = self.raw_text();
@@ -201,6 +229,25 @@ impl SourceCode for SourceText {
             text[from..to].matches('\n').count(),
         )))
     }
+}
+
+/// `text` with each byte of a control character written `?`, except the line breaks
+/// (`\n`, and `\r` before one) and tabs a renderer lays out; `None` when there is none.
+fn neutralized(text: &str) -> Option<String> {
+    if !crate::shell::has_control(text) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let kept = matches!(c, '\n' | '\t') || (c == '\r' && chars.peek() == Some(&'\n'));
+        if crate::shell::is_control(c) && !kept {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    Some(out)
 }
 
 /// The largest character boundary of `text` at or before `offset`.

@@ -14,7 +14,7 @@ const ESC: &str = "\u{1b}[2K\u{1b}[1A"; // erase the line, move up
 const OSC: &str = "\u{1b}]0;title\u{7}"; // set the window title, ended by BEL
 const C1: &str = "\u{9b}31m"; // CSI as one C1 character
 const BIDI: &str = "\u{202e}"; // right-to-left override
-const MORE: &str = "\u{7f}\r\t\u{2028}\u{2066}\u{200f}"; // DEL, CR, TAB, separators
+const MORE: &str = "\u{7f}\r\t\u{2028}\u{2066}\u{200f}\u{061c}"; // DEL, CR, TAB, separators, marks
 
 /// What a terminal must never receive from config text: C0 controls but the line
 /// break, DEL, C1 controls and the bidirectional and separator characters.
@@ -23,7 +23,10 @@ fn assert_clean(what: &str, bytes: &[u8]) {
     for (index, c) in shown.char_indices() {
         let bad = (c < ' ' && c != '\n')
             || ('\u{7f}'..='\u{9f}').contains(&c)
-            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}')
+            || matches!(
+                c,
+                '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}' | '\u{061c}'
+            )
             || ('\u{202a}'..='\u{202e}').contains(&c)
             || ('\u{2066}'..='\u{2069}').contains(&c);
         assert!(
@@ -302,11 +305,36 @@ fn error_messages_and_the_config_lines_they_quote_are_escaped() {
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     assert_output_clean("a syntax error", &output);
     let stderr = text(&output.stderr);
-    assert!(
-        stderr.contains("# comment\\x1b[2K\\x1b[1A\\x1b]0;title\\x07"),
-        "{stderr}"
-    );
+    // The quoted lines show each byte of a control character as `?`.
+    assert!(stderr.contains("# comment?[2K?[1A?]0;title?"), "{stderr}");
     assert!(stderr.contains("bro\\x1b]0;title\\x07ken.toml"), "{stderr}");
+
+    // The same with a line of more than a kilobyte elsewhere in the file (such a line
+    // is quoted only around the marked place), and in a file with CRLF line ends.
+    for (name, end) in [("long.toml", "\n"), ("crlf.toml", "\r\n")] {
+        let long = sandbox.path(name);
+        crate::support::write_private(
+            &long,
+            format!(
+                "[home]{end}# {}{end}tag = {}{end}bad {BIDI}= = {C1}{end}",
+                "a".repeat(1100),
+                toml_str(&hostile_line("tag")),
+            ),
+        );
+        let output = keld(&sandbox, &long, &["-p", "home", "snapshots"]);
+        assert_eq!(output.status.code(), Some(1), "{name}: {output:?}");
+        assert_output_clean(&format!("a syntax error in {name}"), &output);
+        let stderr = text(&output.stderr);
+        assert!(stderr.contains(&format!("{name}:4:")), "{stderr}");
+        assert!(
+            !stderr.contains("Failed to read"),
+            "{name}: the line is quoted: {stderr}"
+        );
+        assert!(
+            stderr.contains("bad ???= ="),
+            "{name}: the line is quoted: {stderr}"
+        );
+    }
 
     // A key whose name holds control characters: refused, the name escaped.
     let named = sandbox.path("named.toml");
