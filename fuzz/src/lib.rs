@@ -74,7 +74,7 @@ pub fn exercise(sources: Vec<Source>, requests: &[Request]) -> Vec<String> {
     }
     // The picker lists presets by name: each listed runnable name must resolve or
     // fail cleanly, never panic.
-    for info in presets.iter().take(8) {
+    for info in presets.all().take(8) {
         let request = Request {
             preset: Some(info.name.clone()),
             command: "backup".to_owned(),

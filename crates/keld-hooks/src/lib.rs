@@ -94,9 +94,7 @@ pub use lock::{Holder, LockError, PresetLock, file_name_part};
 pub use metrics::{metrics_path, render as render_metrics};
 pub use ping::Pinger;
 pub use prepare::{PrepareError, PreparedRun};
-pub use program::{
-    DEFAULT_PROGRAM, EXECUTABLE_VAR, ResticNotFound, configured as configured_program,
-};
+pub use program::{DEFAULT_PROGRAM, ResticNotFound, configured as configured_program};
 pub use purpose::Purpose;
 pub use record::{
     OLD_RECORDS_FILE, ProcessInfo, RECORDS_FILE, ROTATE_AT, Record, RecordLog, RecordsRead,

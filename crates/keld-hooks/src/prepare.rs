@@ -12,7 +12,7 @@ use keld_supervise::{ChildCommand, Stdin, env_set};
 use crate::environ::{self, EnvSource};
 use crate::invocation::{Host, Invocation};
 use crate::limits::{self, SHELL};
-use crate::program::{self, EXECUTABLE_VAR, ResticNotFound};
+use crate::program::{self, ResticNotFound};
 
 /// An invocation keld has checked and found restic for: ready to run.
 #[derive(Debug)]
@@ -165,8 +165,8 @@ impl Invocation {
             check_workdir(&host.cwd.join(dir))?;
         }
         check_string(&self.program, || Unpassable {
-            what: EXECUTABLE_VAR.to_owned(),
-            fix: format!("set {EXECUTABLE_VAR} to restic's path"),
+            what: program::SETTING.to_owned(),
+            fix: format!("set {} to restic's path", program::SETTING),
         })?;
         let program = program::find(&self.program, &known_env, &host.cwd)?;
         check_program(&program, &self.program, &host.env)?;
@@ -417,15 +417,7 @@ fn check_program(
     configured: &OsStr,
     process_env: &[(OsString, OsString)],
 ) -> Result<(), PrepareError> {
-    let named_by = if keld_supervise::env_lookup(process_env, EXECUTABLE_VAR)
-        .is_some_and(|value| !value.is_empty())
-    {
-        format!("{EXECUTABLE_VAR} names it")
-    } else if configured.as_bytes().contains(&b'/') {
-        "the configured path".to_owned()
-    } else {
-        "found in PATH".to_owned()
-    };
+    let named_by = program::named_by(process_env, configured);
     let not_executable = |reason| PrepareError::NotExecutable {
         path: path.to_owned(),
         reason,

@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use keld_supervise::{NotFound, env_lookup, find_program};
 
 /// The variable that names the restic binary (a path, or a name looked up in `PATH`).
-pub const EXECUTABLE_VAR: &str = "KELD_EXECUTABLE";
+pub(crate) const EXECUTABLE_VAR: &str = "KELD_EXECUTABLE";
 
-/// The program run when [`EXECUTABLE_VAR`] is unset or empty.
+/// The program run when `KELD_EXECUTABLE` is unset or empty.
 pub const DEFAULT_PROGRAM: &str = "restic";
 
-/// restic as configured: [`EXECUTABLE_VAR`] from keld's environment when set and not
+/// restic as configured: `KELD_EXECUTABLE` from keld's environment when set and not
 /// empty, else [`DEFAULT_PROGRAM`]. This is what `--show-command` prints.
 pub fn configured(process_env: &[(OsString, OsString)]) -> OsString {
     env_lookup(process_env, EXECUTABLE_VAR)
@@ -19,6 +19,21 @@ pub fn configured(process_env: &[(OsString, OsString)]) -> OsString {
         .unwrap_or_else(|| OsStr::new(DEFAULT_PROGRAM))
         .to_owned()
 }
+
+/// How the restic that runs was named, for a message: by [`EXECUTABLE_VAR`], as a
+/// configured path, or found in `PATH`.
+pub(crate) fn named_by(process_env: &[(OsString, OsString)], configured: &OsStr) -> String {
+    if env_lookup(process_env, EXECUTABLE_VAR).is_some_and(|value| !value.is_empty()) {
+        format!("{EXECUTABLE_VAR} names it")
+    } else if configured.as_encoded_bytes().contains(&b'/') {
+        "the configured path".to_owned()
+    } else {
+        "found in PATH".to_owned()
+    }
+}
+
+/// What names restic, for a message that asks to fix it.
+pub(crate) const SETTING: &str = EXECUTABLE_VAR;
 
 /// restic is not where the configuration says; nothing was run (exit 127).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -6,7 +6,45 @@ use std::time::Duration;
 
 use crate::TWO_PRESETS;
 use crate::support::Sandbox;
-use crate::support::pty::Terminal;
+use crate::support::process::wait_timeout;
+use crate::support::pty::{SessionLeader, Terminal};
+
+/// The interactive mode of the real `keld`, leading the session of a terminal of its
+/// own (as under a terminal emulator or `ssh host keld`), on its dashboard.
+fn interactive_session(sandbox: &Sandbox) -> SessionLeader {
+    sandbox.write_user_config(TWO_PRESETS);
+    let mut keld = SessionLeader::spawn(sandbox.keld(&[]).env("TERM", "xterm-256color"));
+    keld.wait_for_output("Backups", Duration::from_secs(10));
+    keld
+}
+
+/// The terminal goes away under the interactive mode (the window closed, ssh
+/// dropped): keld ends at once with 129, as for the hang-up, runs nothing, and does
+/// not stay behind reading a dead terminal.
+#[test]
+fn a_terminal_that_goes_away_ends_the_interactive_mode_with_129() {
+    let sandbox = Sandbox::new();
+    let mut keld = interactive_session(&sandbox);
+    keld.hang_up();
+    let status = wait_timeout(&mut keld.child, Duration::from_secs(10));
+    assert_eq!(status.code(), Some(129), "{status:?}");
+    assert!(sandbox.restic_runs().is_empty());
+}
+
+/// SIGTERM always ends the interactive mode: 143, nothing run.
+#[test]
+fn sigterm_ends_the_interactive_mode_with_143() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+
+    let sandbox = Sandbox::new();
+    let mut keld = interactive_session(&sandbox);
+    let pid = Pid::from_raw(i32::try_from(keld.child.id()).expect("a pid"));
+    kill(pid, Signal::SIGTERM).expect("SIGTERM");
+    let status = wait_timeout(&mut keld.child, Duration::from_secs(10));
+    assert_eq!(status.code(), Some(143), "{status:?}");
+    assert!(sandbox.restic_runs().is_empty());
+}
 
 #[test]
 fn on_a_terminal_errors_are_coloured_unless_no_color() {

@@ -263,6 +263,12 @@ impl SessionLeader {
             Mode::empty(),
         )
         .expect("open the terminal");
+        // A size, as a terminal window has one: a screen of 0×0 draws nothing.
+        let sized = Command::new("stty")
+            .args(["-F", name.as_str(), "rows", "30", "cols", "100"])
+            .status()
+            .expect("run stty");
+        assert!(sized.success(), "stty could not size {name}");
         let mut wrapped = Command::new("setsid");
         wrapped
             .arg("--ctty")
@@ -285,6 +291,34 @@ impl SessionLeader {
             child,
             master: Some(master),
         }
+    }
+
+    /// Read what the program writes to its terminal until `text` is in it (the raw
+    /// bytes, escape sequences and all); panics after `timeout`.
+    pub(crate) fn wait_for_output(&mut self, text: &str, timeout: std::time::Duration) {
+        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+        use std::os::fd::AsFd;
+
+        let master = self.master.as_ref().expect("the terminal is open");
+        let deadline = std::time::Instant::now() + timeout;
+        let mut seen = Vec::new();
+        let mut buffer = [0_u8; 4096];
+        while std::time::Instant::now() < deadline {
+            let mut fds = [PollFd::new(master.as_fd(), PollFlags::POLLIN)];
+            if !poll(&mut fds, PollTimeout::from(50_u16)).is_ok_and(|ready| ready > 0) {
+                continue;
+            }
+            if let Ok(read @ 1..) = nix::unistd::read(master, &mut buffer) {
+                seen.extend_from_slice(&buffer[..read]);
+                if rfind(&seen, text.as_bytes()).is_some() {
+                    return;
+                }
+            }
+        }
+        panic!(
+            "{text:?} not written within {timeout:?}: {:?}",
+            String::from_utf8_lossy(&seen)
+        );
     }
 
     /// Close the master side, as a terminal emulator does when its window closes.
