@@ -1,6 +1,7 @@
-//! `keld status --repository` with the real restic: the newest snapshot the preset's
-//! own backups made, found with the preset's filters, judged by `--max-age`; an empty
-//! repository has none; restic's failure is keld's.
+//! `keld status` with the real restic: `--repository` finds the newest snapshot the
+//! preset's own backups made, with the preset's filters, judged by `--max-age` (an
+//! empty repository has none; restic's failure is keld's), and `--max-age` from the
+//! records agrees once keld has made the backup.
 
 use serde_json::Value;
 
@@ -39,7 +40,7 @@ fn keld(sandbox: &Sandbox, args: &[&str]) -> (Option<i32>, String, String) {
 }
 
 #[test]
-fn real_restic_status_repository_finds_the_presets_newest_snapshot() {
+fn real_restic_status_from_the_repository_and_from_the_records() {
     let sandbox = sandbox();
 
     // An empty repository: no snapshot, stale under --max-age.
@@ -51,6 +52,11 @@ fn real_restic_status_repository_finds_the_presets_newest_snapshot() {
         &["status", "--repository", "--max-age", "26h", "-p", "home"],
     );
     assert_eq!(code, Some(1), "empty is stale: {stderr}");
+
+    // No run recorded yet: --max-age from the records says so.
+    let (code, _, stderr) = keld(&sandbox, &["status", "--max-age", "26h", "-p", "home"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("no successful backup recorded"), "{stderr}");
 
     // A snapshot of another host and tag, made by restic itself: not the preset's.
     let data = sandbox.path("data").display().to_string();
@@ -89,6 +95,11 @@ fn real_restic_status_repository_finds_the_presets_newest_snapshot() {
         stdout.contains(&format!("home: newest snapshot {short_id}")),
         "{stdout}"
     );
+
+    // The records say so too.
+    let (code, stdout, stderr) = keld(&sandbox, &["status", "--max-age", "26h", "-p", "home"]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("home"), "{stdout}");
 
     // restic fails (a wrong password): its exit code and message are keld's.
     let (code, _, stderr) = keld(&sandbox, &["status", "--repository", "-p", "wrong"]);
