@@ -6,9 +6,11 @@
 //! control reorders it. Which characters those are, and how one is written instead
 //! (`\x1b`, `\u202e`), is [`crate::shell`]'s one definition; this module applies it
 //! to text that is not one shell word: messages ([`message`]: a newline stays a line
-//! break), diagnostics with the config lines they quote ([`SafeDiagnostic`]: the
-//! labels moved to match) and JSON ([`json`]: escaped the JSON way, so every value
-//! stays exact).
+//! break), diagnostics ([`SafeDiagnostic`]: their messages, help and file names, and
+//! the quoted text of any source that is not a config file, with the labels moved to
+//! match) and JSON ([`json`]: escaped the JSON way, so every value stays exact). A
+//! config file quotes itself with each byte of a control character as `?`, so its
+//! lines are safe in every window a renderer asks for.
 //!
 //! miette prints a diagnostic's texts and quoted source as they are; render
 //! [`SafeDiagnostic::of`] a keld-config error instead of the error itself:
@@ -27,7 +29,7 @@
 //! assert_eq!(safe.to_string(), error.to_string());
 //! let quoted = safe.source_code().unwrap().read_span(&(0, 0).into(), 0, 1).unwrap();
 //! let quoted = std::str::from_utf8(quoted.data()).unwrap();
-//! assert!(quoted.contains("home\\x1b[2K"), "{quoted}");
+//! assert!(quoted.contains("home?[2K"), "{quoted}");
 //! assert!(!quoted.contains('\u{1b}'));
 //! ```
 
