@@ -8,8 +8,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use keld_config::{Config, Request, shell};
 use keld_hooks::{
-    Freshness, Invocation, Lister, Record, RecordLog, Row, SnapshotQuery, SnapshotsError,
-    format_age,
+    Freshness, Lister, Record, RecordLog, Row, SnapshotQuery, SnapshotsError, format_age,
 };
 use serde_json::{Value, json};
 
@@ -195,9 +194,7 @@ fn repository(
             )
         };
         let query = SnapshotQuery::for_backup(&resolve("backup")?, &hostname);
-        let mut snapshots = resolve("snapshots")?;
-        snapshots.arguments = None;
-        let invocation = Invocation::new(&snapshots, &host);
+        let invocation = keld_hooks::reading_invocation(&resolve("snapshots")?, &host, false);
         let newest = match keld_hooks::newest_snapshot(&lister, &invocation, &query) {
             Ok(newest) => newest,
             Err(SnapshotsError::Restic(keld_hooks::ListingError::Failed {

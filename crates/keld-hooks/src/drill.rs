@@ -41,7 +41,7 @@ use std::time::SystemTime;
 
 use chacha20::ChaCha20Rng;
 use jiff::Timestamp;
-use keld_config::{Config, Environment, Request, ResolvedConfig};
+use keld_config::{Config, Environment, Request};
 use keld_status::{Outcome, RunFacts, RunResult};
 use keld_supervise::env_lookup;
 use nix::fcntl::OFlag;
@@ -49,6 +49,7 @@ use rand_core::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use crate::invocation::{Host, Invocation};
+use crate::listing::{drop_flags, reading_invocation};
 use crate::purpose::Purpose;
 use crate::report::{Event, Observer, RunError, RunReport};
 use crate::run::{CaptureFailure, Environs, Runner};
@@ -83,9 +84,6 @@ const RESTORE_FLAGS_DROPPED: &[&str] = &[
     "iexclude-file",
     "dry-run",
 ];
-
-/// `ls` and `snapshots` flags that would change the JSON a drill reads.
-const LISTING_FLAGS_DROPPED: &[&str] = &["ncdu", "group-by", "compact"];
 
 /// What a drill is asked to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -500,12 +498,11 @@ impl Drill {
             Some(workdir) => host.cwd.join(&workdir.value),
             None => host.cwd.clone(),
         };
+        // A step takes its own arguments; configured ones are no snapshot or path.
         let step = |command: &str, dropped: &[&str]| -> Result<Invocation, keld_config::Error> {
             let mut resolved = resolve(command)?;
-            // A step takes its own arguments; configured ones are no snapshot or path.
-            resolved.arguments = None;
             drop_flags(&mut resolved, dropped);
-            Ok(Invocation::new(&resolved, host))
+            Ok(reading_invocation(&resolved, host, false))
         };
         let drill = resolve("drill")?;
         let mut invocation = Invocation::new(&drill, host);
@@ -521,8 +518,8 @@ impl Drill {
         invocation.operations.hook_timeout = None;
         Ok(Self {
             invocation,
-            snapshots: step("snapshots", LISTING_FLAGS_DROPPED)?,
-            ls: step("ls", LISTING_FLAGS_DROPPED)?,
+            snapshots: step("snapshots", &[])?,
+            ls: step("ls", &[])?,
             restore: step("restore", RESTORE_FLAGS_DROPPED)?,
             query,
             live_root,
@@ -866,18 +863,6 @@ fn failing_text(files: &[FileVerdict]) -> String {
         "{total} of {} files failed the drill: {failing}",
         files.len()
     )
-}
-
-/// Remove the flags named `longs` (by long name or alias) from `resolved`.
-fn drop_flags(resolved: &mut ResolvedConfig, longs: &[&str]) {
-    let flags = keld_config::FlagData::restic();
-    let command = resolved.command.clone();
-    resolved.flags.retain(|flag| {
-        let long = flags
-            .flag(&command, &flag.key)
-            .map_or(flag.key.as_str(), |spec| spec.long);
-        !longs.contains(&long)
-    });
 }
 
 /// A seed from the system's random source, below 2^53.

@@ -89,7 +89,7 @@ pub use environ::{EnvCommandError, EnvEntry, EnvSource, OUTPUT_LIMIT, STDERR_QUO
 pub use files::write_atomically;
 pub use invocation::{Host, Invocation, Operations, Pings};
 pub use keld_supervise::Stopper;
-pub use listing::{Lister, ListingError};
+pub use listing::{Lister, ListingError, reading_invocation};
 pub use lock::{Holder, LockError, PresetLock, file_name_part};
 pub use metrics::{metrics_path, render as render_metrics};
 pub use ping::Pinger;

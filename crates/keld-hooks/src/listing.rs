@@ -5,6 +5,7 @@ use std::ffi::OsString;
 use std::path::Path;
 use std::sync::{Mutex, PoisonError};
 
+use keld_config::ResolvedConfig;
 use keld_status::Outcome;
 use keld_supervise::{CaptureError, Children, Stdin, capture};
 
@@ -36,6 +37,62 @@ pub struct Lister {
 
 /// restic's environment, as `execve` gets it.
 type Environment = Vec<(OsString, OsString)>;
+
+/// Flags of restic's listings that change the shape of what they print (snapshots in
+/// groups, a compact table, ncdu's export format): a listing keld reads goes without
+/// them, whatever the preset's sections set for the command typed by hand.
+const OUTPUT_SHAPING_FLAGS: &[&str] = &["group-by", "compact", "ncdu"];
+
+/// `resolved` (a preset's `snapshots`, `ls`, `diff`, `forget`, ...) as keld runs it
+/// for output it reads: without the flags that change the shape of restic's output,
+/// and without its configured `_arguments` unless `keep_arguments` (a listing takes
+/// its own: backup paths in a prefix section are no snapshot id).
+///
+/// ```
+/// use keld_config::{Config, Environment, Request, Source};
+/// use keld_hooks::{Host, reading_invocation};
+///
+/// let config = Config::from_sources([Source {
+///     path: "keld.toml".into(),
+///     text: "[home]\nrepo = \"/srv/restic\"\n_arguments = [\"/home\"]\n\
+///            [home.snapshots]\ngroup-by = \"host\"\ncompact = true\n"
+///         .into(),
+/// }])?;
+/// let request = Request {
+///     preset: Some("home".into()),
+///     command: "snapshots".into(),
+///     args: Vec::new(),
+/// };
+/// let resolved = config.resolve(&request, &Environment::default())?;
+/// let invocation = reading_invocation(&resolved, &Host::default(), false);
+/// assert_eq!(invocation.args, ["snapshots", "--repo", "/srv/restic"]);
+/// # Ok::<(), keld_config::Error>(())
+/// ```
+pub fn reading_invocation(
+    resolved: &ResolvedConfig,
+    host: &Host,
+    keep_arguments: bool,
+) -> Invocation {
+    let mut resolved = resolved.clone();
+    if !keep_arguments {
+        resolved.arguments = None;
+    }
+    drop_flags(&mut resolved, OUTPUT_SHAPING_FLAGS);
+    Invocation::new(&resolved, host)
+}
+
+/// `resolved` without the flags whose long names are `longs` (however they were
+/// spelled in the config).
+pub(crate) fn drop_flags(resolved: &mut ResolvedConfig, longs: &[&str]) {
+    let flags = keld_config::FlagData::restic();
+    let command = resolved.command.clone();
+    resolved.flags.retain(|flag| {
+        let long = flags
+            .flag(&command, &flag.key)
+            .map_or(flag.key.as_str(), |spec| spec.long);
+        !longs.contains(&long)
+    });
+}
 
 /// Why a listing has no output.
 #[derive(Debug, thiserror::Error)]

@@ -2,6 +2,8 @@
 
 use serde::Deserialize;
 
+use crate::units::{count, human_size};
+
 /// What changed between two snapshots.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Diff {
@@ -62,20 +64,22 @@ pub fn parse_diff(output: &str) -> Result<Diff, DiffError> {
         match line.message_type.as_str() {
             "change" => diff.changes.push((line.path, line.modifier)),
             "statistics" => {
+                let files = |n| count(n, "file", "files");
+                let dirs = |n| count(n, "directory", "directories");
                 diff.totals = vec![
                     format!(
-                        "added: {} files, {} directories, {}",
-                        line.added.files,
-                        line.added.dirs,
-                        crate::units::human_size(line.added.bytes)
+                        "added: {}, {}, {}",
+                        files(line.added.files),
+                        dirs(line.added.dirs),
+                        human_size(line.added.bytes)
                     ),
                     format!(
-                        "removed: {} files, {} directories, {}",
-                        line.removed.files,
-                        line.removed.dirs,
-                        crate::units::human_size(line.removed.bytes)
+                        "removed: {}, {}, {}",
+                        files(line.removed.files),
+                        dirs(line.removed.dirs),
+                        human_size(line.removed.bytes)
                     ),
-                    format!("changed: {} files", line.changed_files),
+                    format!("changed: {}", files(line.changed_files)),
                 ];
             }
             _ => {}
@@ -109,9 +113,9 @@ mod tests {
         assert_eq!(
             diff.totals,
             [
-                "added: 1 files, 0 directories, 2.1 KiB",
-                "removed: 0 files, 1 directories, 1.4 KiB",
-                "changed: 1 files"
+                "added: 1 file, 0 directories, 2.1 KiB",
+                "removed: 0 files, 1 directory, 1.4 KiB",
+                "changed: 1 file"
             ]
         );
     }

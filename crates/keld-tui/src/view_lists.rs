@@ -12,6 +12,7 @@ use crate::field::TextField;
 use crate::palette::Palette;
 use crate::safe::{lines as safe_lines, name, one_line};
 use crate::snapshots::Snapshot;
+use crate::units::count;
 use crate::widgets::Picker;
 
 /// The caption line of a list and the area left for its rows: the filter while
@@ -140,7 +141,10 @@ pub(super) fn draw_snapshots(frame: &mut Frame<'_>, area: Rect, app: &App, palet
                     "Compare {} with: Enter (or d) on the other snapshot",
                     snapshots[from].short_id
                 ),
-                None => format!("{} snapshots, newest first", snapshots.len()),
+                None => format!(
+                    "{}, newest first",
+                    count(snapshots.len(), "snapshot", "snapshots")
+                ),
             };
             let about = vec![Span::styled(about, palette.faint)];
             let area = list_caption(frame, area, picker, snapshots.len(), about, palette);
@@ -365,8 +369,8 @@ pub(super) fn draw_diff(frame: &mut Frame<'_>, area: Rect, app: &App, palette: &
         Layout::vertical([Constraint::Min(0), Constraint::Length(totals)]).areas(area);
     let about = vec![Span::styled(
         format!(
-            "{} changes   + added  - removed  M modified  T type  U metadata",
-            diff.changes.len()
+            "{}   + added  - removed  M modified  T type  U metadata",
+            count(diff.changes.len(), "change", "changes")
         ),
         palette.faint,
     )];

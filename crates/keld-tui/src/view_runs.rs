@@ -17,6 +17,7 @@ use crate::app::{App, DrillState};
 use crate::dashboard::{Last, STALE_AFTER, Status, note};
 use crate::palette::Palette;
 use crate::safe::{lines, name, one_line};
+use crate::units::count;
 
 /// `3h 5m ago`.
 fn ago(age: Option<Duration>) -> String {
@@ -280,8 +281,8 @@ pub(super) fn draw_drill(frame: &mut Frame<'_>, area: Rect, app: &App, palette: 
             .areas(area);
             let about = vec![Span::styled(
                 format!(
-                    "{} files, each restored and compared (recorded as {}, exit {})",
-                    outcome.files.len(),
+                    "{}, each restored and compared (recorded as {}, exit {})",
+                    count(outcome.files.len(), "file", "files"),
                     outcome.result,
                     outcome.exit_code
                 ),
@@ -326,7 +327,10 @@ fn progress_text(progress: Option<&DrillProgress>, preset: &str) -> String {
             )
         }
         Some(DrillProgress::Restoring { files }) => {
-            format!("Restoring {files} files into a private directory (restic restore)…")
+            format!(
+                "Restoring {} into a private directory (restic restore)…",
+                count(*files, "file", "files")
+            )
         }
         Some(DrillProgress::Comparing { done, total }) => {
             format!("Comparing with the live files: {done} of {total}…")

@@ -16,6 +16,7 @@ use crate::protocol::{COMMANDS, OVERWRITE_POLICIES};
 use crate::safe::{lines as safe_lines, name, one_line};
 use crate::snapshots::format_minutes;
 use crate::tree::{Check, FileTree, NodeKind, Selection};
+use crate::units::count;
 use crate::widgets::ScreenId;
 use keld_config::shell as quote;
 
@@ -83,13 +84,17 @@ fn draw_file_tree(
         about.push(Span::raw("Search: "));
         about.extend(field_spans(&app.tree_query, app.tree_typing, 30, palette));
         about.push(Span::styled(
-            format!("   {} of {} entries", tree.search_matches(), tree.len()),
+            format!(
+                "   {} of {}",
+                tree.search_matches(),
+                count(tree.len(), "entry", "entries")
+            ),
             palette.faint,
         ));
         let _ = query;
     } else {
         about.push(Span::styled(
-            format!("{} entries", tree.len()),
+            count(tree.len(), "entry", "entries"),
             palette.faint,
         ));
     }

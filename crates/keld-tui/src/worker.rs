@@ -76,17 +76,20 @@ impl ConfigRestic {
             command: command.to_owned(),
             args: Vec::new(),
         };
-        let mut resolved = self
+        let resolved = self
             .config
             .resolve(&request, &self.env)
             .map_err(|error| crate::resolution::describe(&error))?;
         // A listing takes its own arguments; a configured `_arguments` (backup paths
         // in a prefix section, say) is no snapshot id. Only `forget`'s dry run keeps
         // the IDs configured for `forget` itself, as the run will.
-        if !(command == "forget" && crate::resolution::arguments_meant_for_command(&resolved)) {
-            resolved.arguments = None;
-        }
-        Ok(Invocation::new(&resolved, &self.host))
+        let keep_arguments =
+            command == "forget" && crate::resolution::arguments_meant_for_command(&resolved);
+        Ok(keld_hooks::reading_invocation(
+            &resolved,
+            &self.host,
+            keep_arguments,
+        ))
     }
 }
 

@@ -475,7 +475,7 @@ fn an_interactive_drill_stopped_while_restoring_removes_its_directory() {
             "{stop}: restic never restored: {}",
             terminal.screen()
         );
-        terminal.wait_for("Restoring 1 files");
+        terminal.wait_for("Restoring 1 file into");
         assert_eq!(fs::read_dir(sandbox.path("tmp")).unwrap().count(), 1);
         if stop == "Ctrl-C" {
             terminal.send("\x03");

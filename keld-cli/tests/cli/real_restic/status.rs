@@ -1,7 +1,9 @@
 //! `keld status` with the real restic: `--repository` finds the newest snapshot the
 //! preset's own backups made, with the preset's filters, judged by `--max-age` (an
 //! empty repository has none; restic's failure is keld's), and `--max-age` from the
-//! records agrees once keld has made the backup.
+//! records agrees once keld has made the backup. The preset's `snapshots` section
+//! groups and compacts what it prints (for a person typing it); keld's own listing
+//! goes without that.
 
 use serde_json::Value;
 
@@ -15,6 +17,7 @@ fn sandbox() -> Sandbox {
     std::fs::write(sandbox.path("data/notes.txt"), "notes\n").expect("write");
     sandbox.write_config(&format!(
         "[home]\nrepo = {repo}\n_arguments = {args}\n\n[home.backup]\ntag = [\"home\"]\n\n\
+         [home.snapshots]\ngroup-by = \"host\"\ncompact = true\n\n\
          [home.environ]\nRESTIC_PASSWORD = {password}\nRESTIC_CACHE_DIR = {cache}\n\n\
          [wrong]\nrepo = {repo}\n\n[wrong.environ]\nRESTIC_PASSWORD = \"not the password\"\n",
         repo = toml_path(&sandbox.path("repo")),
