@@ -20,7 +20,7 @@ use crate::app::App;
 use crate::palette::Palette;
 use crate::safe::{name, one_line};
 use crate::units::human_size;
-use crate::widgets::ScreenId;
+use crate::widgets::{Picker, ScreenId};
 
 #[path = "view_keys.rs"]
 mod keys;
@@ -211,6 +211,25 @@ fn scrolled(scroll: &Cell<usize>, cursor: usize, height: usize, count: usize) ->
     }
     scroll.set(first);
     first
+}
+
+/// [`draw_rows`] of a picker's matches, at its cursor and scroll position.
+fn draw_picker_rows<'a>(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    picker: &Picker,
+    palette: &Palette,
+    line: impl Fn(usize, usize) -> Vec<Span<'a>>,
+) {
+    draw_rows(
+        frame,
+        area,
+        picker.matches().len(),
+        picker.cursor(),
+        &picker.scroll,
+        palette,
+        line,
+    );
 }
 
 /// A list's rows: the window around the cursor, the cursor row marked with `›` and

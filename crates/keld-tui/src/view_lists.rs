@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
-use super::{caption, cell, clip, draw_rows, human_size, loading, position};
+use super::{caption, cell, clip, draw_picker_rows, human_size, loading, position};
 use crate::app::{App, DiffState, SnapshotsState};
 use crate::field::TextField;
 use crate::palette::Palette;
@@ -58,21 +58,13 @@ pub(super) fn draw_choices(
     palette: &Palette,
 ) {
     let area = list_caption(frame, area, picker, choices.len(), about, palette);
-    draw_rows(
-        frame,
-        area,
-        picker.matches().len(),
-        picker.cursor(),
-        &picker.scroll,
-        palette,
-        |i, width| {
-            let (name, about) = choices[picker.matches()[i]];
-            vec![
-                Span::raw(cell(name, 11.min(width))),
-                Span::styled(clip(about, width.saturating_sub(11)), palette.faint),
-            ]
-        },
-    );
+    draw_picker_rows(frame, area, picker, palette, |i, width| {
+        let (name, about) = choices[picker.matches()[i]];
+        vec![
+            Span::raw(cell(name, 11.min(width))),
+            Span::styled(clip(about, width.saturating_sub(11)), palette.faint),
+        ]
+    });
 }
 
 pub(super) fn draw_presets(frame: &mut Frame<'_>, area: Rect, app: &App, palette: &Palette) {
@@ -96,35 +88,27 @@ pub(super) fn draw_presets(frame: &mut Frame<'_>, area: Rect, app: &App, palette
         .max()
         .unwrap_or(0)
         .clamp(4, 24);
-    draw_rows(
-        frame,
-        area,
-        picker.matches().len(),
-        picker.cursor(),
-        &picker.scroll,
-        palette,
-        |i, width| {
-            let index = picker.matches()[i];
-            let preset = presets[index];
-            let repository = match (&preset.repository, preset.repository_only) {
-                _ if preset.combines => "… Enter lists it with every destination".to_owned(),
-                (Some(repository), true) => {
-                    format!("{} (the whole repository)", one_line(repository))
-                }
-                (Some(repository), false) => one_line(repository).into_owned(),
-                (None, _) => "no repository set".to_owned(),
-            };
-            let name_width = name_width.min(width);
-            vec![
-                Span::raw(cell(&names[index], name_width)),
-                Span::raw(" "),
-                Span::styled(
-                    clip(&repository, width.saturating_sub(name_width + 1)),
-                    palette.faint,
-                ),
-            ]
-        },
-    );
+    draw_picker_rows(frame, area, picker, palette, |i, width| {
+        let index = picker.matches()[i];
+        let preset = presets[index];
+        let repository = match (&preset.repository, preset.repository_only) {
+            _ if preset.combines => "… Enter lists it with every destination".to_owned(),
+            (Some(repository), true) => {
+                format!("{} (the whole repository)", one_line(repository))
+            }
+            (Some(repository), false) => one_line(repository).into_owned(),
+            (None, _) => "no repository set".to_owned(),
+        };
+        let name_width = name_width.min(width);
+        vec![
+            Span::raw(cell(&names[index], name_width)),
+            Span::raw(" "),
+            Span::styled(
+                clip(&repository, width.saturating_sub(name_width + 1)),
+                palette.faint,
+            ),
+        ]
+    });
 }
 
 pub(super) fn draw_snapshots(frame: &mut Frame<'_>, area: Rect, app: &App, palette: &Palette) {
@@ -155,24 +139,16 @@ pub(super) fn draw_snapshots(frame: &mut Frame<'_>, area: Rect, app: &App, palet
                 Line::styled(format!("  {}", columns.header()), palette.faint),
                 head,
             );
-            draw_rows(
-                frame,
-                rows,
-                picker.matches().len(),
-                picker.cursor(),
-                &picker.scroll,
-                palette,
-                |i, _| {
-                    let index = picker.matches()[i];
-                    let marked = app.compare_from == Some(index);
-                    let row = columns.row(&snapshots[index]);
-                    if marked {
-                        vec![Span::styled(row, palette.mark)]
-                    } else {
-                        vec![Span::raw(row)]
-                    }
-                },
-            );
+            draw_picker_rows(frame, rows, picker, palette, |i, _| {
+                let index = picker.matches()[i];
+                let marked = app.compare_from == Some(index);
+                let row = columns.row(&snapshots[index]);
+                if marked {
+                    vec![Span::styled(row, palette.mark)]
+                } else {
+                    vec![Span::raw(row)]
+                }
+            });
         }
         SnapshotsState::Failed { error, field } => {
             let mut lines = vec![Line::raw("restic could not list the snapshots:")];
@@ -375,21 +351,13 @@ pub(super) fn draw_diff(frame: &mut Frame<'_>, area: Rect, app: &App, palette: &
         palette.faint,
     )];
     let rows = list_caption(frame, list, picker, diff.changes.len(), about, palette);
-    draw_rows(
-        frame,
-        rows,
-        picker.matches().len(),
-        picker.cursor(),
-        &picker.scroll,
-        palette,
-        |i, width| {
-            let (path, modifier) = &diff.changes[picker.matches()[i]];
-            vec![
-                Span::styled(format!("{:<2}", one_line(modifier)), palette.mark),
-                Span::raw(clip(&name(path), width.saturating_sub(2))),
-            ]
-        },
-    );
+    draw_picker_rows(frame, rows, picker, palette, |i, width| {
+        let (path, modifier) = &diff.changes[picker.matches()[i]];
+        vec![
+            Span::styled(format!("{:<2}", one_line(modifier)), palette.mark),
+            Span::raw(clip(&name(path), width.saturating_sub(2))),
+        ]
+    });
     let lines: Vec<Line<'_>> = diff
         .totals
         .iter()

@@ -12,7 +12,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 use super::lists::list_caption;
-use super::{SPINNER, cell, clip, clip_spans, draw_rows, loading};
+use super::{SPINNER, cell, clip, clip_spans, draw_picker_rows, loading};
 use crate::app::{App, DrillState};
 use crate::dashboard::{Last, STALE_AFTER, Status, note};
 use crate::palette::Palette;
@@ -112,21 +112,13 @@ pub(super) fn draw_dashboard(frame: &mut Frame<'_>, area: Rect, app: &App, palet
     // Statuses are known once records were read; records that cannot be read say
     // nothing about any preset.
     let loaded = matches!(app.records, Some(Ok(_)));
-    draw_rows(
-        frame,
-        rows,
-        picker.matches().len(),
-        picker.cursor(),
-        &picker.scroll,
-        palette,
-        |i, width| {
-            let index = picker.matches()[i];
-            let status = &app.statuses[index];
-            let mut spans = vec![Span::raw(cell(&names[index], name_width.min(width)))];
-            spans.extend(status_spans(status, loaded, palette));
-            clip_spans(spans, width).spans
-        },
-    );
+    draw_picker_rows(frame, rows, picker, palette, |i, width| {
+        let index = picker.matches()[i];
+        let status = &app.statuses[index];
+        let mut spans = vec![Span::raw(cell(&names[index], name_width.min(width)))];
+        spans.extend(status_spans(status, loaded, palette));
+        clip_spans(spans, width).spans
+    });
     if let Some(index) = picker.current() {
         let lines: Vec<Line<'_>> = detail_lines(&names[index], &app.statuses[index], loaded)
             .into_iter()
@@ -289,25 +281,17 @@ pub(super) fn draw_drill(frame: &mut Frame<'_>, area: Rect, app: &App, palette: 
                 palette.faint,
             )];
             let rows = list_caption(frame, list, picker, outcome.files.len(), about, palette);
-            draw_rows(
-                frame,
-                rows,
-                picker.matches().len(),
-                picker.cursor(),
-                &picker.scroll,
-                palette,
-                |i, width| {
-                    let (verdict, line) = &outcome.files[picker.matches()[i]];
-                    let style = if *verdict == Verdict::Ok {
-                        Style::new()
-                    } else if verdict.fails() {
-                        palette.strong
-                    } else {
-                        palette.faint
-                    };
-                    vec![Span::styled(clip(&one_line(line), width), style)]
-                },
-            );
+            draw_picker_rows(frame, rows, picker, palette, |i, width| {
+                let (verdict, line) = &outcome.files[picker.matches()[i]];
+                let style = if *verdict == Verdict::Ok {
+                    Style::new()
+                } else if verdict.fails() {
+                    palette.strong
+                } else {
+                    palette.faint
+                };
+                vec![Span::styled(clip(&one_line(line), width), style)]
+            });
             frame.render_widget(after, summary);
         }
     }
