@@ -3,7 +3,6 @@
 
 use std::ffi::OsString;
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 
 use keld_hooks::{EnvCommandError, EnvEntry, EnvSource, OUTPUT_LIMIT, RunError};
 use keld_status::Outcome;
@@ -18,10 +17,7 @@ struct World {
 
 impl World {
     fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let restic = dir.path().join("restic");
-        fs::write(&restic, "#!/bin/sh\nenv -0 > \"$ENV_OUT\"\n").unwrap();
-        fs::set_permissions(&restic, fs::Permissions::from_mode(0o755)).unwrap();
+        let dir = support::with_fake_restic("#!/bin/sh\nenv -0 > \"$ENV_OUT\"\n");
         Self { dir }
     }
 

@@ -1,7 +1,6 @@
 //! The lifecycle on real processes: `sh` hooks and a fake restic script.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
 use keld_hooks::{EnvEntry, EnvSource, Event, RunError};
@@ -23,10 +22,7 @@ exit "${FAKE_EXIT:-0}"
 
 impl Fixture {
     fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let restic = dir.path().join("restic");
-        fs::write(&restic, FAKE_RESTIC).unwrap();
-        fs::set_permissions(&restic, fs::Permissions::from_mode(0o755)).unwrap();
+        let dir = support::with_fake_restic(FAKE_RESTIC);
         fs::create_dir(dir.path().join("work")).unwrap();
         Self { dir }
     }

@@ -31,10 +31,7 @@ exit "${FAKE_EXIT:-0}"
 
 impl World {
     fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let restic = dir.path().join("restic");
-        fs::write(&restic, FAKE_RESTIC).unwrap();
-        fs::set_permissions(&restic, fs::Permissions::from_mode(0o755)).unwrap();
+        let dir = support::with_fake_restic(FAKE_RESTIC);
         Self { dir }
     }
 
@@ -434,12 +431,7 @@ fn listed_exit_codes_are_success_for_keld_and_real_for_hooks() {
     // A restic killed by a signal is never mapped.
     let mut killed = world.options("home");
     killed.program = Some(world.path("killed-restic").into());
-    fs::write(world.path("killed-restic"), "#!/bin/sh\nkill -TERM $$\n").unwrap();
-    fs::set_permissions(
-        world.path("killed-restic"),
-        fs::Permissions::from_mode(0o755),
-    )
-    .unwrap();
+    support::write_script(&world.path("killed-restic"), "#!/bin/sh\nkill -TERM $$\n");
     killed.operations.success_exit_codes = vec![143];
     let report = run_report(&killed, &mut recorder);
     assert_eq!(report.exit_code, 143);

@@ -1,9 +1,7 @@
 //! Monitoring pings against a real local HTTP server: what each service receives for
 //! each result, retries, and a server that is down.
 
-use std::fs;
 use std::net::TcpListener;
-use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
 use keld_hooks::{Operations, Pinger, Pings, ProcessInfo};
@@ -18,10 +16,7 @@ struct World {
 
 impl World {
     fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let restic = dir.path().join("restic");
-        fs::write(&restic, "#!/bin/sh\nexit \"${FAKE_EXIT:-0}\"\n").unwrap();
-        fs::set_permissions(&restic, fs::Permissions::from_mode(0o755)).unwrap();
+        let dir = support::with_fake_restic("#!/bin/sh\nexit \"${FAKE_EXIT:-0}\"\n");
         Self { dir }
     }
 

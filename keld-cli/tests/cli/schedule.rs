@@ -352,25 +352,5 @@ fn units_for_awkward_names_pass_systemd_analyze_verify() {
         "specifiers and variables doubled, the name quoted: {service}"
     );
     assert!(service.contains("my conf %%n $$HOME.toml"), "{service}");
-    let runtime = sandbox.path("runtime");
-    fs::create_dir_all(&runtime).unwrap();
-    fs::set_permissions(
-        &runtime,
-        std::os::unix::fs::PermissionsExt::from_mode(0o700),
-    )
-    .unwrap();
-    let verify = std::process::Command::new("systemd-analyze")
-        .args(["verify", "--user", "--man=no"])
-        .args(&paths)
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("HOME", sandbox.home())
-        .env("XDG_RUNTIME_DIR", &runtime)
-        .output()
-        .expect("systemd-analyze (CI installs systemd)");
-    let text = String::from_utf8_lossy(&verify.stderr);
-    assert!(verify.status.success(), "{text}");
-    for line in text.lines() {
-        assert!(!line.contains("keld-"), "{text}");
-    }
+    crate::support::verify_user_units(&sandbox, &paths);
 }

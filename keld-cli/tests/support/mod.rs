@@ -38,6 +38,29 @@ pub(crate) fn write_private(path: &Path, text: impl AsRef<[u8]>) {
     fs::set_permissions(path, fs::Permissions::from_mode(0o600)).expect("chmod file");
 }
 
+/// Checks user units with `systemd-analyze verify --user` (installed by CI), in a
+/// private runtime directory of the sandbox: it must pass and say nothing about a
+/// unit of keld's (only the missing user session may be mentioned).
+pub(crate) fn verify_user_units(sandbox: &Sandbox, paths: &[std::path::PathBuf]) {
+    let runtime = sandbox.path("runtime");
+    fs::create_dir_all(&runtime).expect("runtime dir");
+    fs::set_permissions(&runtime, fs::Permissions::from_mode(0o700)).expect("chmod");
+    let output = std::process::Command::new("systemd-analyze")
+        .args(["verify", "--user", "--man=no"])
+        .args(paths)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", sandbox.home())
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .output()
+        .expect("systemd-analyze (CI installs systemd)");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    for line in stderr.lines() {
+        assert!(!line.contains("keld-"), "{stderr}");
+    }
+}
+
 /// `value` as a TOML basic string.
 pub(crate) fn toml_str(value: &str) -> String {
     let mut out = String::from("\"");

@@ -6,12 +6,27 @@
 pub(crate) mod http;
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 
 use keld_hooks::{
     EnvEntry, Event, Host, Invocation, Operations, Purpose, RunError, RunReport, Runner,
 };
 use keld_status::Outcome;
+
+/// Writes an executable shell script (a stand-in restic) at `path`.
+pub(crate) fn write_script(path: &Path, body: &str) {
+    fs::write(path, body).unwrap();
+    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// A temporary directory holding a stand-in `restic` that runs `body`.
+pub(crate) fn with_fake_restic(body: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write_script(&dir.path().join("restic"), body);
+    dir
+}
 
 /// One run, as a test writes it.
 #[derive(Debug, Clone, Default)]
