@@ -10,7 +10,7 @@ use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
-use crate::secure::{self, Doubt};
+use crate::secure::{Doubt, Opener};
 use crate::source::{SourceText, Span};
 
 /// The largest config file keld reads, in bytes (4 MiB).
@@ -89,20 +89,20 @@ fn describe(file_type: FileType) -> &'static str {
 }
 
 /// The text of the config file at `path` (position `order` among the files read), and
-/// why another user than root and `trusted` could have written it, if they could:
-/// opened and judged by secure.rs, so the judgement is about exactly the file whose
-/// text keld uses, even if the path changes meanwhile.
+/// why another user than root and the opener's trusted user could have written it, if
+/// they could: opened and judged by secure.rs, so the judgement is about exactly the
+/// file whose text keld uses, even if the path changes meanwhile.
 pub(crate) fn read(
+    opener: &mut Opener,
     path: &Path,
     order: usize,
-    trusted: Option<u32>,
 ) -> Result<(String, Option<Doubt>), Error> {
     let unreadable = |source| Error::Unreadable {
         path: path.to_owned(),
         source,
     };
     // Opened without waiting: opening a FIFO for reading blocks until a writer comes.
-    let opened = secure::open(path, trusted).map_err(unreadable)?;
+    let opened = opener.open(path).map_err(unreadable)?;
     let file = opened.file;
     let meta = file.metadata().map_err(unreadable)?;
     if !meta.is_file() {

@@ -325,8 +325,9 @@ impl Config {
     pub fn load(env: &Environment, options: &LoadOptions) -> Result<Config, Error> {
         let discovered = discover::discover(env, options)?;
         let mut sources = Vec::with_capacity(discovered.files.len());
+        let mut opener = secure::Opener::new(options.trusted_uid);
         for (order, path) in discovered.files.into_iter().enumerate() {
-            let (text, doubt) = file::read(&path, order, options.trusted_uid)?;
+            let (text, doubt) = file::read(&mut opener, &path, order)?;
             sources.push((Source { path, text }, doubt));
         }
         let mut config = Self::assemble(sources, Some(options))?;

@@ -341,8 +341,13 @@ fn collect_locations(table: Table<'_>, section: &str, found: &mut Vec<SectionLoc
         file: header.source.path().to_owned(),
         line: header.source.line_column(header.range.start).0,
     }));
+    let mut inner_section = String::with_capacity(section.len() + 16);
     for (name, inner) in table.tables() {
-        collect_locations(inner, &format!("{section}.{name}"), found);
+        inner_section.clear();
+        inner_section.push_str(section);
+        inner_section.push('.');
+        inner_section.push_str(name);
+        collect_locations(inner, &inner_section, found);
     }
 }
 

@@ -151,194 +151,326 @@ fn note(found: &mut Option<Found>, candidate: Found) {
 /// How many symbolic links one path may pass through (as Linux allows).
 const MAX_LINKS: usize = 40;
 
-/// Opens `path` for reading, judging every directory and link on the way and the file
-/// itself (see the module documentation). A relative path is taken from the working
-/// directory, whose own path is judged too.
+/// Opens config files one after the other, each as [`Opener::open`] says.
+///
+/// Files read together mostly share a directory (a `conf.d`). The opener keeps the
+/// descriptor of the directory that held the last file, with what the walk to it found:
+/// a file whose path reaches the same directory by the same components is opened from
+/// that descriptor, and only the file itself is judged anew. The descriptor is the
+/// directory judged on the way to the last file, and no name is looked up again, so the
+/// judgement stands as it did for that file: a directory that anyone else could change
+/// was already found doubtful then, and the doubt is carried to every file in it.
+pub(crate) struct Opener {
+    trusted: Option<u32>,
+    #[cfg(target_os = "linux")]
+    held: Option<linux::Held>,
+}
+
+impl Opener {
+    /// An opener that trusts root and `trusted` (see the module documentation).
+    pub(crate) fn new(trusted: Option<u32>) -> Self {
+        Opener {
+            trusted,
+            #[cfg(target_os = "linux")]
+            held: None,
+        }
+    }
+
+    /// Opens `path` for reading, judging every directory and link on the way and the
+    /// file itself (see the module documentation). A relative path is taken from the
+    /// working directory, whose own path is judged too.
+    pub(crate) fn open(&mut self, path: &Path) -> io::Result<Opened> {
+        #[cfg(target_os = "linux")]
+        {
+            linux::open(path, self.trusted, &mut self.held)
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            open_elsewhere(path, self.trusted)
+        }
+    }
+}
+
 #[cfg(target_os = "linux")]
-pub(crate) fn open(path: &Path, trusted: Option<u32>) -> io::Result<Opened> {
+mod linux {
     use std::ffi::OsString;
+    use std::fs::File;
+    use std::io;
     use std::os::fd::OwnedFd;
-    use std::path::Component;
+    use std::path::{Component, Path, PathBuf};
 
     use nix::errno::Errno;
     use nix::fcntl::{OFlag, openat, readlinkat};
-    use nix::sys::stat::{Mode, SFlag, fstat};
+    use nix::sys::stat::{FileStat, Mode, SFlag, fstat};
 
-    /// A path component still to walk.
-    enum Step {
-        Root,
-        Parent,
-        Name(OsString),
+    use super::{
+        Found, MAX_LINKS, Opened, Ownership, Part, directory_doubtful, entry_replaceable, note,
+        owned_by_trusted, writable_by_others,
+    };
+
+    /// The directory that held the last file opened, reached by `route`.
+    pub(super) struct Held {
+        /// The components of the absolute path before the file's name, as written.
+        route: PathBuf,
+        dir: OwnedFd,
+        /// The directory's path as the walk reached it (links followed).
+        shown: PathBuf,
+        /// The first doubtful part on the way to the directory.
+        found: Option<Found>,
+        via_link: bool,
     }
-    fn push_components(steps: &mut Vec<Step>, path: &Path) {
-        // `steps` is walked from its end.
-        for component in path.components().rev() {
-            match component {
-                Component::RootDir | Component::Prefix(_) => steps.push(Step::Root),
-                Component::CurDir => {}
-                Component::ParentDir => steps.push(Step::Parent),
-                Component::Normal(name) => steps.push(Step::Name(name.to_owned())),
-            }
+
+    fn owner(stat: &FileStat) -> Ownership {
+        Ownership {
+            uid: stat.st_uid,
+            mode: stat.st_mode & 0o7777,
         }
     }
-    let owner = |stat: &nix::sys::stat::FileStat| Ownership {
-        uid: stat.st_uid,
-        mode: stat.st_mode & 0o7777,
-    };
-    let kind = |stat: &nix::sys::stat::FileStat| {
+
+    fn kind(stat: &FileStat) -> SFlag {
         SFlag::from_bits_truncate(stat.st_mode & SFlag::S_IFMT.bits())
-    };
-
-    let absolute = if path.is_absolute() {
-        path.to_owned()
-    } else {
-        std::env::current_dir()?.join(path)
-    };
-    let mut steps = Vec::new();
-    push_components(&mut steps, &absolute);
-
-    let open_root = || -> io::Result<(OwnedFd, Ownership)> {
-        let fd = nix::fcntl::open(
-            "/",
-            OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-            Mode::empty(),
-        )?;
-        let stat = fstat(&fd)?;
-        Ok((fd, owner(&stat)))
-    };
-    // The directories walked into, outermost first: descriptor, owner, path as reached.
-    let (root, root_owner) = open_root()?;
-    let mut dirs: Vec<(OwnedFd, Ownership, PathBuf)> = vec![(root, root_owner, PathBuf::from("/"))];
-    let mut found: Option<Found> = None;
-    if directory_doubtful(root_owner, trusted) {
-        note(
-            &mut found,
-            Found {
-                part: Part::Directory,
-                path: PathBuf::from("/"),
-                owner: root_owner,
-                holder: None,
-            },
-        );
     }
-    let mut links = 0;
-    let mut via_link = false;
-    while let Some(step) = steps.pop() {
-        let name = match step {
-            Step::Root => {
-                dirs.truncate(1);
-                continue;
-            }
-            Step::Parent => {
-                if dirs.len() > 1 {
-                    dirs.pop();
-                }
-                continue;
-            }
-            Step::Name(name) => name,
+
+    /// How a file is opened: for reading, never following a link the kernel would
+    /// follow for it, without waiting (a FIFO would wait for a writer).
+    fn file_flags() -> OFlag {
+        OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC
+    }
+
+    /// Judges the file just opened as `fd`, named `shown`, with the doubt `found` on the
+    /// way to its directory `parent`.
+    fn judged(
+        fd: OwnedFd,
+        shown: PathBuf,
+        mut found: Option<Found>,
+        trusted: Option<u32>,
+        parent: &Path,
+        via_link: bool,
+    ) -> io::Result<Opened> {
+        let stat = fstat(&fd)?;
+        let file_owner = owner(&stat);
+        let is_file = kind(&stat) == SFlag::S_IFREG;
+        if !owned_by_trusted(file_owner, trusted) || (is_file && writable_by_others(file_owner)) {
+            note(
+                &mut found,
+                Found {
+                    part: Part::File,
+                    path: shown,
+                    owner: file_owner,
+                    holder: None,
+                },
+            );
+        }
+        let doubt = found.map(|found| found.doubt(trusted, parent, via_link));
+        Ok(Opened {
+            file: File::from(fd),
+            doubt,
+        })
+    }
+
+    /// [`super::Opener::open`] on Linux: from the held directory when the path goes
+    /// through it, else a walk from `/`.
+    pub(super) fn open(
+        path: &Path,
+        trusted: Option<u32>,
+        held: &mut Option<Held>,
+    ) -> io::Result<Opened> {
+        let absolute = if path.is_absolute() {
+            path.to_owned()
+        } else {
+            std::env::current_dir()?.join(path)
         };
-        let last = steps.is_empty();
-        let (dir, dir_owner, dir_path) = dirs.last().expect("the root stays");
-        let dir_owner = *dir_owner;
-        let shown = dir_path.join(&name);
-        if last {
-            let flags = OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC;
-            match openat(dir, name.as_os_str(), flags, Mode::empty()) {
-                Ok(fd) => {
-                    let stat = fstat(&fd)?;
-                    let file_owner = owner(&stat);
-                    let is_file = kind(&stat) == SFlag::S_IFREG;
-                    let doubtful = !owned_by_trusted(file_owner, trusted)
-                        || (is_file && writable_by_others(file_owner));
-                    if doubtful {
+        let mut components = absolute.components();
+        let name = match components.next_back() {
+            Some(Component::Normal(name)) => Some(name.to_owned()),
+            _ => None,
+        };
+        let route = components.as_path();
+        if let (Some(name), Some(held)) = (&name, held.as_ref())
+        && held.route == route
+        // Anything but a file opened directly (a link, a missing file) is left to the
+        // walk, which says what it is.
+        && let Ok(fd) = openat(&held.dir, name.as_os_str(), file_flags(), Mode::empty())
+        {
+            let shown = held.shown.join(name);
+            return judged(
+                fd,
+                shown,
+                held.found.clone(),
+                trusted,
+                &held.shown,
+                held.via_link,
+            );
+        }
+        let route = name.is_some().then(|| route.to_owned());
+        walk(&absolute, trusted, route, held)
+    }
+
+    /// Walks `absolute` from `/` (see the module documentation); when the file is opened
+    /// directly in the directory `route` leads to, that directory is kept in `held`.
+    fn walk(
+        absolute: &Path,
+        trusted: Option<u32>,
+        route: Option<PathBuf>,
+        held: &mut Option<Held>,
+    ) -> io::Result<Opened> {
+        /// A path component still to walk.
+        enum Step {
+            Root,
+            Parent,
+            Name(OsString),
+        }
+        fn push_components(steps: &mut Vec<Step>, path: &Path) {
+            // `steps` is walked from its end.
+            for component in path.components().rev() {
+                match component {
+                    Component::RootDir | Component::Prefix(_) => steps.push(Step::Root),
+                    Component::CurDir => {}
+                    Component::ParentDir => steps.push(Step::Parent),
+                    Component::Normal(name) => steps.push(Step::Name(name.to_owned())),
+                }
+            }
+        }
+        let mut steps = Vec::new();
+        push_components(&mut steps, absolute);
+
+        let open_root = || -> io::Result<(OwnedFd, Ownership)> {
+            let fd = nix::fcntl::open(
+                "/",
+                OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+                Mode::empty(),
+            )?;
+            let stat = fstat(&fd)?;
+            Ok((fd, owner(&stat)))
+        };
+        // The directories walked into, outermost first: descriptor, owner, path as reached.
+        let (root, root_owner) = open_root()?;
+        let mut dirs: Vec<(OwnedFd, Ownership, PathBuf)> =
+            vec![(root, root_owner, PathBuf::from("/"))];
+        let mut found: Option<Found> = None;
+        if directory_doubtful(root_owner, trusted) {
+            note(
+                &mut found,
+                Found {
+                    part: Part::Directory,
+                    path: PathBuf::from("/"),
+                    owner: root_owner,
+                    holder: None,
+                },
+            );
+        }
+        let mut links = 0;
+        let mut via_link = false;
+        // Whether the name last in the path turned out to be a link.
+        let mut last_was_link = false;
+        while let Some(step) = steps.pop() {
+            let name = match step {
+                Step::Root => {
+                    dirs.truncate(1);
+                    continue;
+                }
+                Step::Parent => {
+                    if dirs.len() > 1 {
+                        dirs.pop();
+                    }
+                    continue;
+                }
+                Step::Name(name) => name,
+            };
+            let last = steps.is_empty();
+            let (dir, dir_owner, dir_path) = dirs.last().expect("the root stays");
+            let dir_owner = *dir_owner;
+            let shown = dir_path.join(&name);
+            if last {
+                match openat(dir, name.as_os_str(), file_flags(), Mode::empty()) {
+                    Ok(fd) => {
+                        let parent = dir_path.clone();
+                        let opened = judged(fd, shown, found.clone(), trusted, &parent, via_link);
+                        if let (Some(route), false, Ok(_)) = (route, last_was_link, &opened)
+                            && let Some((dir, _, _)) = dirs.pop()
+                        {
+                            *held = Some(Held {
+                                route,
+                                dir,
+                                shown: parent,
+                                found,
+                                via_link,
+                            });
+                        }
+                        return opened;
+                    }
+                    // A symbolic link: read below.
+                    Err(Errno::ELOOP) => last_was_link = true,
+                    Err(error) => return Err(error.into()),
+                }
+            }
+            let fd = openat(
+                dir,
+                name.as_os_str(),
+                OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                Mode::empty(),
+            )?;
+            let stat = fstat(&fd)?;
+            let entry = owner(&stat);
+            match kind(&stat) {
+                SFlag::S_IFLNK => {
+                    links += 1;
+                    if links > MAX_LINKS {
+                        return Err(Errno::ELOOP.into());
+                    }
+                    if entry_replaceable(dir_owner, entry, trusted) {
                         note(
                             &mut found,
                             Found {
-                                part: Part::File,
-                                path: shown,
-                                owner: file_owner,
+                                part: Part::Link,
+                                path: shown.clone(),
+                                owner: entry,
+                                holder: Some(dir_path.clone()),
+                            },
+                        );
+                    }
+                    // The link as opened, not its name looked up again.
+                    let target = readlinkat(&fd, "")?;
+                    push_components(&mut steps, Path::new(&target));
+                    via_link = true;
+                }
+                SFlag::S_IFDIR => {
+                    if directory_doubtful(entry, trusted) {
+                        note(
+                            &mut found,
+                            Found {
+                                part: Part::Directory,
+                                path: shown.clone(),
+                                owner: entry,
                                 holder: None,
                             },
                         );
                     }
-                    let parent = dir_path.clone();
-                    let doubt = found.map(|found| found.doubt(trusted, &parent, via_link));
-                    return Ok(Opened {
-                        file: File::from(fd),
-                        doubt,
-                    });
+                    dirs.push((fd, entry, shown));
                 }
-                // A symbolic link: read below.
-                Err(Errno::ELOOP) => {}
-                Err(error) => return Err(error.into()),
+                _ => return Err(Errno::ENOTDIR.into()),
             }
         }
+        // The path names a directory (`/`, `a/..`): open it, so that the caller says what
+        // it is.
+        let (dir, _, _) = dirs.last().expect("the root stays");
         let fd = openat(
             dir,
-            name.as_os_str(),
-            OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+            ".",
+            OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
             Mode::empty(),
         )?;
-        let stat = fstat(&fd)?;
-        let entry = owner(&stat);
-        match kind(&stat) {
-            SFlag::S_IFLNK => {
-                links += 1;
-                if links > MAX_LINKS {
-                    return Err(Errno::ELOOP.into());
-                }
-                if entry_replaceable(dir_owner, entry, trusted) {
-                    note(
-                        &mut found,
-                        Found {
-                            part: Part::Link,
-                            path: shown.clone(),
-                            owner: entry,
-                            holder: Some(dir_path.clone()),
-                        },
-                    );
-                }
-                // The link as opened, not its name looked up again.
-                let target = readlinkat(&fd, "")?;
-                push_components(&mut steps, Path::new(&target));
-                via_link = true;
-            }
-            SFlag::S_IFDIR => {
-                if directory_doubtful(entry, trusted) {
-                    note(
-                        &mut found,
-                        Found {
-                            part: Part::Directory,
-                            path: shown.clone(),
-                            owner: entry,
-                            holder: None,
-                        },
-                    );
-                }
-                dirs.push((fd, entry, shown));
-            }
-            _ => return Err(Errno::ENOTDIR.into()),
-        }
+        Ok(Opened {
+            file: File::from(fd),
+            doubt: None,
+        })
     }
-    // The path names a directory (`/`, `a/..`): open it, so that the caller says what
-    // it is.
-    let (dir, _, _) = dirs.last().expect("the root stays");
-    let fd = openat(
-        dir,
-        ".",
-        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-        Mode::empty(),
-    )?;
-    Ok(Opened {
-        file: File::from(fd),
-        doubt: None,
-    })
 }
 
 /// Elsewhere the file and the directory holding it are judged (by the open
 /// descriptor, and by path).
 #[cfg(all(unix, not(target_os = "linux")))]
-pub(crate) fn open(path: &Path, trusted: Option<u32>) -> io::Result<Opened> {
+fn open_elsewhere(path: &Path, trusted: Option<u32>) -> io::Result<Opened> {
     use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 
     let file = std::fs::OpenOptions::new()
@@ -383,7 +515,7 @@ pub(crate) fn open(path: &Path, trusted: Option<u32>) -> io::Result<Opened> {
 
 /// Without Unix permissions there is nothing to judge.
 #[cfg(not(unix))]
-pub(crate) fn open(path: &Path, _trusted: Option<u32>) -> io::Result<Opened> {
+fn open_elsewhere(path: &Path, _trusted: Option<u32>) -> io::Result<Opened> {
     Ok(Opened {
         file: File::open(path)?,
         doubt: None,
@@ -396,6 +528,94 @@ mod tests {
 
     fn owner(uid: u32, mode: u32) -> Ownership {
         Ownership { uid, mode }
+    }
+
+    /// Opening files one after the other with one [`Opener`] (which keeps the directory
+    /// that held the last file) judges each exactly as a walk of its own from `/` does:
+    /// the same text, the same doubt or the same error, in every layout below.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_held_directory_judges_as_a_fresh_walk() {
+        use std::fs;
+        use std::io::Read;
+        use std::os::unix::fs::{PermissionsExt, symlink};
+
+        let temp = tempfile::tempdir().expect("temp dir");
+        let base = temp.path();
+        let mode = |path: &Path, mode: u32| {
+            fs::set_permissions(path, fs::Permissions::from_mode(mode)).expect("chmod");
+        };
+        let write = |path: &Path, text: &str, file_mode: u32| {
+            fs::write(path, text).expect("write");
+            mode(path, file_mode);
+        };
+        for (dir, dir_mode) in [("private", 0o700), ("open", 0o777), ("sticky", 0o1777)] {
+            let dir = base.join(dir);
+            fs::create_dir(&dir).expect("mkdir");
+            mode(&dir, dir_mode);
+            write(&dir.join("a.toml"), "a", 0o600);
+            write(&dir.join("b.toml"), "b", 0o666);
+            write(&dir.join("c.toml"), "c", 0o644);
+            symlink(dir.join("a.toml"), dir.join("link-a.toml")).expect("symlink");
+            symlink(base.join("private/c.toml"), dir.join("link-out.toml")).expect("symlink");
+            fs::create_dir(dir.join("sub")).expect("mkdir");
+            mode(&dir.join("sub"), 0o755);
+            write(&dir.join("sub/d.toml"), "d", 0o600);
+        }
+        symlink(base.join("open"), base.join("private/to-open")).expect("symlink");
+        symlink(base.join("private"), base.join("open/to-private")).expect("symlink");
+        let names = [
+            "private/a.toml",
+            "private/b.toml",
+            "private/link-a.toml",
+            "private/c.toml",
+            "private/missing.toml",
+            "private/c.toml",
+            "private/link-out.toml",
+            "private/sub",
+            "private/sub/d.toml",
+            "private/to-open/a.toml",
+            "private/to-open/b.toml",
+            "private/to-open/link-a.toml",
+            "private/to-open/c.toml",
+            "open/a.toml",
+            "open/c.toml",
+            "open/link-out.toml",
+            "open/to-private/a.toml",
+            "open/to-private/c.toml",
+            "open/sub/d.toml",
+            "sticky/a.toml",
+            "sticky/link-a.toml",
+            "sticky/b.toml",
+            "sticky/../private/a.toml",
+            "private/./c.toml",
+            "private/sub/../a.toml",
+        ];
+        let judged = |opened: io::Result<Opened>| match opened {
+            Ok(mut opened) => {
+                let mut text = String::new();
+                let read = opened.file.read_to_string(&mut text).map(|_| text);
+                Ok((read.map_err(|error| error.kind()), opened.doubt))
+            }
+            Err(error) => Err(error.kind()),
+        };
+        for trusted in [Some(1000), Some(0), None] {
+            let mut opener = Opener::new(trusted);
+            for name in names {
+                let path = base.join(name);
+                let shared = judged(opener.open(&path));
+                let fresh = judged(Opener::new(trusted).open(&path));
+                assert_eq!(shared, fresh, "{name} (trusted {trusted:?})");
+            }
+        }
+        // A file reached by the held directory's route but gone since: the walk says so.
+        let mut opener = Opener::new(Some(0));
+        opener.open(&base.join("private/a.toml")).expect("opens");
+        fs::remove_file(base.join("private/c.toml")).expect("rm");
+        let error = opener
+            .open(&base.join("private/c.toml"))
+            .expect_err("removed");
+        assert_eq!(error.kind(), io::ErrorKind::NotFound);
     }
 
     #[test]

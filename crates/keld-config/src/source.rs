@@ -71,13 +71,9 @@ impl SourceText {
 
     fn line_starts(&self) -> &[usize] {
         self.0.line_starts.get_or_init(|| {
-            let mut starts = vec![0];
-            for (index, byte) in self.0.text.bytes().enumerate() {
-                if byte == b'\n' {
-                    starts.push(index + 1);
-                }
-            }
-            starts
+            std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', self.0.text.as_bytes()).map(|index| index + 1))
+                .collect()
         })
     }
 
