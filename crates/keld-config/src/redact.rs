@@ -213,6 +213,18 @@ pub(crate) fn mask(text: &str) -> Masked {
     }
 }
 
+/// The text of one value, written after `key` (as written in its file), as it shows in
+/// the file's masked copy: the masking of a value depends only on its key's name and
+/// its own text, so the pair is masked alone rather than the whole file.
+pub(crate) fn shown_value(key: &str, value: &str) -> String {
+    let pair = format!("{key} = {value}");
+    let start = pair.len() - value.len();
+    match mask(&pair).text {
+        Some(masked) => masked.get(start..).unwrap_or("").to_owned(),
+        None => value.to_owned(),
+    }
+}
+
 /// `*` for every character of `text`: how a secret part of a value is shown in a message.
 pub(crate) fn stars(text: &str) -> String {
     "*".repeat(text.chars().count())

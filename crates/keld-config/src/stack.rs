@@ -48,7 +48,10 @@ impl Found<'_> {
         Overridden {
             origin: self.origin(),
             // As written, with a secret value masked: provenance is for showing.
-            value: self.definition.span().shown_text().to_owned(),
+            value: crate::redact::shown_value(
+                self.definition.key().text(),
+                self.definition.span().text(),
+            ),
         }
     }
 }

@@ -1,6 +1,6 @@
 use proptest::prelude::*;
 
-use super::{is_secret_name, mask};
+use super::{is_secret_name, mask, shown_value};
 
 /// The masked text, or the text itself when nothing was masked.
 fn shown(text: &str) -> String {
@@ -290,6 +290,65 @@ proptest! {
             } else {
                 prop_assert_eq!(new, old);
             }
+        }
+    }
+}
+
+/// Keys as a file may write them: secret and open names, quoted, dotted.
+fn written_key() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "repo",
+        "password",
+        "RESTIC_PASSWORD",
+        "RESTIC_PASSWORD_FILE",
+        "\"api-token\"",
+        "'db_secret'",
+        "x.password",
+        "tag",
+        "\"pass\\u0077ord\"",
+    ])
+    .prop_map(str::to_owned)
+}
+
+/// Values as a file may write them: every kind of string, arrays, bare words.
+fn written_value() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "\"plain\"",
+        "\"rest:https://ann:hunter2@host/repo\"",
+        "'s3://key:secret@example.com/b'",
+        "\"\"\"\nline one\nrest:http://u:p@h/\n\"\"\"",
+        "'''\nhunter2\n'''",
+        "[\"a\", \"sftp://u:pw@h/x\", 'c']",
+        "[\n  \"x\",\n  \"y\",\n]",
+        "42",
+        "true",
+        "\"with \\\" escape # not a comment\"",
+    ])
+    .prop_map(str::to_owned)
+}
+
+proptest! {
+    /// A value masked alone with its key shows exactly as it does in its whole file's
+    /// masked copy, wherever it stands in the file.
+    #[test]
+    fn a_value_masked_alone_shows_as_in_its_file(
+        pairs in prop::collection::vec((written_key(), written_value()), 1..12),
+    ) {
+        let mut text = String::from("# a config\n[home]\n");
+        let mut ranges = Vec::new();
+        for (index, (key, value)) in pairs.iter().enumerate() {
+            if index % 4 == 3 {
+                text.push_str(&format!("[home.c{index}]\n"));
+            }
+            text.push_str(key);
+            text.push_str(" = ");
+            ranges.push(text.len()..text.len() + value.len());
+            text.push_str(value);
+            text.push_str("  # note\n");
+        }
+        let masked = shown(&text);
+        for ((key, value), range) in pairs.iter().zip(ranges) {
+            prop_assert_eq!(shown_value(key, value), &masked[range]);
         }
     }
 }
