@@ -1745,8 +1745,7 @@ mod tests {
                 short_id: "1a2b3c4d".to_owned(),
                 time: "not a time".to_owned(),
                 hostname: "h".to_owned(),
-                paths: Vec::new(),
-                tags: Vec::new(),
+                ..Snapshot::default()
             }),
             seed: 1,
             sample: 20,

@@ -111,6 +111,8 @@ pub use schedule::{
     apply as apply_schedule, check_calendar, escape as systemd_escape, keld_units, next_elapses,
     plan as plan_schedule, stem as unit_stem, systemctl, units, unschedule_plan, wanted_timers,
 };
-pub use snapshots::{Snapshot, SnapshotQuery, SnapshotsError, newest_in, newest_snapshot};
+pub use snapshots::{
+    Snapshot, SnapshotQuery, SnapshotSummary, SnapshotsError, newest_in, newest_snapshot,
+};
 pub use state::{STATE_DIR_VAR, StateError, state_dir};
 pub use status::{Freshness, Row, age, format_age, freshness, judge, local_minute, rows};

@@ -12,8 +12,8 @@ use std::hint::black_box;
 
 use divan::Bencher;
 use keld_tui::{
-    App, Background, FileTree, Key, Msg, Palette, PresetEntry, Preview, Request, Setup, Snapshot,
-    draw, parse_snapshots,
+    App, Background, FileTree, Key, ListedSnapshot, Msg, Palette, PresetEntry, Preview, Request,
+    Setup, draw, parse_snapshots,
 };
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -123,7 +123,7 @@ fn waiting_for_snapshots() -> (App, u64) {
 }
 
 /// The snapshot list loaded with `snapshots`.
-fn listed(snapshots: Vec<Snapshot>) -> App {
+fn listed(snapshots: Vec<ListedSnapshot>) -> App {
     let (mut app, ticket) = waiting_for_snapshots();
     app.message(Msg::Snapshots {
         ticket,
@@ -133,7 +133,7 @@ fn listed(snapshots: Vec<Snapshot>) -> App {
 }
 
 /// The tree screen waiting for the listing, and the listing's ticket.
-fn waiting_for_listing(snapshots: &[Snapshot]) -> (App, u64) {
+fn waiting_for_listing(snapshots: &[ListedSnapshot]) -> (App, u64) {
     let mut app = listed(snapshots.to_vec());
     app.key(Key::Enter);
     let ticket = app

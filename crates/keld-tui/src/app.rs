@@ -23,7 +23,7 @@ use crate::protocol::{
     COMMANDS, Choice, Exit, OVERWRITE_POLICIES, PresetEntry, Preview, REPOSITORY_WIDE, Request,
     Setup,
 };
-use crate::snapshots::Snapshot;
+use crate::snapshots::ListedSnapshot;
 use crate::tree::{FileTree, include_pattern};
 use crate::widgets::{Picker, ScreenId};
 
@@ -37,7 +37,7 @@ mod keys;
 pub(crate) enum SnapshotsState {
     Loading,
     Loaded {
-        snapshots: Vec<Snapshot>,
+        snapshots: Vec<ListedSnapshot>,
         picker: Picker,
     },
     /// restic failed: its message, and a field for an ID unless the failure means

@@ -254,8 +254,8 @@ fn two_snapshots_are_compared_oldest_first() {
         [Request::Diff {
             ticket: 2,
             preset: Some("home".into()),
-            from: snapshots[2].id.clone(),
-            to: snapshots[0].id.clone(),
+            from: snapshots[2].snapshot.id.clone(),
+            to: snapshots[0].snapshot.id.clone(),
         }]
     );
     let DiffState::Loaded { diff, .. } = &app.diff else {

@@ -186,7 +186,7 @@ impl App {
                         self.mark_for_comparison(index);
                         return;
                     }
-                    PickerEvent::Chosen(index) => Some(list[index].id.clone()),
+                    PickerEvent::Chosen(index) => Some(list[index].snapshot.id.clone()),
                 }
             }
             SnapshotsState::Failed {
@@ -239,7 +239,7 @@ impl App {
                 self.compare_from = Some(index);
                 self.notice = Some(format!(
                     "Comparing {} with …: choose the other snapshot (Enter or d).",
-                    snapshots[index].short_id
+                    snapshots[index].snapshot.short()
                 ));
             }
             Some(marked) if marked == index => self.compare_from = None,
@@ -250,7 +250,10 @@ impl App {
                 } else {
                     (index, marked)
                 };
-                let (from, to) = (snapshots[older].id.clone(), snapshots[newer].id.clone());
+                let (from, to) = (
+                    snapshots[older].snapshot.id.clone(),
+                    snapshots[newer].snapshot.id.clone(),
+                );
                 self.compare_from = None;
                 self.compare(from, to);
             }

@@ -94,14 +94,14 @@ pub(crate) fn sample_forget() -> String {
     .to_string()
 }
 
-pub(crate) fn sample_snapshots() -> Vec<Snapshot> {
+pub(crate) fn sample_snapshots() -> Vec<ListedSnapshot> {
     parse_snapshots(&sample_json(12)).expect("valid sample")
 }
 
 /// Answer the outstanding requests: snapshots, listing and version as given.
 pub(crate) fn answer(
     app: &mut App,
-    snapshots: &Result<Vec<Snapshot>, String>,
+    snapshots: &Result<Vec<ListedSnapshot>, String>,
     listing: Result<&str, &str>,
     version: &str,
 ) -> Vec<Request> {
@@ -241,7 +241,7 @@ fn full_restore_with_partial_selection_and_overwrite() {
     press(&mut app, &[Key::Down, Key::Enter, Key::Enter]);
     assert_eq!(app.screen(), ScreenId::Snapshots);
     let snapshots = sample_snapshots();
-    let second = snapshots[1].id.clone();
+    let second = snapshots[1].snapshot.id.clone();
     answer(&mut app, &Ok(snapshots), Ok(SAMPLE_LISTING), RESTIC_017);
     assert!(matches!(app.snapshots, SnapshotsState::Loaded { .. }));
     press(&mut app, &[Key::Down, Key::Enter]);
@@ -509,13 +509,15 @@ fn filtered_snapshot_list_chooses_the_highlighted_match() {
     let matches: Vec<&str> = picker
         .matches()
         .iter()
-        .map(|&i| snapshots[i].paths[0].as_str())
+        .map(|&i| snapshots[i].snapshot.paths[0].as_str())
         .collect();
     assert_eq!(matches, ["/home/user7"]);
     press(&mut app, &[Key::Enter]);
     assert_eq!(app.screen(), ScreenId::Tree);
-    let wanted = snapshots.iter().find(|s| s.paths[0] == "/home/user7");
-    assert_eq!(app.snapshot(), wanted.map(|s| s.id.as_str()));
+    let wanted = snapshots
+        .iter()
+        .find(|s| s.snapshot.paths[0] == "/home/user7");
+    assert_eq!(app.snapshot(), wanted.map(|s| s.snapshot.id.as_str()));
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! `restic forget --dry-run --json`: what the preset's policy would keep and remove.
 
+use keld_hooks::Snapshot;
 use serde::Deserialize;
 
-use crate::snapshots::Snapshot;
+use crate::snapshots::SnapshotsError;
 
 /// What a `forget` would do, group by group.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -46,24 +47,15 @@ impl ForgetPlan {
 
 /// Parse `restic forget --dry-run --json` output; empty output (no policy, nothing
 /// to do) is an empty plan.
-pub fn parse_forget(output: &str) -> Result<ForgetPlan, crate::snapshots::SnapshotsError> {
+pub fn parse_forget(output: &str) -> Result<ForgetPlan, SnapshotsError> {
     // restic may print lines of its own before the JSON; the JSON is the last line.
     let json = output
         .lines()
         .rev()
         .find(|line| line.trim_start().starts_with('['))
         .unwrap_or("[]");
-    let mut groups: Vec<ForgetGroup> =
-        serde_json::from_str(json).map_err(|err| crate::snapshots::SnapshotsError::Json {
-            line: err.line(),
-            column: err.column(),
-            reason: err.to_string(),
-        })?;
-    for group in &mut groups {
-        for snapshot in group.keep.iter_mut().chain(group.remove.iter_mut()) {
-            snapshot.fill_in();
-        }
-    }
+    let groups: Vec<ForgetGroup> =
+        serde_json::from_str(json).map_err(|err| SnapshotsError::json(&err))?;
     Ok(ForgetPlan { groups })
 }
 
@@ -80,8 +72,11 @@ mod tests {
         assert_eq!(plan.counts(), (1, 2));
         let group = &plan.groups[0];
         assert_eq!(group.host.as_deref(), Some("vm"));
-        assert_eq!(group.remove[1].short_id, "532b25f3", "derived from the ID");
-        assert_eq!(group.remove[0].display_time(), "2026-12-06 08:24:40");
+        assert_eq!(group.remove[1].short(), "532b25f3", "derived from the ID");
+        assert_eq!(
+            crate::snapshots::display_time(&group.remove[0]),
+            "2026-12-06 08:24:40"
+        );
     }
 
     #[test]

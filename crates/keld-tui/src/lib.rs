@@ -77,7 +77,7 @@ pub use session::{
     Asked, EXIT_CANCELLED, EXIT_HUNG_UP, Known, SessionContext, SessionError, ask, known_at_start,
     request_for, restore_gaps,
 };
-pub use snapshots::{Snapshot, SnapshotsError, Summary, parse_snapshots};
+pub use snapshots::{ListedSnapshot, SnapshotsError, parse_snapshots};
 pub use tree::{FileTree, ListingError};
 pub use view::draw;
 pub use widgets::ScreenId;

@@ -10,7 +10,7 @@ use crate::dashboard::Records;
 use crate::diff::Diff;
 use crate::drill_outcome::DrillOutcome;
 use crate::forget::ForgetPlan;
-use crate::snapshots::Snapshot;
+use crate::snapshots::ListedSnapshot;
 use crate::tree::FileTree;
 
 /// The commands offered on the command menu, with a one-line description: those
@@ -189,7 +189,7 @@ pub enum Msg {
         /// The request's ticket.
         ticket: u64,
         /// The snapshots, or a message for the screen.
-        result: Result<Vec<Snapshot>, String>,
+        result: Result<Vec<ListedSnapshot>, String>,
     },
     /// A snapshot's files, or why there are none.
     Listing {

@@ -1,60 +1,21 @@
 //! The snapshot list: `restic snapshots --json` parsed, sorted newest first, filtered.
 //!
-//! The fields follow restic 0.14 to 0.18. Everything except `id`, `time` and `tree` is
-//! optional in the JSON because older versions leave out empty lists (`tags`) and
-//! only 0.17 and later write `program_version` and `summary`.
+//! Each entry is read as keld-hooks' [`Snapshot`], the one parsed form of what
+//! restic writes (its fields, and which restic versions leave which out, are
+//! described there). A [`ListedSnapshot`] adds what the list needs on top: the
+//! instant it sorts by and the text its filter searches.
 
-use serde::Deserialize;
+use keld_hooks::Snapshot;
 
-/// One snapshot as `restic snapshots --json` describes it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Snapshot {
-    /// Full 64-hex-digit ID.
-    pub id: String,
-    /// The 8-digit form restic prints; derived from `id` when absent.
-    #[serde(default)]
-    pub short_id: String,
-    /// RFC 3339 time of the backup, as restic wrote it (with the recording offset).
-    pub time: String,
-    /// The host the backup was made on.
-    #[serde(default)]
-    pub hostname: String,
-    /// The user who made it.
-    #[serde(default)]
-    pub username: String,
-    /// The paths backed up.
-    #[serde(default)]
-    pub paths: Vec<String>,
-    /// Its tags.
-    #[serde(default)]
-    pub tags: Vec<String>,
-    /// The snapshot it was based on.
-    #[serde(default)]
-    pub parent: Option<String>,
-    /// The id of its root tree.
-    #[serde(default)]
-    pub tree: String,
-    /// `restic 0.17.0` and later record which restic wrote the snapshot.
-    #[serde(default)]
-    pub program_version: Option<String>,
-    /// Backup statistics (restic 0.17 and later).
-    #[serde(default)]
-    pub summary: Option<Summary>,
+/// One snapshot in the list: restic's description, and what the list derives from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedSnapshot {
+    /// The snapshot as restic described it.
+    pub snapshot: Snapshot,
     /// Seconds and nanoseconds since the Unix epoch, computed from `time` for sorting.
-    #[serde(skip)]
     pub instant: (i64, u32),
     /// What the filter searches: short ID, time, host, tags and paths.
-    #[serde(skip)]
     pub(crate) haystack: String,
-}
-
-/// The part of a snapshot's `summary` the list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-pub struct Summary {
-    #[serde(default)]
-    pub(crate) total_files_processed: u64,
-    #[serde(default)]
-    pub(crate) total_bytes_processed: u64,
 }
 
 /// Why the output of `restic snapshots --json` could not be read.
@@ -80,67 +41,66 @@ pub enum SnapshotsError {
     },
 }
 
-/// Parse `restic snapshots --json` output and sort it newest first.
-pub fn parse_snapshots(json: &str) -> Result<Vec<Snapshot>, SnapshotsError> {
-    let mut snapshots: Vec<Snapshot> =
-        serde_json::from_str(json).map_err(|err| SnapshotsError::Json {
+impl SnapshotsError {
+    /// The error for JSON that does not read.
+    pub(crate) fn json(err: &serde_json::Error) -> Self {
+        Self::Json {
             line: err.line(),
             column: err.column(),
             reason: err.to_string(),
-        })?;
-    for snapshot in &mut snapshots {
-        if !snapshot.fill_in() {
-            return Err(SnapshotsError::Time {
-                id: snapshot.id.clone(),
-                time: snapshot.time.clone(),
-            });
         }
     }
-    // Stable, so snapshots taken in the same nanosecond keep restic's order.
-    snapshots.sort_by_key(|snapshot| std::cmp::Reverse(snapshot.instant));
-    Ok(snapshots)
 }
 
-impl Snapshot {
-    /// `2026-11-26 11:00:47` — the recorded wall-clock time to the second.
-    pub(crate) fn display_time(&self) -> String {
-        let end = self.time.len().min(19);
-        self.time
-            .get(..end)
-            .unwrap_or(&self.time)
-            .replacen('T', " ", 1)
-    }
+/// Parse `restic snapshots --json` output and sort it newest first.
+pub fn parse_snapshots(json: &str) -> Result<Vec<ListedSnapshot>, SnapshotsError> {
+    let snapshots: Vec<Snapshot> =
+        serde_json::from_str(json).map_err(|err| SnapshotsError::json(&err))?;
+    let mut listed = snapshots
+        .into_iter()
+        .map(ListedSnapshot::new)
+        .collect::<Result<Vec<_>, _>>()?;
+    // Stable, so snapshots taken in the same nanosecond keep restic's order.
+    listed.sort_by_key(|listed| std::cmp::Reverse(listed.instant));
+    Ok(listed)
+}
 
-    /// The fields derived from restic's: the short ID when restic left it out, the
-    /// instant to sort by and the text to filter on. False when the time is not
-    /// RFC 3339 (the instant is then the epoch).
-    pub(crate) fn fill_in(&mut self) -> bool {
-        if self.short_id.is_empty() {
-            self.short_id = self.id.chars().take(8).collect();
-        }
-        let parsed = parse_rfc3339(&self.time);
-        self.instant = parsed.unwrap_or_default();
-        self.haystack = format!(
+impl ListedSnapshot {
+    /// The list's entry for `snapshot`: the instant to sort by and the text to filter
+    /// on. An error when its time is not RFC 3339.
+    pub fn new(snapshot: Snapshot) -> Result<Self, SnapshotsError> {
+        let Some(instant) = parse_rfc3339(&snapshot.time) else {
+            return Err(SnapshotsError::Time {
+                id: snapshot.id,
+                time: snapshot.time,
+            });
+        };
+        let haystack = format!(
             "{} {} {} {} {}",
-            self.short_id,
-            self.display_time(),
-            self.hostname,
-            self.tags.join(" "),
-            self.paths.join(" ")
+            snapshot.short(),
+            display_time(&snapshot),
+            snapshot.hostname,
+            snapshot.tags.join(" "),
+            snapshot.paths.join(" ")
         );
-        parsed.is_some()
+        Ok(Self {
+            snapshot,
+            instant,
+            haystack,
+        })
     }
+}
 
-    /// The size of the files backed up, where restic recorded it (0.17 and later
-    /// write a `summary`).
-    pub fn size(&self) -> Option<u64> {
-        self.summary.map(|summary| summary.total_bytes_processed)
-    }
+/// `2026-11-26 11:00:47` — a snapshot's recorded wall-clock time to the second.
+pub(crate) fn display_time(snapshot: &Snapshot) -> String {
+    let time = &snapshot.time;
+    let end = time.len().min(19);
+    time.get(..end).unwrap_or(time).replacen('T', " ", 1)
 }
 
 /// Indexes of the snapshots matching `filter` (fzf-style over the short ID, time,
 /// host, tags and paths), best first; all of them, newest first, for no filter.
-pub(crate) fn filter_snapshots(snapshots: &[Snapshot], filter: &str) -> Vec<usize> {
+pub(crate) fn filter_snapshots(snapshots: &[ListedSnapshot], filter: &str) -> Vec<usize> {
     crate::fuzzy::filter(snapshots.iter().map(|s| s.haystack.as_str()), filter)
 }
 
@@ -293,29 +253,30 @@ mod tests {
     #[test]
     fn restic_014_output_sorts_newest_first() {
         let snapshots = parse_snapshots(RESTIC_014).expect("valid output");
-        let ids: Vec<&str> = snapshots.iter().map(|s| s.short_id.as_str()).collect();
+        let ids: Vec<&str> = snapshots.iter().map(|s| s.snapshot.short()).collect();
         assert_eq!(ids, ["7324ac45", "503b58b8"]);
-        assert_eq!(snapshots[1].tags, ["daily"]);
-        assert!(snapshots[0].tags.is_empty());
-        assert_eq!(snapshots[0].display_time(), "2026-11-26 11:00:48");
-        assert_eq!(snapshots[0].summary, None);
+        assert_eq!(snapshots[1].snapshot.tags, ["daily"]);
+        assert!(snapshots[0].snapshot.tags.is_empty());
+        assert_eq!(display_time(&snapshots[0].snapshot), "2026-11-26 11:00:48");
+        assert_eq!(snapshots[0].snapshot.summary, None);
     }
 
     #[test]
     fn restic_017_output_has_version_and_summary() {
         let snapshots = parse_snapshots(RESTIC_017).expect("valid output");
-        let snapshot = &snapshots[0];
+        let listed = &snapshots[0];
+        let snapshot = &listed.snapshot;
         assert_eq!(snapshot.program_version.as_deref(), Some("restic 0.17.0"));
         assert_eq!(snapshot.parent.as_deref(), Some("aa"));
         assert_eq!(
             snapshot.summary,
-            Some(Summary {
+            Some(keld_hooks::SnapshotSummary {
                 total_files_processed: 3,
                 total_bytes_processed: 4096
             })
         );
         // 09:15:00.1 at +02:00 is 07:15:00.1 UTC.
-        assert_eq!(snapshot.instant, (1_722_496_500, 100_000_000));
+        assert_eq!(listed.instant, (1_722_496_500, 100_000_000));
     }
 
     #[test]
@@ -326,8 +287,12 @@ mod tests {
         ]"#;
         let snapshots = parse_snapshots(json).expect("valid output");
         // 10:00+02:00 is 08:00 UTC, so the 09:00 UTC one is newer.
-        assert_eq!(snapshots[0].id, "b2");
-        assert_eq!(snapshots[1].short_id, "a1", "short ID derived from the ID");
+        assert_eq!(snapshots[0].snapshot.id, "b2");
+        assert_eq!(
+            snapshots[1].snapshot.short(),
+            "a1",
+            "short ID derived from the ID"
+        );
     }
 
     #[test]
@@ -406,10 +371,17 @@ mod tests {
     #[test]
     fn sizes_come_from_the_summary() {
         assert_eq!(
-            parse_snapshots(RESTIC_017).expect("valid")[0].size(),
+            parse_snapshots(RESTIC_017).expect("valid")[0]
+                .snapshot
+                .size(),
             Some(4096)
         );
-        assert_eq!(parse_snapshots(RESTIC_014).expect("valid")[0].size(), None);
+        assert_eq!(
+            parse_snapshots(RESTIC_014).expect("valid")[0]
+                .snapshot
+                .size(),
+            None
+        );
     }
 
     #[test]

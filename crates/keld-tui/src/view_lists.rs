@@ -11,7 +11,7 @@ use crate::app::{App, DiffState, SnapshotsState};
 use crate::field::TextField;
 use crate::palette::Palette;
 use crate::safe::{lines as safe_lines, name, one_line};
-use crate::snapshots::Snapshot;
+use crate::snapshots::{ListedSnapshot, display_time};
 use crate::units::count;
 use crate::widgets::Picker;
 
@@ -123,7 +123,7 @@ pub(super) fn draw_snapshots(frame: &mut Frame<'_>, area: Rect, app: &App, palet
             let about = match app.compare_from {
                 Some(from) => format!(
                     "Compare {} with: Enter (or d) on the other snapshot",
-                    snapshots[from].short_id
+                    snapshots[from].snapshot.short()
                 ),
                 None => format!(
                     "{}, newest first",
@@ -184,9 +184,9 @@ struct Columns {
 }
 
 impl Columns {
-    fn fit(snapshots: &[Snapshot], width: usize) -> Self {
-        let has_tags = snapshots.iter().any(|s| !s.tags.is_empty());
-        let has_size = snapshots.iter().any(|s| s.size().is_some());
+    fn fit(snapshots: &[ListedSnapshot], width: usize) -> Self {
+        let has_tags = snapshots.iter().any(|s| !s.snapshot.tags.is_empty());
+        let has_size = snapshots.iter().any(|s| s.snapshot.size().is_some());
         let mut left = width.saturating_sub(8);
         let mut take = |want: usize, min: usize| {
             let got = if left > want {
@@ -249,9 +249,10 @@ impl Columns {
         self.join("ID", "Time", "Host", "Size", "Tags", "Paths")
     }
 
-    fn row(&self, snapshot: &Snapshot) -> String {
+    fn row(&self, listed: &ListedSnapshot) -> String {
+        let snapshot = &listed.snapshot;
         let size = snapshot.size().map(human_size).unwrap_or_default();
-        let time = snapshot.display_time();
+        let time = display_time(snapshot);
         // `2026-11-26 11:00:47`, without the seconds, or the date alone.
         let time = match self.time {
             19.. => &time[..],
@@ -266,7 +267,7 @@ impl Columns {
                 .join(separator)
         };
         self.join(
-            &name(&snapshot.short_id),
+            &name(snapshot.short()),
             time,
             &name(&snapshot.hostname),
             &format!("{size:>width$}", width = self.size),

@@ -14,7 +14,7 @@ use crate::app::{App, PlanState, TreeState};
 use crate::palette::Palette;
 use crate::protocol::{COMMANDS, OVERWRITE_POLICIES};
 use crate::safe::{lines as safe_lines, name, one_line};
-use crate::snapshots::format_minutes;
+use crate::snapshots::{display_time, format_minutes};
 use crate::tree::{Check, FileTree, NodeKind, Selection};
 use crate::units::count;
 use crate::widgets::ScreenId;
@@ -395,8 +395,8 @@ fn plan_lines(app: &App, lines: &mut Vec<Line<'_>>) {
                         .collect();
                     lines.push(Line::raw(format!(
                         "  - {}  {}  {}  {}",
-                        name(&snapshot.short_id),
-                        snapshot.display_time(),
+                        name(snapshot.short()),
+                        display_time(snapshot),
                         name(&snapshot.hostname),
                         paths.join(" ")
                     )));

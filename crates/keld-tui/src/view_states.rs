@@ -54,13 +54,13 @@ fn browsing() -> App {
     });
     press(&mut app, &[Key::Down, Key::Down, Key::Enter]);
     let mut snapshots = sample_snapshots();
-    for (index, snapshot) in snapshots.iter_mut().take(3).enumerate() {
+    for (index, listed) in snapshots.iter_mut().take(3).enumerate() {
         let json = format!(
             r#"{{"total_files_processed":{},"total_bytes_processed":{}}}"#,
             100 + index,
             (index as u64 + 1) * 734_003_200
         );
-        snapshot.summary = Some(serde_json::from_str(&json).expect("a summary"));
+        listed.snapshot.summary = Some(serde_json::from_str(&json).expect("a summary"));
     }
     answer(&mut app, &Ok(snapshots), Ok(SAMPLE_LISTING), RESTIC_017);
     app

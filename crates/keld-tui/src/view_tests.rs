@@ -170,7 +170,10 @@ fn ten_thousand_snapshots_draw_one_screenful() {
     };
     let last = &snapshots[picker.current().expect("a cursor")];
     assert_eq!(picker.current(), Some(9_999));
-    assert!(text.contains(&format!("› {}", last.short_id)), "{text}");
+    assert!(
+        text.contains(&format!("› {}", last.snapshot.short())),
+        "{text}"
+    );
     eprintln!("10,000 snapshots: move to the end and draw {elapsed:?}");
 }
 

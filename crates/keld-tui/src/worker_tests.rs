@@ -128,14 +128,14 @@ fn real_restic_answers_every_request() {
     };
     let snapshots = result.expect("one snapshot");
     assert_eq!(snapshots.len(), 1);
-    assert_eq!(snapshots[0].tags, ["t1"]);
+    assert_eq!(snapshots[0].snapshot.tags, ["t1"]);
 
     let Msg::Listing { result, .. } = ask(
         &worker,
         Request::Listing {
             ticket: 4,
             preset: None,
-            snapshot: snapshots[0].id.clone(),
+            snapshot: snapshots[0].snapshot.id.clone(),
         },
     ) else {
         panic!("wrong answer");
