@@ -87,6 +87,46 @@ pub(crate) fn plain_string(raw: &str, encoding: Option<Encoding>) -> Option<&str
     plain.then_some(inner)
 }
 
+/// What a scalar written as `raw` is, when that is plain to see: a string without
+/// escapes (one-line or multi-line), `true`, `false`, or a small decimal integer.
+/// `None` for anything else, which the decoder reads (and reports what is wrong with).
+pub(crate) fn plain_scalar(raw: &str, encoding: Option<Encoding>) -> Option<Scalar> {
+    if plain_string(raw, encoding).is_some() {
+        return Some(Scalar::String);
+    }
+    let multi_line = |quote: &str, escapes: bool| {
+        let inner = raw.strip_prefix(quote)?.strip_suffix(quote)?;
+        let bytes = inner.as_bytes();
+        // Tabs and line breaks (`\r` only before `\n`) are the control characters a
+        // multi-line string may hold; a basic one has no escapes either.
+        let plain = bytes.iter().enumerate().all(|(index, &byte)| match byte {
+            b'\t' | b'\n' => true,
+            b'\r' => bytes.get(index + 1) == Some(&b'\n'),
+            b'\\' => !escapes,
+            0x7f => false,
+            byte => byte >= 0x20,
+        });
+        plain.then_some(Scalar::String)
+    };
+    match encoding {
+        Some(Encoding::MlBasicString) => multi_line("\"\"\"", true),
+        Some(Encoding::MlLiteralString) => multi_line("'''", false),
+        Some(_) => None,
+        None => match raw {
+            "true" => Some(Scalar::Boolean(true)),
+            "false" => Some(Scalar::Boolean(false)),
+            _ => {
+                let digits = raw.strip_prefix(['+', '-']).unwrap_or(raw);
+                let decimal = !digits.is_empty()
+                    && digits.len() <= 18
+                    && digits.bytes().all(|byte| byte.is_ascii_digit())
+                    && (digits == "0" || !digits.starts_with('0'));
+                decimal.then(|| raw.parse().ok().map(Scalar::Integer))?
+            }
+        },
+    }
+}
+
 /// The scalar written at `range` of `text`.
 pub(crate) fn scalar_value(
     text: &str,
@@ -147,4 +187,98 @@ pub(crate) fn array_items(text: &str) -> Vec<Value> {
     };
     toml_parser::parser::parse_value(&tokens, &mut items, &mut ());
     items.items
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use proptest::prelude::*;
+    use toml_parser::decoder::Encoding;
+    use toml_parser::{ErrorSink, ParseError, Raw, Span};
+
+    use super::{Scalar, plain_scalar, scalar};
+
+    struct Errors(usize);
+
+    impl ErrorSink for Errors {
+        fn report_error(&mut self, _error: ParseError) {
+            self.0 += 1;
+        }
+    }
+
+    /// What the decoder makes of `raw`, when it finds nothing wrong.
+    fn decoded(raw: &str, encoding: Option<Encoding>) -> Option<Scalar> {
+        let mut errors = Errors(0);
+        let mut text = Cow::Borrowed("");
+        let span = Span::new_unchecked(0, raw.len());
+        let kind = Raw::new_unchecked(raw, encoding, span).decode_scalar(&mut text, &mut errors);
+        if errors.0 > 0 {
+            return None;
+        }
+        scalar(kind, encoding, &text)
+    }
+
+    fn same(a: Option<Scalar>, b: Option<Scalar>) -> bool {
+        match (a, b) {
+            (Some(Scalar::String), Some(Scalar::String)) => true,
+            (Some(Scalar::Integer(a)), Some(Scalar::Integer(b))) => a == b,
+            (Some(Scalar::Boolean(a)), Some(Scalar::Boolean(b))) => a == b,
+            _ => false,
+        }
+    }
+
+    /// Whatever `plain_scalar` calls plain, the decoder reads the same way, without a
+    /// problem.
+    fn agrees(raw: &str, encoding: Option<Encoding>) -> Result<(), TestCaseError> {
+        if let Some(plain) = plain_scalar(raw, encoding) {
+            let full = decoded(raw, encoding);
+            prop_assert!(same(Some(plain), full), "{raw:?} {encoding:?}: {full:?}");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn plain_scalars_are_seen_at_a_glance() {
+        let none = None;
+        assert!(matches!(
+            plain_scalar("true", none),
+            Some(Scalar::Boolean(true))
+        ));
+        assert!(matches!(
+            plain_scalar("-42", none),
+            Some(Scalar::Integer(-42))
+        ));
+        assert!(plain_scalar("042", none).is_none());
+        assert!(plain_scalar("1_000", none).is_none());
+        assert!(plain_scalar("9999999999999999999", none).is_none());
+        let ml = Some(Encoding::MlBasicString);
+        assert!(plain_scalar("\"\"\"\n*.tmp\r\n\"\"\"", ml).is_some());
+        assert!(plain_scalar("\"\"\"a\\tb\"\"\"", ml).is_none());
+        assert!(plain_scalar("\"\"\"a\rb\"\"\"", ml).is_none());
+        assert!(plain_scalar("'''a\\tb'''", Some(Encoding::MlLiteralString)).is_some());
+        for (raw, encoding) in [
+            ("true", none),
+            ("-42", none),
+            ("0", none),
+            ("+7", none),
+            ("\"\"\"\n*.tmp\r\n\"\"\"", ml),
+            ("'''a\\tb'''", Some(Encoding::MlLiteralString)),
+        ] {
+            agrees(raw, encoding).unwrap();
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn bare_words_agree(raw in "[-+]?[0-9a-z_.]{0,20}") {
+            agrees(&raw, None)?;
+        }
+
+        #[test]
+        fn multi_line_strings_agree(inner in "(?s)[a-z \t\r\n\\\\\"'\x00-\x1f\x7fé]{0,24}") {
+            agrees(&format!("\"\"\"{inner}\"\"\""), Some(Encoding::MlBasicString))?;
+            agrees(&format!("'''{inner}'''"), Some(Encoding::MlLiteralString))?;
+        }
+    }
 }

@@ -22,14 +22,14 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, mpsc};
 
 use toml_parser::decoder::Encoding;
 use toml_parser::parser::EventReceiver;
 use toml_parser::{ErrorSink, ParseError, Raw};
 
-use crate::decode::{Scalar, decode, plain_string, scalar};
+use crate::decode::{Scalar, decode, plain_scalar, scalar};
 use crate::effect::Effect;
 use crate::error::Error;
 use crate::merge;
@@ -145,22 +145,34 @@ pub(crate) fn add_files(
     }
     // The files read and layered, handed back for the next files to be read into.
     let spare: Mutex<Vec<Read>> = Mutex::new(Vec::new());
-    let next = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    let claim = || {
-        let index = next.fetch_add(1, Ordering::Relaxed);
-        (index < sources.len() && !stop.load(Ordering::Relaxed)).then_some(index)
-    };
     let spare_read = || spare.lock().ok().and_then(|mut spare| spare.pop());
+    // The files no thread has taken yet. Helpers take them from the front, in the
+    // order they are layered; the layering thread, while the file it needs next is
+    // still being read, takes one from the back, so that it never competes for the
+    // files it needs soonest (and takes the next one itself if nobody has).
+    let untaken: Mutex<Range<usize>> = Mutex::new(0..sources.len());
+    let stop = AtomicBool::new(false);
+    let take_front = || {
+        if stop.load(Ordering::Relaxed) {
+            return None;
+        }
+        untaken.lock().ok()?.next()
+    };
+    let take_for = |needed: usize| {
+        let mut untaken = untaken.lock().ok()?;
+        if untaken.start == needed {
+            untaken.next()
+        } else {
+            untaken.next_back()
+        }
+    };
     std::thread::scope(|scope| {
-        // Bounded: a thread that reads ahead of the layering waits, rather than take
-        // fresh memory for every file.
-        let (sender, receiver) = mpsc::sync_channel(1);
+        let (sender, receiver) = mpsc::channel();
         for _ in 0..helpers {
             let sender = sender.clone();
             scope.spawn(move || {
                 let mut buffers = Buffers::default();
-                while let Some(index) = claim() {
+                while let Some(index) = take_front() {
                     buffers.reads.extend(spare_read());
                     let read = parse(&sources[index], &mut buffers);
                     if sender.send((index, read)).is_err() {
@@ -172,30 +184,29 @@ pub(crate) fn add_files(
         drop(sender);
         let mut buffers = Buffers::default();
         let mut ready: Vec<Option<Result<Read, ()>>> = sources.iter().map(|_| None).collect();
-        // Files read but not yet layered.
-        let mut waiting = 0;
         let mut layer_all = || {
             for (index, source) in sources.iter().enumerate() {
                 let read = loop {
                     if let Some(read) = ready[index].take() {
-                        waiting -= 1;
                         break read;
                     }
-                    // While waiting, read a file that no thread has taken (a few at most,
-                    // when the file waited for is slow to come).
-                    let mine = if waiting < 2 { claim() } else { None };
-                    if let Some(mine) = mine {
-                        buffers.reads.extend(spare_read());
-                        ready[mine] = Some(parse(&sources[mine], &mut buffers));
-                    } else if let Ok((done, read)) = receiver.recv() {
-                        ready[done] = Some(read);
-                    } else {
-                        // Every thread has stopped without this file.
-                        waiting += 1;
-                        ready[index] = Some(parse(source, &mut buffers));
-                        continue;
-                    }
-                    waiting += 1;
+                    // What has come meanwhile; then a file to read while waiting; then
+                    // the wait.
+                    let (done, read) = match receiver.try_recv() {
+                        Ok(done) => done,
+                        Err(_) => match take_for(index) {
+                            Some(mine) => {
+                                buffers.reads.extend(spare_read());
+                                (mine, parse(&sources[mine], &mut buffers))
+                            }
+                            // Every file is taken: this one by a helper.
+                            None => receiver.recv().unwrap_or_else(|_| {
+                                // The helpers stopped without it.
+                                (index, parse(source, &mut buffers))
+                            }),
+                        },
+                    };
+                    ready[done] = Some(read);
                 };
                 let found = add_read(tree, source, read.as_ref(), judged(index))?;
                 if let (Ok(read), Ok(mut spare)) = (read, spare.lock()) {
@@ -559,8 +570,8 @@ impl EventReceiver for Reader<'_> {
         let Some(raw) = self.text.get(span.start()..span.end()) else {
             return self.fail();
         };
-        let scalar = if plain_string(raw, encoding).is_some() {
-            Scalar::String
+        let scalar = if let Some(scalar) = plain_scalar(raw, encoding) {
+            scalar
         } else {
             let mut decoded = Cow::Borrowed("");
             let kind = Raw::new_unchecked(raw, encoding, span).decode_scalar(&mut decoded, error);
