@@ -36,7 +36,6 @@ mod context;
 mod drill;
 mod error;
 mod interactive;
-mod json;
 mod man;
 mod presets;
 mod run;
@@ -44,7 +43,6 @@ mod schedule;
 mod sequence;
 mod show;
 mod status;
-mod table;
 
 use std::ffi::OsString;
 use std::io::{self, Write};

@@ -158,7 +158,7 @@ fn show_each(
         }
     }
     let text = if form.json {
-        crate::json::pretty(&documents)
+        keld_hooks::pretty_json(&documents)
     } else {
         blocks.join("\n")
     };
