@@ -11,7 +11,6 @@ use crate::cli::Cli;
 use crate::context::Context;
 use crate::error::{self, CliError};
 use crate::run::Runs;
-use crate::show;
 
 /// How one preset of the sequence ended.
 struct Ended {
@@ -135,7 +134,7 @@ fn show_each(
     args: &[String],
     ctx: &Context,
 ) -> Result<u8, CliError> {
-    let form = show::Form {
+    let form = keld_hooks::ShowForm {
         json: cli.json,
         verbose: cli.verbose,
     };
@@ -152,9 +151,13 @@ fn show_each(
         error::report_warnings(&resolved.warnings, ctx);
         let invocation = keld_hooks::Invocation::new(&resolved, &host);
         if form.json {
-            documents.push(show::json_document(&resolved, &invocation, form.verbose));
+            documents.push(keld_hooks::show_command_json(
+                &resolved,
+                &invocation,
+                form.verbose,
+            ));
         } else {
-            blocks.push(show::render(&resolved, &invocation, form));
+            blocks.push(keld_hooks::show_command(&resolved, &invocation, form));
         }
     }
     let text = if form.json {

@@ -78,8 +78,10 @@ mod record;
 mod recorder;
 mod report;
 mod run;
+mod run_messages;
 mod schedule;
 mod schedule_output;
+mod show;
 mod snapshots;
 mod state;
 mod status;
@@ -114,12 +116,14 @@ pub use report::{
     Event, HookError, HookFailure, HookPhase, Observer, RunError, RunReport, SKIP_EXIT_CODE,
 };
 pub use run::{CaptureFailure, Environs, Runner};
+pub use run_messages::RunMessage;
 pub use schedule::{
     Launcher, MARKER, Plan, ScheduleError, Scope, Timer, ToolError, Unit, WantedError,
     apply as apply_schedule, check_calendar, escape as systemd_escape, keld_units, next_elapses,
     plan as plan_schedule, stem as unit_stem, systemctl, units, unschedule_plan, wanted_timers,
 };
 pub use schedule_output::{NOTHING_TO_DO, linger_note, schedule_list};
+pub use show::{ShowForm, origin_text, show_command, show_command_json};
 pub use snapshots::{Snapshot, SnapshotQuery, SnapshotsError, newest_in, newest_snapshot};
 pub use state::{STATE_DIR_VAR, StateError, state_dir};
 pub use status::{Freshness, Row, age, format_age, freshness, judge, local_minute, rows};

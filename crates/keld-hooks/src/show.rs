@@ -1,31 +1,32 @@
 //! `--show-command`: what would run, printed instead of running it.
 //!
 //! Every form (plain, provenance, JSON) renders from the same two things: the
-//! invocation the run pipeline would run ([`keld_hooks::Invocation`], for the program
-//! as configured) and the resolved config's redacted view ([`keld_config::Redacted`]),
+//! invocation the run pipeline would run ([`Invocation`], for the program as
+//! configured) and the resolved config's redacted view ([`keld_config::Redacted`]),
 //! in which secrets are already `<redacted>`, URL passwords masked and run-time-only
 //! variables gone, so none of the forms can show what another hides.
 
 mod json;
 mod text;
 
-pub(crate) use text::origin;
+pub use text::origin as origin_text;
 
+use crate::invocation::Invocation;
+use crate::purpose::Purpose;
 use keld_config::{Redacted, ResolvedConfig, shell};
-use keld_hooks::{Invocation, Purpose};
 
 /// Which form of `--show-command` to print.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Form {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ShowForm {
     /// `--json`
-    pub(crate) json: bool,
+    pub json: bool,
     /// `--verbose`: provenance of every value.
-    pub(crate) verbose: bool,
+    pub verbose: bool,
 }
 
-/// Render what `invocation` (resolved from `resolved`) would run in the requested
-/// form; the text ends with a newline.
-pub(crate) fn render(resolved: &ResolvedConfig, invocation: &Invocation, form: Form) -> String {
+/// `--show-command`: what `invocation` (resolved from `resolved`) would run, in the
+/// requested form; the text ends with a newline.
+pub fn show_command(resolved: &ResolvedConfig, invocation: &Invocation, form: ShowForm) -> String {
     let view = View::new(resolved.redacted(), invocation);
     let text = match (form.json, form.verbose) {
         (true, verbose) => return json::render(&view, verbose),
@@ -37,8 +38,8 @@ pub(crate) fn render(resolved: &ResolvedConfig, invocation: &Invocation, form: F
     keld_config::terminal::message(&text).into_owned()
 }
 
-/// The `--json` document of one resolution, for a list of several.
-pub(crate) fn json_document(
+/// The `--show-command --json` document of one resolution, for a list of several.
+pub fn show_command_json(
     resolved: &ResolvedConfig,
     invocation: &Invocation,
     verbose: bool,
