@@ -3,7 +3,7 @@
 //! (docs/drill.md).
 
 use keld_config::Config;
-use keld_hooks::{Drill, DrillError, DrillOptions};
+use keld_hooks::{Drill, DrillOptions, RunMessage};
 use miette::Diagnostic;
 use thiserror::Error;
 
@@ -54,10 +54,8 @@ pub(crate) fn drill(
     for warning in &report.warnings {
         error::report(&WarningReport::new(warning.clone(), None), ctx);
     }
-    if let Some(error) = &report.error {
-        error::report(&Failure::of(error, &preset), ctx);
-    } else if let Some(message) = report.failed_files() {
-        error::report(&Failure::files(message), ctx);
+    if let Some(failure) = report.failure(&preset) {
+        error::report(&Failure(failure), ctx);
     }
     let text = if args.json || cli.json {
         report.to_json()
@@ -97,13 +95,10 @@ impl Diagnostic for Usage {
     }
 }
 
-/// What ended a drill, or the files that failed it, on stderr.
+/// What ended a drill, or the files that failed it ([`RunMessage`]), on stderr.
 #[derive(Debug, Error)]
-#[error("{message}")]
-struct Failure {
-    message: String,
-    help: String,
-}
+#[error("{}", .0.message)]
+struct Failure(RunMessage);
 
 impl Diagnostic for Failure {
     fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
@@ -111,22 +106,6 @@ impl Diagnostic for Failure {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        Some(Box::new(&self.help))
-    }
-}
-
-impl Failure {
-    fn of(error: &DrillError, preset: &str) -> Self {
-        Self {
-            message: keld_config::mask_url_passwords(&error.to_string()),
-            help: error.help(preset),
-        }
-    }
-
-    fn files(message: String) -> Self {
-        Self {
-            message,
-            help: keld_hooks::FAILED_FILES_HELP.to_owned(),
-        }
+        Some(Box::new(&self.0.help))
     }
 }

@@ -81,6 +81,7 @@ mod run;
 mod run_messages;
 mod schedule;
 mod schedule_output;
+mod sequence;
 mod show;
 mod snapshots;
 mod state;
@@ -123,7 +124,8 @@ pub use schedule::{
     plan as plan_schedule, stem as unit_stem, systemctl, units, unschedule_plan, wanted_timers,
 };
 pub use schedule_output::{NOTHING_TO_DO, linger_note, schedule_list};
-pub use show::{ShowForm, origin_text, show_command, show_command_json};
+pub use sequence::{SequenceSummary, sequence_header};
+pub use show::{ShowForm, origin_text, show_command, show_command_json, show_commands};
 pub use snapshots::{Snapshot, SnapshotQuery, SnapshotsError, newest_in, newest_snapshot};
 pub use state::{STATE_DIR_VAR, StateError, state_dir};
 pub use status::{Freshness, Row, age, format_age, freshness, judge, local_minute, rows};

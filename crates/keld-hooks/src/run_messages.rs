@@ -1,11 +1,13 @@
 //! What keld tells the user during and after a run: a message and what to do about
-//! it for each [`Event`] worth telling and for each [`RunError`] that ended a run.
+//! it for each [`Event`] worth telling, for each [`RunError`] that ended a run, and
+//! for a drill that failed ([`DrillReport::failure`]).
 //! Front ends render these (keld's diagnostics on stderr); restic's own exit code
 //! stays keld's either way.
 
 use keld_config::{ResolvedConfig, mask_url_passwords};
 use keld_supervise::SuperviseError;
 
+use crate::drill::{DrillReport, FAILED_FILES_HELP};
 use crate::environ::EnvCommandError;
 use crate::lock::LockError;
 use crate::prepare::PrepareError;
@@ -169,6 +171,21 @@ impl RunMessage {
                 message,
                 "restic and the post-hooks did not run; start keld again to back up",
             ),
+        }
+    }
+}
+
+impl DrillReport {
+    /// What ended the drill of `preset` (as it was named to keld), or the files that
+    /// failed it, if anything did.
+    pub fn failure(&self, preset: &str) -> Option<RunMessage> {
+        match &self.error {
+            Some(error) => Some(RunMessage::error(&error.to_string(), error.help(preset))),
+            None => self.failed_files().map(|message| RunMessage {
+                message,
+                help: FAILED_FILES_HELP.to_owned(),
+                advice: false,
+            }),
         }
     }
 }

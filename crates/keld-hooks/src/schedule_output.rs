@@ -145,3 +145,48 @@ pub fn schedule_list(wanted: &[Timer], host: &Host, scope: Scope, json: bool) ->
     }
     crate::table::aligned(&lines)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schedule::Unit;
+
+    #[test]
+    fn a_plan_is_shown_as_files_and_commands_or_as_what_changed() {
+        let plan = Plan {
+            write: vec![Unit {
+                name: "keld-a.timer".to_owned(),
+                text: "[Timer]\n".to_owned(),
+            }],
+            remove: vec!["keld-b.timer".to_owned()],
+            enable: vec!["keld-a.timer".to_owned()],
+            restart: Vec::new(),
+            disable: vec!["keld-b.timer".to_owned()],
+        };
+        let dir = Path::new("/u");
+        assert_eq!(
+            plan.dry_run_text(dir, Scope::System),
+            "# /u/keld-a.timer\n[Timer]\n\nrm /u/keld-b.timer\n\
+             systemctl disable --now keld-b.timer\nsystemctl daemon-reload\n\
+             systemctl enable --now keld-a.timer\n"
+        );
+        assert_eq!(
+            plan.applied_text(dir),
+            "wrote /u/keld-a.timer\nremoved /u/keld-b.timer\n\
+             enabled and started keld-a.timer\ndisabled and stopped keld-b.timer\n"
+        );
+    }
+
+    #[test]
+    fn the_launcher_takes_the_config_from_the_command_line_else_the_environment() {
+        let env = Environment {
+            vars: [("KELD_CONFIG_FILE".to_owned(), "k.toml".to_owned())].into(),
+            ..Environment::default()
+        };
+        let cwd = Path::new("/w");
+        let given = Launcher::new("/k".into(), Some("c.toml".into()), &env, cwd);
+        assert_eq!(given.config, Some(PathBuf::from("/w/c.toml")));
+        let from_env = Launcher::new("/k".into(), None, &env, cwd);
+        assert_eq!(from_env.config, Some(PathBuf::from("/w/k.toml")));
+    }
+}

@@ -47,6 +47,24 @@ pub fn show_command_json(
     json::document(&View::new(resolved.redacted(), invocation), verbose)
 }
 
+/// `--show-command` for several presets in one call: the text blocks one after
+/// another, a blank line between them, or with `--json` one array of the documents.
+pub fn show_commands(shown: &[(ResolvedConfig, Invocation)], form: ShowForm) -> String {
+    if form.json {
+        let documents: Vec<serde_json::Value> = shown
+            .iter()
+            .map(|(resolved, invocation)| show_command_json(resolved, invocation, form.verbose))
+            .collect();
+        crate::json::pretty_json(&documents)
+    } else {
+        let blocks: Vec<String> = shown
+            .iter()
+            .map(|(resolved, invocation)| show_command(resolved, invocation, form))
+            .collect();
+        blocks.join("\n")
+    }
+}
+
 /// The redacted config and the command line it runs.
 #[derive(Debug)]
 struct View {

@@ -297,3 +297,54 @@ pub fn snapshots_failed_line(preset: &str, stderr: &str) -> String {
         keld_config::terminal::message(stderr)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_rows_say_so() {
+        assert_eq!(
+            rows_table(&[], Timestamp::UNIX_EPOCH),
+            "no runs recorded yet\n"
+        );
+        assert_eq!(rows_json(&[]), "[]\n");
+    }
+
+    #[test]
+    fn max_age_puts_stale_and_missing_presets_on_stderr() {
+        let now: Timestamp = "2026-12-06T12:00:00Z".parse().unwrap();
+        let backups = BTreeMap::from([
+            (
+                "fresh".to_owned(),
+                Some("2026-12-06T11:00:00Z".parse().unwrap()),
+            ),
+            (
+                "old".to_owned(),
+                Some("2026-12-01T12:00:00Z".parse().unwrap()),
+            ),
+        ]);
+        let presets = ["fresh".to_owned(), "old".to_owned(), "new\n".to_owned()];
+        let day = Duration::from_secs(86_400);
+        let check = check_max_age(&backups, &presets, day, now, false);
+        assert!(check.stale);
+        assert_eq!(
+            check.lines,
+            [
+                StatusLine::Out("fresh: last successful backup 1h ago (max 1d)\n".to_owned()),
+                StatusLine::Err("old: last successful backup 5d ago (max 1d)\n".to_owned()),
+                StatusLine::Err("$'new\\n': no successful backup recorded\n".to_owned()),
+            ]
+        );
+        let check = check_max_age(&backups, &presets[..1], day, now, true);
+        assert!(!check.stale);
+        let [StatusLine::Out(json)] = check.lines.as_slice() else {
+            panic!("one JSON document on stdout: {:?}", check.lines);
+        };
+        let value: Value = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            value,
+            json!([{"preset": "fresh", "fresh": true, "age_seconds": 3600}])
+        );
+    }
+}
