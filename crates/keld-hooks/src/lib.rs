@@ -6,6 +6,12 @@
 //! drills ([`Drill`]: several restic steps as one run, each through
 //! [`Runner::capture`]).
 //!
+//! It also says what keld prints about them, so a front end only prints:
+//! `--show-command` ([`show_command`]), `keld status` ([`rows_table`],
+//! [`check_max_age`], [`RepositoryStatus`]), `keld schedule` ([`schedule_list`]),
+//! a drill's JSON ([`DrillReport::to_json`]) and the messages of a run
+//! ([`RunMessage`]).
+//!
 //! # How it works
 //!
 //! 1. [`Invocation::new`] turns a [`keld_config::ResolvedConfig`] and keld's
