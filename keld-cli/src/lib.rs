@@ -36,15 +36,11 @@ mod context;
 mod drill;
 mod error;
 mod interactive;
-mod json;
 mod man;
-mod presets;
 mod run;
 mod schedule;
 mod sequence;
-mod show;
 mod status;
-mod table;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -52,7 +48,7 @@ use std::process::ExitCode;
 
 use clap::error::ErrorKind;
 use clap::{ColorChoice, CommandFactory, FromArgMatches};
-use keld_config::{Config, Request, ResolvedConfig};
+use keld_config::{Config, Presets, Request, ResolvedConfig};
 
 use crate::cli::{Cli, Sub};
 use crate::context::Context;
@@ -129,30 +125,24 @@ fn dispatch(cli: &Cli, show_command: bool, ctx: &Context) -> Result<u8, CliError
             let config = load(cli, ctx)?;
             let presets = config.presets();
             if let Some(word) = complete {
-                let format = if *null {
-                    presets::Format::NamesNul
-                } else {
-                    presets::Format::Names
-                };
-                return write_stdout(presets::names(&presets.complete(word), format).as_bytes());
+                let names = Presets::name_lines(&presets.complete(word), *null);
+                return write_stdout(names.as_bytes());
             }
-            let format = if *null {
-                presets::Format::NamesNul
-            } else if *names {
-                presets::Format::Names
-            } else if *json || cli.json {
-                presets::Format::Json
-            } else {
-                presets::Format::Text
-            };
-            if presets.is_empty() && format == presets::Format::Text {
+            let text = !(*null || *names || *json || cli.json);
+            if presets.is_empty() && text {
                 // Said on stderr: stdout stays a list (of nothing) for `| wc -l`.
-                write_stderr(&format!("{}\n", presets::NONE_DEFINED));
+                write_stderr(&format!("{}\n", Presets::NONE_DEFINED));
             }
             let mut stdout = io::BufWriter::new(io::stdout().lock());
-            presets::write(&mut stdout, &presets, format, *all)
-                .and_then(|()| stdout.flush())
-                .map_err(CliError::Stdout)?;
+            if *null || *names {
+                presets.write_names(&mut stdout, *all, *null)
+            } else if text {
+                presets.write_text(&mut stdout, *all)
+            } else {
+                presets.write_json(&mut stdout, *all)
+            }
+            .and_then(|()| stdout.flush())
+            .map_err(CliError::Stdout)?;
             Ok(0)
         }
         Some(Sub::Status(args)) => {
@@ -254,12 +244,12 @@ fn show_or_run(
                 ctx,
             );
         }
-        let form = show::Form {
+        let form = keld_hooks::ShowForm {
             json: cli.json,
             verbose: cli.verbose,
         };
         let invocation = keld_hooks::Invocation::new(resolved, &ctx.host());
-        let text = show::render(resolved, &invocation, form);
+        let text = keld_hooks::show_command(resolved, &invocation, form);
         return write_stdout(text.as_bytes());
     }
     paths?;

@@ -1,24 +1,15 @@
 //! Several presets in one call (`-p home@nas,home@usb backup`): each a complete run
 //! through the same [`Runs`], in order, with a header before each and a summary
-//! after (docs/operations.md).
+//! after (docs/operations.md; keld-hooks' [`SequenceSummary`] says what they say).
 
-use std::fmt::Write as _;
-
-use keld_config::{Config, Request, shell};
-use keld_status::{Outcome, RunResult};
+use keld_config::{Config, Request};
+use keld_hooks::SequenceSummary;
+use keld_status::RunResult;
 
 use crate::cli::Cli;
 use crate::context::Context;
 use crate::error::{self, CliError};
 use crate::run::Runs;
-use crate::show;
-
-/// How one preset of the sequence ended.
-struct Ended {
-    preset: String,
-    result: RunResult,
-    exit_code: u8,
-}
 
 /// Run (or show) COMMAND with `args` for each of `cli.preset` in turn. A failure does
 /// not stop the next preset; a signal does. Exit code: 0 when every run exited 0,
@@ -38,18 +29,13 @@ pub(crate) fn run(
         Ok(runs) => runs,
         Err(code) => return Ok(code),
     };
-    let mut ended = Vec::new();
-    let mut stopped_by = None;
+    let mut summary = SequenceSummary::default();
     for preset in &cli.preset {
         if let Some(signal) = runs.signal_received() {
-            stopped_by = Some(signal);
+            summary.stopped_by(signal);
             break;
         }
-        crate::write_stderr(&format!(
-            "==> {}: restic {}\n",
-            shell::display(preset),
-            shell::display(command)
-        ));
+        crate::write_stderr(&keld_hooks::sequence_header(preset, command));
         let request = Request {
             preset: Some(preset.clone()),
             command: command.to_owned(),
@@ -62,68 +48,20 @@ pub(crate) fn run(
             Ok(resolved) => resolved,
             Err(err) => {
                 error::report(&CliError::from(err), ctx);
-                ended.push(Ended {
-                    preset: preset.clone(),
-                    result: RunResult::Failed,
-                    exit_code: 1,
-                });
+                summary.ended(preset, RunResult::Failed, 1);
                 continue;
             }
         };
         error::report_warnings(&resolved.warnings, ctx);
         let report = runs.run(&resolved);
-        ended.push(Ended {
-            preset: preset.clone(),
-            result: report.result,
-            exit_code: report.exit_code,
-        });
+        summary.ended(preset, report.result, report.exit_code);
         if let Some(signal) = report.signal {
-            stopped_by = Some(signal);
+            summary.stopped_by(signal);
             break;
         }
     }
-    crate::write_stderr(&summary(&ended, &cli.preset, stopped_by));
-    Ok(match stopped_by {
-        Some(signal) => Outcome::Signaled(signal).exit_code(),
-        None => ended
-            .iter()
-            .map(|run| run.exit_code)
-            .find(|&code| code != 0)
-            .unwrap_or(0),
-    })
-}
-
-/// One line per preset: its result and exit code, and the presets a signal kept
-/// from starting.
-fn summary(ended: &[Ended], presets: &[String], stopped_by: Option<i32>) -> String {
-    let shown: Vec<String> = presets
-        .iter()
-        .map(|preset| shell::display(preset))
-        .collect();
-    let width = shown
-        .iter()
-        .map(|preset| preset.chars().count())
-        .max()
-        .unwrap_or(0);
-    let mut out = String::from("==> summary\n");
-    for run in ended {
-        let _ = writeln!(
-            out,
-            "  {:<width$}  {:<11}  exit {}",
-            shell::display(&run.preset),
-            run.result,
-            run.exit_code
-        );
-    }
-    if let Some(signal) = stopped_by {
-        for preset in shown.iter().skip(ended.len()) {
-            let _ = writeln!(
-                out,
-                "  {preset:<width$}  not run (stopped by signal {signal})"
-            );
-        }
-    }
-    out
+    crate::write_stderr(&summary.text(&cli.preset));
+    Ok(summary.exit_code())
 }
 
 /// `--show-command` for each preset: the text blocks one after another, or one JSON
@@ -135,13 +73,12 @@ fn show_each(
     args: &[String],
     ctx: &Context,
 ) -> Result<u8, CliError> {
-    let form = show::Form {
+    let form = keld_hooks::ShowForm {
         json: cli.json,
         verbose: cli.verbose,
     };
     let host = ctx.host();
-    let mut blocks = Vec::new();
-    let mut documents = Vec::new();
+    let mut shown = Vec::new();
     for preset in &cli.preset {
         let request = Request {
             preset: Some(preset.clone()),
@@ -151,16 +88,7 @@ fn show_each(
         let resolved = config.resolve(&request, &ctx.env)?;
         error::report_warnings(&resolved.warnings, ctx);
         let invocation = keld_hooks::Invocation::new(&resolved, &host);
-        if form.json {
-            documents.push(show::json_document(&resolved, &invocation, form.verbose));
-        } else {
-            blocks.push(show::render(&resolved, &invocation, form));
-        }
+        shown.push((resolved, invocation));
     }
-    let text = if form.json {
-        crate::json::pretty(&documents)
-    } else {
-        blocks.join("\n")
-    };
-    crate::write_stdout(text.as_bytes())
+    crate::write_stdout(keld_hooks::show_commands(&shown, form).as_bytes())
 }

@@ -7,6 +7,8 @@
 //! listing, counting, completing and choosing a default cost time and memory in
 //! proportion to the sections, not their product.
 
+mod listing;
+
 use std::collections::BTreeMap;
 
 use crate::tree::Table;

@@ -41,13 +41,14 @@ use std::time::SystemTime;
 
 use chacha20::ChaCha20Rng;
 use jiff::Timestamp;
-use keld_config::{Config, Environment, Request};
+use keld_config::{Config, Environment};
 use keld_status::{Outcome, RunFacts, RunResult};
 use keld_supervise::env_lookup;
 use nix::fcntl::OFlag;
 use rand_core::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+use crate::backups::{PresetBackup, resolve_preset_command};
 use crate::invocation::{Host, Invocation};
 use crate::listing::{drop_flags, reading_invocation};
 use crate::purpose::Purpose;
@@ -482,18 +483,8 @@ impl Drill {
         host: &Host,
         hostname: &str,
     ) -> Result<Self, keld_config::Error> {
-        let resolve = |command: &str| {
-            config.resolve(
-                &Request {
-                    preset: Some(preset.to_owned()),
-                    command: command.to_owned(),
-                    args: Vec::new(),
-                },
-                env,
-            )
-        };
-        let backup = resolve("backup")?;
-        let query = SnapshotQuery::for_backup(&backup, hostname);
+        let resolve = |command: &str| resolve_preset_command(config, preset, command, env);
+        let PresetBackup { backup, query } = PresetBackup::resolve(config, preset, env, hostname)?;
         let live_root = match &backup.workdir {
             Some(workdir) => host.cwd.join(&workdir.value),
             None => host.cwd.clone(),

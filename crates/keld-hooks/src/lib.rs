@@ -6,6 +6,12 @@
 //! drills ([`Drill`]: several restic steps as one run, each through
 //! [`Runner::capture`]).
 //!
+//! It also says what keld prints about them, so a front end only prints:
+//! `--show-command` ([`show_command`]), `keld status` ([`rows_table`],
+//! [`check_max_age`], [`RepositoryStatus`]), `keld schedule` ([`schedule_list`]),
+//! a drill's JSON ([`DrillReport::to_json`]) and the messages of a run
+//! ([`RunMessage`]).
+//!
 //! # How it works
 //!
 //! 1. [`Invocation::new`] turns a [`keld_config::ResolvedConfig`] and keld's
@@ -59,10 +65,13 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod backups;
 mod drill;
+mod drill_json;
 mod environ;
 mod files;
 mod invocation;
+mod json;
 mod limits;
 mod listing;
 mod lock;
@@ -75,11 +84,18 @@ mod record;
 mod recorder;
 mod report;
 mod run;
+mod run_messages;
 mod schedule;
+mod schedule_output;
+mod sequence;
+mod show;
 mod snapshots;
 mod state;
 mod status;
+mod status_output;
+mod table;
 
+pub use backups::{PresetBackup, hostname, resolve_preset_command};
 pub use drill::{
     DEFAULT_MAX_SIZE, DEFAULT_SAMPLE, Drill, DrillError, DrillOptions, DrillProgress, DrillReport,
     FAILED_FILES_HELP, FileVerdict, SizeError, Verdict, format_size, include_pattern, parse_size,
@@ -88,6 +104,7 @@ pub use drill::{
 pub use environ::{EnvCommandError, EnvEntry, EnvSource, OUTPUT_LIMIT, STDERR_QUOTE_LIMIT};
 pub use files::write_atomically;
 pub use invocation::{Host, Invocation, Operations, Pings};
+pub use json::pretty_json;
 pub use keld_supervise::Stopper;
 pub use listing::{Lister, ListingError, reading_invocation};
 pub use lock::{Holder, LockError, PresetLock, file_name_part};
@@ -106,13 +123,21 @@ pub use report::{
     Event, HookError, HookFailure, HookPhase, Observer, RunError, RunReport, SKIP_EXIT_CODE,
 };
 pub use run::{CaptureFailure, Environs, Runner};
+pub use run_messages::RunMessage;
 pub use schedule::{
     Launcher, MARKER, Plan, ScheduleError, Scope, Timer, ToolError, Unit, WantedError,
     apply as apply_schedule, check_calendar, escape as systemd_escape, keld_units, next_elapses,
     plan as plan_schedule, stem as unit_stem, systemctl, units, unschedule_plan, wanted_timers,
 };
+pub use schedule_output::{NOTHING_TO_DO, linger_note, schedule_list};
+pub use sequence::{SequenceSummary, sequence_header};
+pub use show::{ShowForm, origin_text, show_command, show_command_json, show_commands};
 pub use snapshots::{
     Snapshot, SnapshotQuery, SnapshotSummary, SnapshotsError, newest_in, newest_snapshot,
 };
 pub use state::{STATE_DIR_VAR, StateError, state_dir};
 pub use status::{Freshness, Row, age, format_age, freshness, judge, local_minute, rows};
+pub use status_output::{
+    FreshnessCheck, NewestBackup, NewestBackupError, RepositoryStatus, StatusLine, check_max_age,
+    rows_json, rows_table, snapshots_failed_line,
+};

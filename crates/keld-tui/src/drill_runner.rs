@@ -201,9 +201,7 @@ fn drills(context: &Context, runner: &Runner, queue: &mpsc::Receiver<Job>) {
     let process = ProcessInfo::this_process(env!("CARGO_PKG_VERSION"));
     let mut recorder = Recorder::new(context.host.state_dir(), process.clone());
     let mut pinger = Pinger::new(process);
-    let hostname = nix::unistd::gethostname()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let hostname = keld_hooks::hostname();
     for job in queue {
         let drill = Drill::new(
             &context.config,

@@ -162,9 +162,10 @@ fn header(out: &mut String, view: &View) {
     );
 }
 
-/// Where a value came from, as it may be shown: `file:line:column [section]` with
+/// Where a value came from, as it may be shown (`--show-command --verbose`, and the
+/// help of an error that names a value's place): `file:line:column [section]` with
 /// control characters in the path and the section escaped.
-pub(crate) fn origin(origin: &Origin) -> String {
+pub fn origin(origin: &Origin) -> String {
     match origin {
         Origin::File {
             path: file,

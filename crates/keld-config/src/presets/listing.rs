@@ -1,23 +1,22 @@
-//! `keld presets`: every preset, its kind and the sections (file:line) that define it.
+//! `keld presets`: every preset, its kind and the sections (file:line) that define
+//! it, for people (text), for scripts (names, JSON) and for shell completion
+//! (NUL-ended names).
 //!
 //! Prefix × suffix combinations are spelled out only when there are few of them (or
-//! with `--all`); otherwise one line says how the halves combine, so the output grows
-//! with the sections, not their product.
+//! when all are asked for); otherwise one line says how the halves combine, so the
+//! output grows with the sections, not their product.
 
 use std::borrow::{Borrow, Cow};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use keld_config::shell::{display, has_control};
-use keld_config::{PresetInfo, PresetKind, Presets};
-use serde_json::{Value, json};
-
-/// Combinations are listed one by one up to this many (more with `--all`).
-pub(crate) const LISTED_COMBINATIONS: usize = 20;
+use super::Presets;
+use crate::shell::{display, has_control};
+use crate::{PresetInfo, PresetKind};
 
 /// How to print the list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Format {
+enum Format {
     /// One block per preset, for people.
     Text,
     /// Names only, one per line, a name with a control character in the `$'...'`
@@ -27,37 +26,88 @@ pub(crate) enum Format {
     /// reads (any text but NUL can be in a TOML key).
     NamesNul,
     /// A JSON array, for scripts.
+    #[cfg(feature = "serde")]
     Json,
 }
 
-/// What `keld presets` says, on stderr, when the config defines none.
-pub(crate) const NONE_DEFINED: &str =
-    "no presets are defined (a preset is a top-level [NAME] section other than [global])";
+impl Format {
+    fn names(nul: bool) -> Self {
+        if nul { Self::NamesNul } else { Self::Names }
+    }
+}
 
-/// Write the presets to `out`, the combinations too when there are at most
-/// [`LISTED_COMBINATIONS`] or `all`; the text ends with a newline unless it is empty.
-pub(crate) fn write(
-    out: &mut dyn Write,
-    presets: &Presets,
-    format: Format,
-    all: bool,
-) -> io::Result<()> {
-    let count = presets.combination_count();
-    let spell_out = all || count <= LISTED_COMBINATIONS;
-    if spell_out {
-        write_listed(out, presets.all(), format)
-    } else {
-        write_listed(out, presets.defined().iter(), format)?;
-        if format == Format::Text {
-            writeln!(
-                out,
-                "{count} combinations: each of the {} prefixes with each of the {} suffixes, \
-                 `PREFIX@SUFFIX` (`keld presets --all` lists them)",
-                presets.prefixes().count(),
-                presets.suffixes().count()
-            )?;
+impl PresetKind {
+    /// The kind's name as `keld presets` shows it: `plain`, `prefix`, `suffix`,
+    /// `split` or `combination`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Plain => "plain",
+            Self::Prefix => "prefix",
+            Self::Suffix => "suffix",
+            Self::Split => "split",
+            Self::Combination => "combination",
         }
-        Ok(())
+    }
+}
+
+impl Presets {
+    /// Combinations are listed one by one up to this many (all of them when asked).
+    pub const LISTED_COMBINATIONS: usize = 20;
+
+    /// What `keld presets` says, on stderr, when the config defines none.
+    pub const NONE_DEFINED: &str =
+        "no presets are defined (a preset is a top-level [NAME] section other than [global])";
+
+    /// Write the presets for people to `out`: one block per preset with its kind and
+    /// its sections (`[section]  file:line`), the combinations too when there are at
+    /// most [`Presets::LISTED_COMBINATIONS`] or `all`, else one line saying how the
+    /// halves combine. Names and paths with control characters are escaped.
+    pub fn write_text(&self, out: &mut dyn Write, all: bool) -> io::Result<()> {
+        self.write(out, Format::Text, all)
+    }
+
+    /// Write the names to `out` (the combinations as [`Presets::write_text`] does),
+    /// one per line with a control character in the `$'...'` form, or with `nul`
+    /// exactly as written, each ended by a NUL byte (what shell completion reads).
+    pub fn write_names(&self, out: &mut dyn Write, all: bool, nul: bool) -> io::Result<()> {
+        self.write(out, Format::names(nul), all)
+    }
+
+    /// Write the presets to `out` as a JSON array (the combinations as
+    /// [`Presets::write_text`] does), one element at a time, each
+    /// `{"kind", "name", "runnable", "sections": [{"file", "line", "section"}]}` with
+    /// every control character escaped ([`crate::terminal::json`]).
+    #[cfg(feature = "serde")]
+    pub fn write_json(&self, out: &mut dyn Write, all: bool) -> io::Result<()> {
+        self.write(out, Format::Json, all)
+    }
+
+    /// `names` (from [`Presets::complete`]) as [`Presets::write_names`] writes them.
+    pub fn name_lines(names: &[String], nul: bool) -> String {
+        let format = Format::names(nul);
+        names.iter().map(|name| name_line(name, format)).collect()
+    }
+
+    /// Write the presets to `out` as `format` says; the text ends with a newline
+    /// unless it is empty.
+    fn write(&self, out: &mut dyn Write, format: Format, all: bool) -> io::Result<()> {
+        let count = self.combination_count();
+        let spell_out = all || count <= Self::LISTED_COMBINATIONS;
+        if spell_out {
+            write_listed(out, self.all(), format)
+        } else {
+            write_listed(out, self.defined().iter(), format)?;
+            if format == Format::Text {
+                writeln!(
+                    out,
+                    "{count} combinations: each of the {} prefixes with each of the {} suffixes, \
+                     `PREFIX@SUFFIX` (`keld presets --all` lists them)",
+                    self.prefixes().count(),
+                    self.suffixes().count()
+                )?;
+            }
+            Ok(())
+        }
     }
 }
 
@@ -68,6 +118,7 @@ fn write_listed<P: Borrow<PresetInfo>>(
     format: Format,
 ) -> io::Result<()> {
     match format {
+        #[cfg(feature = "serde")]
         Format::Json => {
             // Streamed, one element at a time, so `--all` stays small in memory.
             out.write_all(b"[")?;
@@ -75,7 +126,7 @@ fn write_listed<P: Borrow<PresetInfo>>(
                 out.write_all(if index == 0 { b"\n  " } else { b",\n  " })?;
                 let element =
                     serde_json::to_string(&to_json(preset.borrow())).map_err(io::Error::other)?;
-                out.write_all(keld_config::terminal::json(element).as_bytes())?;
+                out.write_all(crate::terminal::json(element).as_bytes())?;
             }
             out.write_all(b"\n]\n")
         }
@@ -107,21 +158,6 @@ fn name_line(name: &str, format: Format) -> String {
     }
 }
 
-/// `names` (from [`Presets::complete`]) one per line or NUL-ended, as `format` says.
-pub(crate) fn names(names: &[String], format: Format) -> String {
-    names.iter().map(|name| name_line(name, format)).collect()
-}
-
-fn kind_name(kind: PresetKind) -> &'static str {
-    match kind {
-        PresetKind::Plain => "plain",
-        PresetKind::Prefix => "prefix",
-        PresetKind::Suffix => "suffix",
-        PresetKind::Split => "split",
-        PresetKind::Combination => "combination",
-    }
-}
-
 /// One preset with its sections, for people, added to `out`.
 fn block(out: &mut String, preset: &PresetInfo) {
     let note = if preset.runnable {
@@ -130,7 +166,7 @@ fn block(out: &mut String, preset: &PresetInfo) {
         ", a half: combine it or run it alone with -p"
     };
     out.push_str(&shown(&preset.name));
-    let _ = writeln!(out, " ({}{note})", kind_name(preset.kind));
+    let _ = writeln!(out, " ({}{note})", preset.kind.as_str());
     let sections: Vec<Cow<'_, str>> = preset
         .sections
         .iter()
@@ -166,7 +202,10 @@ fn shown(text: &str) -> Cow<'_, str> {
     }
 }
 
-fn to_json(preset: &PresetInfo) -> Value {
+#[cfg(feature = "serde")]
+fn to_json(preset: &PresetInfo) -> serde_json::Value {
+    use serde_json::{Value, json};
+
     let sections: Vec<Value> = preset
         .sections
         .iter()
@@ -174,7 +213,7 @@ fn to_json(preset: &PresetInfo) -> Value {
         .collect();
     json!({
         "name": preset.name,
-        "kind": kind_name(preset.kind),
+        "kind": preset.kind.as_str(),
         "runnable": preset.runnable,
         "sections": sections,
     })
@@ -182,9 +221,8 @@ fn to_json(preset: &PresetInfo) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use keld_config::{Config, Source};
-
     use super::*;
+    use crate::{Config, Source};
 
     fn presets(text: &str) -> Presets {
         Config::from_sources([Source {
@@ -197,7 +235,7 @@ mod tests {
 
     fn render(presets: &Presets, format: Format, all: bool) -> String {
         let mut out = Vec::new();
-        write(&mut out, presets, format, all).unwrap();
+        presets.write(&mut out, format, all).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -215,7 +253,14 @@ mod tests {
             render(&presets, Format::Names, false),
             "@cloud\ndb@\ndb@cloud\nhome\n"
         );
-        let value: Value = serde_json::from_str(&render(&presets, Format::Json, false)).unwrap();
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn json_lists_kind_sections_and_runnable() {
+        let presets = presets("[home]\n[home.backup]\n[\"@cloud\"]\n[\"db@\"]\n");
+        let value: serde_json::Value =
+            serde_json::from_str(&render(&presets, Format::Json, false)).unwrap();
         assert_eq!(value[2]["kind"], "combination");
         assert_eq!(value[3]["sections"][1]["line"], 2);
         assert_eq!(value[0]["runnable"], false);

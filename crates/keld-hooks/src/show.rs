@@ -1,31 +1,32 @@
 //! `--show-command`: what would run, printed instead of running it.
 //!
 //! Every form (plain, provenance, JSON) renders from the same two things: the
-//! invocation the run pipeline would run ([`keld_hooks::Invocation`], for the program
-//! as configured) and the resolved config's redacted view ([`keld_config::Redacted`]),
+//! invocation the run pipeline would run ([`Invocation`], for the program as
+//! configured) and the resolved config's redacted view ([`keld_config::Redacted`]),
 //! in which secrets are already `<redacted>`, URL passwords masked and run-time-only
 //! variables gone, so none of the forms can show what another hides.
 
 mod json;
 mod text;
 
-pub(crate) use text::origin;
+pub use text::origin as origin_text;
 
+use crate::invocation::Invocation;
+use crate::purpose::Purpose;
 use keld_config::{Redacted, ResolvedConfig, shell};
-use keld_hooks::{Invocation, Purpose};
 
 /// Which form of `--show-command` to print.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Form {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ShowForm {
     /// `--json`
-    pub(crate) json: bool,
+    pub json: bool,
     /// `--verbose`: provenance of every value.
-    pub(crate) verbose: bool,
+    pub verbose: bool,
 }
 
-/// Render what `invocation` (resolved from `resolved`) would run in the requested
-/// form; the text ends with a newline.
-pub(crate) fn render(resolved: &ResolvedConfig, invocation: &Invocation, form: Form) -> String {
+/// `--show-command`: what `invocation` (resolved from `resolved`) would run, in the
+/// requested form; the text ends with a newline.
+pub fn show_command(resolved: &ResolvedConfig, invocation: &Invocation, form: ShowForm) -> String {
     let view = View::new(resolved.redacted(), invocation);
     let text = match (form.json, form.verbose) {
         (true, verbose) => return json::render(&view, verbose),
@@ -37,13 +38,31 @@ pub(crate) fn render(resolved: &ResolvedConfig, invocation: &Invocation, form: F
     keld_config::terminal::message(&text).into_owned()
 }
 
-/// The `--json` document of one resolution, for a list of several.
-pub(crate) fn json_document(
+/// The `--show-command --json` document of one resolution, for a list of several.
+pub fn show_command_json(
     resolved: &ResolvedConfig,
     invocation: &Invocation,
     verbose: bool,
 ) -> serde_json::Value {
     json::document(&View::new(resolved.redacted(), invocation), verbose)
+}
+
+/// `--show-command` for several presets in one call: the text blocks one after
+/// another, a blank line between them, or with `--json` one array of the documents.
+pub fn show_commands(shown: &[(ResolvedConfig, Invocation)], form: ShowForm) -> String {
+    if form.json {
+        let documents: Vec<serde_json::Value> = shown
+            .iter()
+            .map(|(resolved, invocation)| show_command_json(resolved, invocation, form.verbose))
+            .collect();
+        crate::json::pretty_json(&documents)
+    } else {
+        let blocks: Vec<String> = shown
+            .iter()
+            .map(|(resolved, invocation)| show_command(resolved, invocation, form))
+            .collect();
+        blocks.join("\n")
+    }
 }
 
 /// The redacted config and the command line it runs.

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::View;
 
 pub(super) fn render(view: &View, verbose: bool) -> String {
-    crate::json::pretty(&document(view, verbose))
+    crate::json::pretty_json(&document(view, verbose))
 }
 
 /// The JSON document of one resolution.
