@@ -131,7 +131,7 @@ pub use schedule::{
 };
 pub use schedule_output::{NOTHING_TO_DO, linger_note, schedule_list};
 pub use sequence::{SequenceSummary, sequence_header};
-pub use show::{ShowForm, origin_text, show_command, show_command_json, show_commands};
+pub use show::{ShowForm, origin_text, show_command, show_command_json, show_commands, shown_argv};
 pub use snapshots::{
     Snapshot, SnapshotQuery, SnapshotSummary, SnapshotsError, newest_in, newest_snapshot,
 };

@@ -65,6 +65,15 @@ pub fn show_commands(shown: &[(ResolvedConfig, Invocation)], form: ShowForm) -> 
     }
 }
 
+/// The command line `invocation` runs, as every output shows it: the program, then
+/// the arguments with secret values redacted (`redacted` is the config's redacted
+/// view), unquoted.
+pub fn shown_argv(redacted: &Redacted, invocation: &Invocation) -> Vec<String> {
+    let mut argv = vec![invocation.program.to_string_lossy().into_owned()];
+    argv.extend(redacted.args.iter().cloned());
+    argv
+}
+
 /// The redacted config and the command line it runs.
 #[derive(Debug)]
 struct View {
@@ -78,8 +87,7 @@ struct View {
 
 impl View {
     fn new(redacted: Redacted, invocation: &Invocation) -> Self {
-        let mut argv = vec![invocation.program.to_string_lossy().into_owned()];
-        argv.extend(redacted.args.iter().cloned());
+        let argv = shown_argv(&redacted, invocation);
         Self {
             redacted,
             argv,

@@ -370,16 +370,9 @@ pub(crate) fn preview_fn(context: SessionContext) -> PreviewFn {
 /// variables it lists (no value ever leaves here).
 fn preview_of(resolved: &ResolvedConfig, host: &Host) -> Preview {
     let invocation = Invocation::new(resolved, host);
-    let argv = invocation
-        .argv()
-        .map(|arg| arg.to_string_lossy().into_owned())
-        .collect();
-    let env_names = resolved
-        .redacted()
-        .environ
-        .into_iter()
-        .map(|var| var.name)
-        .collect();
+    let redacted = resolved.redacted();
+    let argv = keld_hooks::shown_argv(&redacted, &invocation);
+    let env_names = redacted.environ.into_iter().map(|var| var.name).collect();
     Preview {
         argv,
         env_names,

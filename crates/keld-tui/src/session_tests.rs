@@ -214,6 +214,27 @@ fn the_preview_is_the_resolved_command_with_variable_names_only() {
     }
 }
 
+/// The confirmation shows the command as `--show-command` does: a password in the
+/// repository URL is redacted, never shown.
+#[test]
+fn the_preview_redacts_secrets_in_arguments() {
+    let text = r#"
+[cloud]
+repo = "rest:https://ann:url-pass-123@backup.example/repo"
+"#;
+    let preview = preview_fn(session(
+        config(text),
+        host(&[("KELD_EXECUTABLE", "/opt/restic")]),
+        false,
+    ));
+    let shown = preview(&choice("cloud", "snapshots", &[])).expect("resolves");
+    let everything = format!("{shown:?}");
+    assert!(!everything.contains("url-pass-123"), "{everything}");
+    let line = shown.argv.join(" ");
+    assert!(line.contains("rest:https://ann:"), "{line}");
+    assert!(line.contains("@backup.example/repo"), "{line}");
+}
+
 #[test]
 fn the_preview_applies_the_checks_of_a_run() {
     let preview = preview_fn(session(config(TWO_PRESETS), host(&[]), false));
