@@ -177,6 +177,7 @@ fn block(out: &mut String, preset: &PresetInfo) {
         .map(|section| section.chars().count())
         .max()
         .unwrap_or(0);
+    let mut last_file: Option<(&std::path::PathBuf, String)> = None;
     for (location, section) in preset.sections.iter().zip(&sections) {
         out.push_str("  [");
         out.push_str(section);
@@ -185,9 +186,19 @@ fn block(out: &mut String, preset: &PresetInfo) {
             ' ',
             width - section.chars().count() + 2,
         ));
-        match location.file.to_str() {
-            Some(file) => out.push_str(&shown(file)),
-            None => out.push_str(&display(&location.file.display().to_string())),
+        // A preset's sections sit in a few files: each path is made safe to show once.
+        if last_file
+            .as_ref()
+            .is_none_or(|(file, _)| file.as_os_str() != location.file.as_os_str())
+        {
+            let file = match location.file.to_str() {
+                Some(file) => shown(file).into_owned(),
+                None => display(&location.file.display().to_string()),
+            };
+            last_file = Some((&location.file, file));
+        }
+        if let Some((_, file)) = &last_file {
+            out.push_str(file);
         }
         let _ = writeln!(out, ":{}", location.line);
     }
