@@ -167,7 +167,10 @@ pub(crate) fn add_files(
         }
     };
     std::thread::scope(|scope| {
-        let (sender, receiver) = mpsc::channel();
+        // Bounded, loosely: a helper stays a few files ahead of the layering (which
+        // reads a file of its own now and then) rather than take fresh memory for every
+        // file; each file read and not yet layered costs page faults.
+        let (sender, receiver) = mpsc::sync_channel(4);
         for _ in 0..helpers {
             let sender = sender.clone();
             scope.spawn(move || {
