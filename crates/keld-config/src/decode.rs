@@ -11,7 +11,7 @@ use toml_parser::{ErrorSink, Raw};
 use crate::value::Value;
 
 /// What a definition's value is; its text is decoded from the file when used.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Stored {
     /// A string (how it is quoted), number or boolean (`None`).
     Scalar(Option<Encoding>),

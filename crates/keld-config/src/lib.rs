@@ -76,6 +76,7 @@ use std::path::PathBuf;
 
 use tree::Tree;
 
+mod cache;
 mod decode;
 mod discover;
 mod document;
@@ -83,6 +84,10 @@ pub mod duration;
 mod effect;
 mod error;
 mod file;
+/// The 50-file benchmark config, for tests of what a large config costs.
+#[cfg(test)]
+#[path = "../benches/fixture.rs"]
+mod fixture;
 mod flags;
 mod interpolate;
 mod merge;
@@ -185,6 +190,12 @@ pub struct LoadOptions {
     /// Use every file, whatever it sets, even when others could have written it
     /// (the program sets it from [`ALLOW_UNSAFE_VAR`]; default `false`).
     pub allow_unsafe_permissions: bool,
+    /// A directory to keep the merged tree of a large config in between runs (keld
+    /// uses `$XDG_CACHE_HOME/keld`), so that a run that reads the same files again
+    /// need not parse them; default `None`: no cache. Only configs of 64 KiB and more
+    /// whose files nobody else could have written are cached, and never a value
+    /// (see `docs/performance.md`).
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl Default for LoadOptions {
@@ -194,6 +205,7 @@ impl Default for LoadOptions {
             system_dirs: vec![PathBuf::from("/usr/share/keld"), PathBuf::from("/etc/keld")],
             trusted_uid: effective_uid(),
             allow_unsafe_permissions: false,
+            cache_dir: None,
         }
     }
 }
@@ -351,15 +363,33 @@ impl Config {
         options: Option<&LoadOptions>,
     ) -> Result<Config, Error> {
         let check = options.is_some_and(|options| !options.allow_unsafe_permissions);
+        let mut doubtful = false;
         let (texts, doubts): (Vec<_>, Vec<_>) = sources
             .into_iter()
             .enumerate()
             .map(|(order, (source, doubt))| {
+                doubtful |= doubt.is_some();
                 let doubt = doubt.filter(|_| check);
                 (SourceText::new(order, source.path, source.text), doubt)
             })
             .unzip();
         let files: Vec<PathBuf> = texts.iter().map(|text| text.path().to_owned()).collect();
+        // A large config whose files nobody else could have written may come from the
+        // cache (cache.rs).
+        let total: usize = texts.iter().map(|text| text.raw_text().len()).sum();
+        let cache = options
+            .and_then(|options| Some((options.cache_dir.as_deref()?, options.trusted_uid)))
+            .filter(|_| total >= cache::CACHED_BYTES && !doubtful);
+        if let Some((dir, trusted)) = cache
+            && let Some(root) = cache::load(dir, trusted, &texts)
+        {
+            return Ok(Config {
+                files,
+                doubts,
+                root,
+                warnings: Vec::new(),
+            });
+        }
         let judge: Vec<bool> = doubts.iter().map(Option::is_some).collect();
         let mut root = Tree::default();
         // Parsed, checked and merged; each doubtful file is judged right after it is
@@ -375,6 +405,9 @@ impl Config {
                 _ => Ok(()),
             }
         })?;
+        if let Some((dir, _)) = cache {
+            cache::store(dir, &texts, &root);
+        }
         Ok(Config {
             files,
             doubts,

@@ -12,6 +12,8 @@ use crate::decode::decode;
 use crate::source::{SourceText, Span};
 use crate::value::Value;
 
+pub(crate) mod bytes;
+
 /// Where in the fixed section layout a table sits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Level {
@@ -49,7 +51,7 @@ pub(crate) const ROOT: Id = 0;
 
 /// A table or a key of the merged files. Kept small: a large config has tens of
 /// thousands, and every page of them written costs a page fault.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Entry {
     /// Index into the names; `NONE` once replaced whole by a later file (a value by a
     /// table or the other way round): no longer part of the tree.
@@ -66,7 +68,7 @@ pub(crate) struct Entry {
 }
 
 /// What only tables have.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TableData {
     pub(crate) parent: Id,
     /// The first and last header (one per file that has the table).
@@ -86,7 +88,7 @@ pub(crate) struct TableData {
 
 /// One definition of a key in one file. Offsets are `u32`: a file has at most
 /// 4 GiB (see `document::add_files`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Def {
     pub(crate) file: u32,
     /// The key as written (the last part of a dotted key).
@@ -99,7 +101,7 @@ pub(crate) struct Def {
 }
 
 /// Where a table is defined in one file: its header, or where it is first named.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Header {
     pub(crate) file: u32,
     pub(crate) span: (u32, u32),

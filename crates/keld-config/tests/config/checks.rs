@@ -284,6 +284,7 @@ fn load(env: Environment) -> Result<Config, Error> {
             system_dirs: Vec::new(),
             trusted_uid: None,
             allow_unsafe_permissions: false,
+            cache_dir: None,
         },
     )
 }

@@ -46,6 +46,7 @@ fn load_explicit(path: &Path) -> Result<Config, Error> {
             system_dirs: Vec::new(),
             trusted_uid: None,
             allow_unsafe_permissions: false,
+            cache_dir: None,
         },
     )
 }
@@ -66,6 +67,7 @@ fn load_dir(dir: &Path, vars: &[(&str, &str)]) -> Result<Config, Error> {
             system_dirs: vec![dir.to_owned()],
             trusted_uid: None,
             allow_unsafe_permissions: false,
+            cache_dir: None,
         },
     )
 }

@@ -1,5 +1,6 @@
 //! Integration tests for keld-config: resolution, layering, overrides, diagnostics.
 
+mod cache;
 mod catalog;
 mod checks;
 mod diagnostics;

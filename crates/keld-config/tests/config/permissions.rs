@@ -59,6 +59,7 @@ fn load(path: &Path, trusted_uid: Option<u32>, allow: bool) -> Result<Config, Er
         system_dirs: Vec::new(),
         trusted_uid,
         allow_unsafe_permissions: allow,
+        cache_dir: None,
     };
     Config::load(&Environment::default(), &options)
 }
@@ -429,6 +430,7 @@ fn layered_discovery_checks_every_file_it_reads() {
         system_dirs: vec![etc.clone()],
         trusted_uid: Some(me()),
         allow_unsafe_permissions: false,
+        cache_dir: None,
     };
     let env = Environment::default();
     let error = Config::load(&env, &options).expect_err("drop-in is writable by others");
@@ -513,6 +515,7 @@ impl Layered {
             system_dirs: vec![self.dir.dir.path().join("etc")],
             trusted_uid: Some(me()),
             allow_unsafe_permissions: false,
+            cache_dir: None,
         };
         Config::load(&Environment::default(), &options)
     }
