@@ -26,7 +26,8 @@ Environment:
   KELD_DRYRUN          any non-empty value: behave as --show-command
   KELD_EXECUTABLE      the restic binary to run (default: restic, looked up in PATH)
   KELD_NONINTERACTIVE  any non-empty value: never start the interactive mode
-  XDG_CONFIG_HOME      where the user config lives (default: ~/.config)";
+  XDG_CONFIG_HOME      where the user config lives (default: ~/.config)
+  XDG_CACHE_HOME       where a large config's layout is cached (default: ~/.cache)";
 
 /// `keld [OPTIONS] [COMMAND [RESTIC-ARGS...]]`
 #[derive(Debug, Parser)]

@@ -141,8 +141,23 @@ impl Context {
             config_file,
             trusted_uid: Some(self.euid),
             allow_unsafe_permissions: self.is_set(ALLOW_UNSAFE_VAR),
+            cache_dir: self.cache_dir(),
             ..LoadOptions::default()
         }
+    }
+
+    /// Where keld keeps what it can always rebuild (the merged tree of a large
+    /// config): `$XDG_CACHE_HOME/keld` when that is an absolute path, else
+    /// `~/.cache/keld`.
+    fn cache_dir(&self) -> Option<PathBuf> {
+        let xdg = self
+            .process_env
+            .iter()
+            .find(|(name, _)| name == "XDG_CACHE_HOME")
+            .map(|(_, value)| PathBuf::from(value))
+            .filter(|dir| dir.is_absolute());
+        let base = xdg.or_else(|| Some(self.env.home.as_ref()?.join(".cache")))?;
+        Some(base.join("keld"))
     }
 
     /// Whether a variable is set to a non-empty value (`KELD_DRYRUN=1`).

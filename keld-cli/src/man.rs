@@ -103,6 +103,9 @@ Any non\-empty value: never start the interactive mode, even on a terminal.
 .B XDG_CONFIG_HOME
 Where the user config lives (default \fI~/.config\fR, so \fI~/.config/keld/config.toml\fR).
 .TP
+.B XDG_CACHE_HOME
+Where the layout of a large config (64 KiB or more) is kept between runs (default \fI~/.cache\fR, so \fI~/.cache/keld/\fR); it holds no values, and deleting it is always safe.
+.TP
 .B NO_COLOR
 Any non\-empty value: no colour in keld's messages.
 .SH "EXIT STATUS"
