@@ -29,8 +29,12 @@ const PRESETS_GOAL_MS: f64 = 10.0;
 
 /// The config written to disk, and how the runs find it.
 struct Large {
-    /// The variables every run gets (the direct run adds the config's).
+    /// The variables every run gets (the direct run adds the config's); keld keeps
+    /// the config's tree in `XDG_CACHE_HOME`, made on the first (warm-up) run.
     env: Vec<(OsString, OsString)>,
+    /// The same, with an `XDG_CACHE_HOME` where no cache can be made: every run
+    /// parses the files, as the first run after an edit does.
+    uncached_env: Vec<(OsString, OsString)>,
     files: Vec<PathBuf>,
 }
 
@@ -48,15 +52,25 @@ fn write_config(dir: &Path, restic: &Path) -> Result<Large, String> {
         rounds::private_file(&path, text.as_bytes())?;
         files.push(path);
     }
+    // Below a regular file: no cache directory can be made there.
+    let no_cache = dir.join("no-cache");
+    rounds::private_file(&no_cache, b"")?;
     let env = vec![
         ("PATH".into(), std::env::var_os("PATH").unwrap_or_default()),
         ("HOME".into(), home.into()),
         ("XDG_CONFIG_HOME".into(), config_home.into()),
+        ("XDG_CACHE_HOME".into(), dir.join("cache").into()),
         ("KELD_STATE_DIR".into(), dir.join("state").into()),
         ("KELD_EXECUTABLE".into(), restic.into()),
         ("KELD_NONINTERACTIVE".into(), "1".into()),
     ];
-    Ok(Large { env, files })
+    let mut uncached_env = env.clone();
+    uncached_env.push(("XDG_CACHE_HOME".into(), no_cache.join("keld").into()));
+    Ok(Large {
+        env,
+        uncached_env,
+        files,
+    })
 }
 
 /// What `keld --show-command --json` says it would run.
@@ -179,6 +193,18 @@ pub(crate) fn measure(
             &large.env,
         ),
         Run::new("`keld presets`", keld, &["presets"], &large.env),
+        Run::new(
+            format!("`keld -p {PRESET} backup`, no cache (as after an edit)"),
+            keld,
+            &backup,
+            &large.uncached_env,
+        ),
+        Run::new(
+            "`keld presets`, no cache (as after an edit)",
+            keld,
+            &["presets"],
+            &large.uncached_env,
+        ),
     ];
     if let Some(baseline) = baseline {
         timed.push(Run::new(
@@ -196,9 +222,9 @@ pub(crate) fn measure(
     }
     // The no-op restic gets the same arguments from each (the `keld` runs that run it).
     let log = dir.join("argv.log");
-    let mut checked = vec![0, 1];
+    let mut checked = vec![0, 1, 4];
     if baseline.is_some() {
-        checked.push(4);
+        checked.push(6);
     }
     for index in checked {
         let seen = observed_argv(&timed[index], &log)?;
@@ -234,6 +260,10 @@ pub(crate) fn measure(
     );
     let show = Difference::of(&samples[2], &samples[0]);
     println!("  keld --show-command (start-up, reading, merging, resolving): {show}");
+    println!(
+        "  without the cache (every file parsed, as on the first run after an edit): {}",
+        Difference::of(&samples[4], &samples[0])
+    );
     let presets = rounds::median_ms(&samples[3]);
     println!(
         "keld presets: {presets:.3} ms (median wall time); goal ≤ {PRESETS_GOAL_MS:.0} ms: {}; \
@@ -241,16 +271,23 @@ pub(crate) fn measure(
         super::verdict(presets <= PRESETS_GOAL_MS),
         Difference::of(&samples[3], &samples[0])
     );
+    println!(
+        "  without the cache: {:.3} ms (median wall time)",
+        rounds::median_ms(&samples[5])
+    );
     if baseline.is_some() {
         println!(
             "baseline: overhead {}; keld presets {:.3} ms",
-            Difference::of(&samples[4], &samples[0]),
-            rounds::median_ms(&samples[5])
+            Difference::of(&samples[6], &samples[0]),
+            rounds::median_ms(&samples[7])
         );
         println!(
-            "keld against the baseline: the run {}; keld presets {}",
-            Difference::of(&samples[1], &samples[4]),
-            Difference::of(&samples[3], &samples[5])
+            "keld against the baseline: the run {} (without the cache {}); keld presets {} \
+             (without the cache {})",
+            Difference::of(&samples[1], &samples[6]),
+            Difference::of(&samples[4], &samples[6]),
+            Difference::of(&samples[3], &samples[7]),
+            Difference::of(&samples[5], &samples[7])
         );
     }
     println!();
