@@ -20,6 +20,17 @@ use crate::source::SourceText;
 
 /// Appends the tree (everything but its files' texts) to `out`.
 pub(crate) fn write(tree: &Tree, out: &mut Vec<u8>) {
+    // Room for all of it at once, and for a checksum after it: a growing buffer
+    // would be copied, page by page.
+    out.reserve(
+        8 + 4 * 6
+            + tree.names.iter().map(|name| 4 + name.len()).sum::<usize>()
+            + 24 * tree.entries.len()
+            + 20 * tree.tables.len()
+            + 25 * tree.defs.len()
+            + 16 * tree.headers.len()
+            + 12 * tree.index.len(),
+    );
     let u32s = |out: &mut Vec<u8>, values: &[u32]| {
         for value in values {
             out.extend_from_slice(&value.to_le_bytes());
@@ -32,8 +43,7 @@ pub(crate) fn write(tree: &Tree, out: &mut Vec<u8>) {
     }
     u32s(out, &[len(tree.entries.len())]);
     for entry in &tree.entries {
-        u32s(
-            out,
+        out.extend_from_slice(&record::<24>(
             &[
                 entry.name,
                 entry.next,
@@ -42,42 +52,41 @@ pub(crate) fn write(tree: &Tree, out: &mut Vec<u8>) {
                 entry.last,
                 entry.table,
             ],
-        );
+            &[],
+        ));
     }
     u32s(out, &[len(tree.tables.len())]);
     for table in &tree.tables {
-        u32s(
-            out,
+        out.extend_from_slice(&record::<20>(
             &[
                 table.parent,
                 table.first_header,
                 table.last_header,
                 table.len,
             ],
-        );
-        out.extend_from_slice(&[
-            level_byte(table.level),
-            u8::from(table.explicit),
-            u8::from(table.dotted),
-            u8::from(table.indexed),
-        ]);
+            &[
+                level_byte(table.level),
+                u8::from(table.explicit),
+                u8::from(table.dotted),
+                u8::from(table.indexed),
+            ],
+        ));
     }
     u32s(out, &[len(tree.defs.len())]);
     for def in &tree.defs {
-        u32s(
-            out,
+        out.extend_from_slice(&record::<25>(
             &[
                 def.file, def.key.0, def.key.1, def.span.0, def.span.1, def.next,
             ],
-        );
-        out.push(stored_byte(def.stored));
+            &[stored_byte(def.stored)],
+        ));
     }
     u32s(out, &[len(tree.headers.len())]);
     for header in &tree.headers {
-        u32s(
-            out,
+        out.extend_from_slice(&record::<16>(
             &[header.file, header.span.0, header.span.1, header.next],
-        );
+            &[],
+        ));
     }
     let mut index: Vec<(u64, u32)> = tree.index.iter().map(|(&key, &id)| (key, id)).collect();
     index.sort_unstable();
@@ -86,6 +95,16 @@ pub(crate) fn write(tree: &Tree, out: &mut Vec<u8>) {
         out.extend_from_slice(&key.to_le_bytes());
         u32s(out, &[id]);
     }
+}
+
+/// One element as `N` bytes: `words` little-endian, then `bytes`.
+fn record<const N: usize>(words: &[u32], bytes: &[u8]) -> [u8; N] {
+    let mut record = [0; N];
+    for (at, word) in words.iter().enumerate() {
+        record[at * 4..at * 4 + 4].copy_from_slice(&word.to_le_bytes());
+    }
+    record[words.len() * 4..].copy_from_slice(bytes);
+    record
 }
 
 /// Where [`read`] takes the bytes from, front to back.
