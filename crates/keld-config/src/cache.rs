@@ -240,19 +240,11 @@ mod tests {
 
     use super::{CACHED_BYTES, file, load, store};
     use crate::source::SourceText;
-    use crate::{Config, Source, fixture};
+    use crate::{Config, fixture};
 
-    /// The 50-file benchmark config as read from `/etc/keld/conf.d`, and parsed.
+    /// `texts` as the files of `/etc/keld/conf.d`, and parsed.
     fn large(texts: Vec<String>) -> (Vec<SourceText>, Config) {
-        let sources: Vec<Source> = texts
-            .into_iter()
-            .enumerate()
-            .map(|(n, text)| Source {
-                path: format!("/etc/keld/conf.d/{}", fixture::file_name(n)).into(),
-                text,
-            })
-            .collect();
-        let config = Config::from_sources(sources).expect("valid");
+        let config = crate::parsed_fixture(texts);
         (config.root.sources.clone(), config)
     }
 

@@ -88,6 +88,17 @@ mod file;
 #[cfg(test)]
 #[path = "../benches/fixture.rs"]
 mod fixture;
+
+/// `texts` (the benchmark config's, or changed ones) as the files
+/// `/etc/keld/conf.d/00.toml` .., parsed.
+#[cfg(test)]
+fn parsed_fixture(texts: Vec<String>) -> Config {
+    Config::from_sources(texts.into_iter().enumerate().map(|(n, text)| Source {
+        path: format!("/etc/keld/conf.d/{}", fixture::file_name(n)).into(),
+        text,
+    }))
+    .expect("valid")
+}
 mod flags;
 mod interpolate;
 mod merge;

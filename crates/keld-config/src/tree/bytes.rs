@@ -385,16 +385,7 @@ mod tests {
 
     /// The 50-file benchmark config, parsed.
     fn large() -> Config {
-        Config::from_sources(
-            fixture::texts(&[])
-                .into_iter()
-                .enumerate()
-                .map(|(n, text)| Source {
-                    path: format!("/etc/keld/conf.d/{}", fixture::file_name(n)).into(),
-                    text,
-                }),
-        )
-        .expect("valid")
+        crate::parsed_fixture(fixture::texts(&[]))
     }
 
     fn bytes_of(config: &Config) -> Vec<u8> {
